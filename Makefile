@@ -1,0 +1,54 @@
+# The two commands of the README: `make plan [STACK=prod]` and `make test`.
+# Only Python 3 and make are needed: the virtualenv is built from the hashed lock.
+
+PYTHON ?= python3
+STACK ?= dev
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: plan check test lint format schema lock clean bench
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Offline preview (and, once the policy pack exists, the policy check) of $(STACK).
+plan: $(STAMP)
+	@mkdir -p out
+	$(BIN)/secrets-platform plan --stack $(STACK) --out out/plan-$(STACK).json
+	@if [ -f policies/PulumiPolicy.yaml ]; then $(BIN)/secrets-platform check --stack $(STACK) --out out/check-$(STACK); fi
+
+## The whole test suite, in parallel.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/secrets-platform schema --check
+	$(BIN)/python -m pytest -n auto -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Regenerate Pulumi.yaml's config block and the README's config reference from the models.
+schema: $(STAMP)
+	$(BIN)/python -m config.schema --write
+
+## Re-pin every dependency with hashes (needs network to PyPI).
+lock:
+	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 requirements.in -o requirements.lock
+
+bench: $(STAMP)
+	$(BIN)/python bench/plan.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""The secrets-platform program: load and validate the stack config, then declare the platform.
+
+Runs unchanged under `pulumi up`/`pulumi preview` and under the offline plan engine.
+"""
+
+import pulumi
+
+from components.platform import Platform, PlatformArgs
+from config.loader import load
+
+loaded = load()  # raises ConfigError (shown without a traceback) before any resource exists
+platform = Platform("secrets", PlatformArgs(stack=loaded.stack, literals=loaded.literals, project_dir=loaded.project_dir))
+
+pulumi.export("cloud", loaded.stack.cloud)
+pulumi.export("clusterName", platform.cluster_name)
+pulumi.export("secretNames", platform.secret_names)

@@ -1,0 +1,1 @@
+"""Typed stack config: the models, the loader and the error formatting."""

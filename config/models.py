@@ -1,0 +1,418 @@
+"""What a stack may say: the one source of truth for `Pulumi.<stack>.yaml`.
+
+Every key of the `secrets-platform:` namespace is a field of `StackConfig`. Defaults live here and
+nowhere else; the README's config reference and the `config:` block of `Pulumi.yaml` are generated
+from these models (`secrets-platform schema`). Field names are camelCase in YAML, as in every
+Pulumi project. Secret values never appear in these models: a literal secret names a config key
+set with `pulumi config set --secret`, which the program reads as a Pulumi secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+PROJECT = "secrets-platform"
+
+# Kubernetes object names: RFC 1123 labels (namespaces, Services, Secrets referenced by pods).
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Keys of a Secret's data map: `[-._a-zA-Z0-9]+` (k8s.io/apimachinery IsConfigMapKey).
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+# Pulumi config key names: letters, digits, `-`, `_` (no namespace: it is always ours).
+_CONFIG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        raise ValueError(
+            "expected a Kubernetes name: at most 63 characters of lower-case letters, digits and "
+            "'-', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _secret_key(value: str) -> str:
+    if len(value) > 253 or not _SECRET_KEY.match(value):
+        raise ValueError("expected a Secret data key: letters, digits, '-', '_' and '.'")
+    return value
+
+
+def _config_key(value: str) -> str:
+    if not _CONFIG_KEY.match(value):
+        raise ValueError(
+            "expected the name of a config key of this project (letters, digits, '-', '_'), "
+            "as given to `pulumi config set --secret <key>`"
+        )
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError("expected an IPv4 or IPv6 network in CIDR form, such as 203.0.113.0/24") from None
+    return str(network)
+
+
+def _relative_path(value: str) -> str:
+    if not value or value.startswith("/") or ".." in value.split("/"):
+        raise ValueError("expected a path relative to the project directory, without '..'")
+    return value
+
+
+K8sName = Annotated[str, AfterValidator(_dns_label)]
+SecretKey = Annotated[str, AfterValidator(_secret_key)]
+ConfigKey = Annotated[str, AfterValidator(_config_key)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+RelativePath = Annotated[str, AfterValidator(_relative_path)]
+RotationDays = Annotated[int, Field(ge=1, le=365)]
+
+
+class Model(BaseModel):
+    """Strict base: unknown keys are errors, values are immutable once validated."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+# --- cloud ---------------------------------------------------------------------------------
+
+
+class AwsConfig(Model):
+    """Settings used when `cloud: aws`. The region is the provider's own `aws:region`."""
+
+    account_id: Annotated[str, Field(pattern=r"^\d{12}$")]
+    """The 12-digit AWS account the stack deploys into (key policies name its root)."""
+    operator_role_arn: Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")]
+    """IAM role of the infrastructure operations team: EKS cluster admin and KMS key admin."""
+    subnet_ids: Annotated[list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]], Field(min_length=2)]
+    """Private subnets (in at least two availability zones) for the cluster and its nodes."""
+    kms_deletion_window_days: Annotated[int, Field(ge=7, le=30)] = 30
+    """Days a scheduled KMS key deletion waits before it happens (AWS allows 7 to 30)."""
+    secret_recovery_window_days: Annotated[int, Field(ge=7, le=30)] = 30
+    """Days a deleted Secrets Manager secret stays recoverable (AWS allows 7 to 30)."""
+
+
+class AzureConfig(Model):
+    """Settings used when `cloud: azure`. The region is the provider's `azure-native:location`."""
+
+    tenant_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]
+    """Entra ID tenant that owns the Key Vault and the cluster identities."""
+    resource_group_name: Annotated[str, Field(min_length=1, max_length=90, pattern=r"^[-\w._()]+$")]
+    """Resource group that holds every resource of the stack."""
+    key_vault_name: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")]
+    """Globally unique Key Vault name (3 to 24 characters)."""
+    operator_group_object_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]
+    """Entra ID group of the infrastructure operations team (cluster and vault administrators)."""
+    soft_delete_retention_days: Annotated[int, Field(ge=7, le=90)] = 90
+    """Days a deleted vault or secret stays recoverable (Azure allows 7 to 90)."""
+
+
+# --- cluster and workloads -------------------------------------------------------------------
+
+
+class ClusterConfig(Model):
+    """The Kubernetes cluster (EKS or AKS) whose Secrets are envelope-encrypted with a cloud key."""
+
+    name: K8sName
+    """Cluster name; children are named from it."""
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(2[5-9]|3[0-7])$")] = "1.31"
+    """Kubernetes minor version, such as `1.31` (objects are validated against its schema)."""
+    node_count: Annotated[int, Field(ge=1, le=100)] = 2
+    """Nodes in the managed node group."""
+    node_size: str | None = None
+    """Instance type or VM size; defaults to `t3.large` on AWS and `Standard_D4s_v5` on Azure."""
+    public_access_cidrs: list[Cidr] = []
+    """Networks allowed to reach the public API endpoint; empty means a private endpoint only."""
+    log_retention_days: Annotated[int, Field(ge=1, le=3653)] = 365
+    """Days control-plane audit logs are kept."""
+
+
+class Workload(Model):
+    """A Deployment of the backend: it gets a namespace, a ServiceAccount and the Secrets granted."""
+
+    name: K8sName
+    """Deployment and ServiceAccount name."""
+    namespace: K8sName | None = None
+    """Namespace; defaults to the workload's name."""
+    image: Annotated[str, Field(min_length=1)]
+    """Container image, pinned by tag or digest."""
+    replicas: Annotated[int, Field(ge=1, le=50)] = 2
+    """Pod replicas."""
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    """Container port served to other workloads."""
+    needs_kubernetes_api: bool = False
+    """Mount a ServiceAccount token (off unless the workload calls the Kubernetes API)."""
+    allow_from: list[K8sName] = []
+    """Workloads allowed to connect to this one (everything else is denied)."""
+    allow_egress_cidrs: list[Cidr] = []
+    """Networks outside the cluster this workload may reach (DNS is always allowed)."""
+
+    @property
+    def namespace_name(self) -> str:
+        return self.namespace or self.name
+
+
+class OperatorsConfig(Model):
+    """The infrastructure operations team: the only people who create, update and rotate secrets."""
+
+    group: Annotated[str, Field(min_length=1, max_length=128)]
+    """Kubernetes group (from the cluster's authenticator) of the operations team."""
+
+
+# --- the secret catalogue --------------------------------------------------------------------
+
+
+class _SecretBase(Model):
+    name: K8sName
+    """Catalogue name; the Kubernetes Secret is `<name>-v<version>`."""
+    description: str = ""
+    """What the secret is for, shown in access reports."""
+    namespace: K8sName | None = None
+    """Namespace of the Kubernetes Secret; defaults to the namespace of its readers."""
+    readers: list[K8sName] = []
+    """Workloads allowed to read the secret (RBAC `get` on exactly this Secret)."""
+    mount: Literal["volume", "env"] = "volume"
+    """How readers consume it: a read-only volume (default) or `secretKeyRef` env variables."""
+    version: Annotated[int, Field(ge=1)] = 1
+    """Bump to rotate: a new Secret is created, consumers roll to it, then the old one is deleted."""
+    rotation_days: RotationDays = 90
+    """Maximum age of a value before it must be rotated (1 to 365 days)."""
+
+
+class LiteralSecret(_SecretBase):
+    """Values set by operators with `pulumi config set --secret <configKey> <value>`."""
+
+    source: Literal["literal"]
+    keys: Annotated[dict[SecretKey, ConfigKey], Field(min_length=1)]
+    """Secret data key -> name of the secret config key that holds its value."""
+
+
+class FileSecret(_SecretBase):
+    """Values read from files at deploy time, like `kubectl create secret generic --from-file`."""
+
+    source: Literal["file"]
+    keys: Annotated[dict[SecretKey, RelativePath], Field(min_length=1)]
+    """Secret data key -> file path relative to the project directory."""
+
+
+class GeneratedSecret(_SecretBase):
+    """Random values generated by the platform (pulumi-random); `version` is the rotation trigger."""
+
+    source: Literal["generated"]
+    keys: Annotated[list[SecretKey], Field(min_length=1)]
+    """Secret data keys; each gets its own random value."""
+    length: Annotated[int, Field(ge=16, le=256)] = 32
+    """Characters per generated value."""
+    special: bool = False
+    """Include punctuation (off by default: many clients mishandle it in URLs)."""
+
+
+class CloudSecret(_SecretBase):
+    """A value kept in the cloud store (Secrets Manager, Key Vault, Vault) and synced into pods."""
+
+    source: Literal["cloud"]
+    keys: Annotated[list[SecretKey], Field(min_length=1)]
+    """Properties of the remote secret to sync into the Kubernetes Secret."""
+    store: Literal["default", "hashicorp-vault"] = "default"
+    """`default` is the stack's cloud store; `hashicorp-vault` reads the Vault of `vault:`."""
+    generate: bool = True
+    """The store generates and rotates the value itself (Secrets Manager rotation Lambda)."""
+
+
+SecretEntry = Annotated[
+    Union[LiteralSecret, FileSecret, GeneratedSecret, CloudSecret],
+    Field(discriminator="source"),
+]
+
+
+# --- mobile apps, Helm, CMS, BFF, alerting ---------------------------------------------------
+
+
+class MobileApp(Model):
+    """A mobile app: it gets secrets only through the BFF, and only those listed here."""
+
+    name: K8sName
+    """OAuth client name of the app."""
+    platform: Literal["ios", "android"]
+    """Store platform, shown in access reports."""
+    secrets: list[K8sName] = []
+    """Catalogue secrets this app may fetch from the BFF."""
+    rate_limit_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 60
+    """Requests a minute one client may make to the BFF."""
+
+
+class HelmSecretOverride(Model):
+    """One `--set <path>=<secret>` override, taken from the catalogue and never shown."""
+
+    path: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")]
+    """Dotted key path in the chart's values, such as `secret.oauthClientSecret`."""
+    secret: K8sName
+    """Catalogue secret holding the value."""
+    key: SecretKey
+    """Data key of that secret."""
+
+
+class HelmRelease(Model):
+    """A Helm release: `helm install name chart -f values... --set secret.path=...`."""
+
+    name: K8sName
+    """Release name."""
+    chart: str
+    """A chart directory of this repository (`charts/bff`) or a chart name in `repository`."""
+    version: str | None = None
+    """Chart version; required for a chart from a repository."""
+    repository: str | None = None
+    """Chart repository URL (https)."""
+    namespace: K8sName
+    """Namespace of the release."""
+    values_files: list[RelativePath] = []
+    """Values files merged in order, like repeated `-f`."""
+    values: dict[str, object] = {}
+    """Plain values merged after the files; never put a secret here."""
+    secret_values: list[HelmSecretOverride] = []
+    """Secret overrides, merged last and delivered without showing their values."""
+
+    @model_validator(mode="after")
+    def _pinned(self) -> HelmRelease:
+        if self.repository is not None:
+            if not self.repository.startswith("https://"):
+                raise ValueError("repository must be an https:// URL")
+            if not self.version:
+                raise ValueError("a chart from a repository needs a pinned version")
+        return self
+
+
+class CmsConfig(Model):
+    """The CMS where mobile-app secrets are kept (Directus)."""
+
+    enabled: bool = True
+    """Deploy the CMS."""
+    namespace: K8sName = "cms"
+    """Namespace of the CMS."""
+    image: str = "directus/directus:11.5.1"
+    """Container image, pinned."""
+    replicas: Annotated[int, Field(ge=1, le=10)] = 1
+    """Pod replicas."""
+    database_secret: K8sName | None = None
+    """Catalogue secret with the CMS database credentials."""
+
+
+class BffConfig(Model):
+    """The backend for frontend: the only way a mobile app gets a secret."""
+
+    namespace: K8sName = "bff"
+    """Namespace of the BFF."""
+    image: str = "ghcr.io/example/bff:1.0.0"
+    """Container image, pinned."""
+    replicas: Annotated[int, Field(ge=2, le=50)] = 2
+    """Pod replicas (at least 2, so a disruption budget can hold)."""
+    hostname: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")]
+    """Public DNS name served over TLS."""
+    tls_secret: K8sName
+    """Catalogue secret holding `tls.crt` and `tls.key` for the ingress."""
+    oauth_issuer: Annotated[str, Field(pattern=r"^https://")]
+    """OAuth 2.0 issuer whose JWTs the BFF accepts."""
+    oauth_audience: Annotated[str, Field(min_length=1)]
+    """Expected `aud` of access tokens."""
+    allowed_cidrs: list[Cidr] = ["0.0.0.0/0"]
+    """Networks allowed to reach the BFF ingress."""
+    rate_limit_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 600
+    """Requests a minute per client IP at the ingress."""
+    cache_ttl_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    """Seconds a fetched secret stays in the BFF's encrypted cache."""
+    cache_max_entries: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    """Entries before the cache evicts the least recently used."""
+
+
+class AlertingConfig(Model):
+    """Where alerts on unauthorized access go."""
+
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    """Address subscribed to the alert topic or action group."""
+    denied_access_threshold: Annotated[int, Field(ge=1, le=1000)] = 1
+    """Denied secret or key accesses in 5 minutes that raise an alarm."""
+
+
+class VaultConfig(Model):
+    """A HashiCorp Vault that `store: hashicorp-vault` secrets are read from."""
+
+    address: Annotated[str, Field(pattern=r"^https://")]
+    """Vault address (TLS only)."""
+    kv_mount: str = "secret"
+    """KV v2 mount path."""
+    kubernetes_auth_mount: str = "kubernetes"
+    """Kubernetes auth method mount path."""
+
+
+# --- the whole stack -------------------------------------------------------------------------
+
+
+class StackConfig(Model):
+    """Everything a stack may say under the `secrets-platform:` namespace."""
+
+    cloud: Literal["aws", "azure"]
+    """Cloud the stack runs on; chooses EKS + KMS + Secrets Manager or AKS + Key Vault."""
+    region: str = Field(exclude=True, default="")
+    """Filled from `aws:region` or `azure-native:location`, never set under our namespace."""
+    aws: AwsConfig | None = None
+    """Required when `cloud: aws`."""
+    azure: AzureConfig | None = None
+    """Required when `cloud: azure`."""
+    cluster: ClusterConfig
+    """The Kubernetes cluster."""
+    operators: OperatorsConfig
+    """The infrastructure operations team."""
+    workloads: list[Workload] = []
+    """Backend workloads that read secrets."""
+    secrets: list[SecretEntry] = []
+    """The secret catalogue."""
+    apps: list[MobileApp] = []
+    """Mobile apps served by the BFF."""
+    helm_releases: list[HelmRelease] = []
+    """Helm releases with secret overrides."""
+    cms: CmsConfig = CmsConfig()
+    """The CMS."""
+    bff: BffConfig
+    """The BFF."""
+    alerting: AlertingConfig
+    """Alert routing."""
+    vault: VaultConfig | None = None
+    """A HashiCorp Vault, when some secret uses `store: hashicorp-vault`."""
+
+    @property
+    def node_size(self) -> str:
+        default = {"aws": "t3.large", "azure": "Standard_D4s_v5"}[self.cloud]
+        return self.cluster.node_size or default
+
+    def workload(self, name: str) -> Workload:
+        return next(w for w in self.workloads if w.name == name)
+
+    def secret(self, name: str) -> LiteralSecret | FileSecret | GeneratedSecret | CloudSecret:
+        return next(s for s in self.secrets if s.name == name)
+
+    def secret_namespace(self, entry: _SecretBase) -> str:
+        """The namespace of a Secret: its own, or that of its first reader, or the BFF's."""
+        if entry.namespace:
+            return entry.namespace
+        if entry.readers:
+            return self.workload(entry.readers[0]).namespace_name
+        return self.bff.namespace
+
+
+AnySecret = Union[LiteralSecret, FileSecret, GeneratedSecret, CloudSecret]

@@ -1,0 +1,186 @@
+"""Cross-references in a stack: names that must exist, be unique and agree with each other.
+
+A pure function of a validated `StackConfig`, so it is tested without Pulumi.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from config.errors import Problem, describe
+from config.models import PROJECT, StackConfig
+
+NS = f"{PROJECT}:"
+
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_AZURE_LOCATION = re.compile(r"^[a-z][a-z0-9]+$")
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = sorted(names)
+    return ", ".join(listed) if listed else "none are declared"
+
+
+def _duplicates(prefix: str, names: list[str], what: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, name in enumerate(names):
+        if name in seen:
+            problems.append(
+                Problem(f"{NS}{prefix}[{index}].name", describe(name), f"a {what} name not used before")
+            )
+        seen.add(name)
+    return problems
+
+
+def check_references(cfg: StackConfig) -> list[Problem]:
+    """Every problem of cross-reference in the stack, each reported once."""
+    problems: list[Problem] = []
+    workloads = {w.name: w for w in cfg.workloads}
+    secrets = {s.name: s for s in cfg.secrets}
+
+    problems += _check_cloud(cfg)
+    problems += _duplicates("workloads", [w.name for w in cfg.workloads], "workload")
+    problems += _duplicates("secrets", [s.name for s in cfg.secrets], "secret")
+    problems += _duplicates("apps", [a.name for a in cfg.apps], "app")
+    problems += _duplicates("helmReleases", [h.name for h in cfg.helm_releases], "Helm release")
+
+    for i, workload in enumerate(cfg.workloads):
+        for j, peer in enumerate(workload.allow_from):
+            if peer not in workloads:
+                problems.append(
+                    Problem(
+                        f"{NS}workloads[{i}].allowFrom[{j}]",
+                        describe(peer),
+                        f"the name of a workload in {NS}workloads ({_names(workloads)})",
+                    )
+                )
+
+    for i, entry in enumerate(cfg.secrets):
+        for j, reader in enumerate(entry.readers):
+            if reader not in workloads:
+                problems.append(
+                    Problem(
+                        f"{NS}secrets[{i}].readers[{j}]",
+                        describe(reader),
+                        f"the name of a workload in {NS}workloads ({_names(workloads)})",
+                    )
+                )
+        namespace = _secret_namespace(cfg, entry, workloads)
+        for j, reader in enumerate(entry.readers):
+            if reader in workloads and workloads[reader].namespace_name != namespace:
+                problems.append(
+                    Problem(
+                        f"{NS}secrets[{i}].readers[{j}]",
+                        f'workload "{reader}" in namespace "{workloads[reader].namespace_name}"',
+                        f'a workload in namespace "{namespace}", where the Secret lives '
+                        "(pods cannot mount Secrets of another namespace)",
+                    )
+                )
+        if getattr(entry, "store", "default") == "hashicorp-vault" and cfg.vault is None:
+            problems.append(
+                Problem(
+                    f"{NS}secrets[{i}].store",
+                    '"hashicorp-vault"',
+                    f"a {NS}vault block with the Vault address, or store: default",
+                )
+            )
+
+    for i, app in enumerate(cfg.apps):
+        for j, name in enumerate(app.secrets):
+            if name not in secrets:
+                problems.append(
+                    Problem(
+                        f"{NS}apps[{i}].secrets[{j}]",
+                        describe(name),
+                        f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                    )
+                )
+
+    for i, release in enumerate(cfg.helm_releases):
+        for j, override in enumerate(release.secret_values):
+            entry = secrets.get(override.secret)
+            if entry is None:
+                problems.append(
+                    Problem(
+                        f"{NS}helmReleases[{i}].secretValues[{j}].secret",
+                        describe(override.secret),
+                        f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                    )
+                )
+            elif override.key not in _keys(entry):
+                problems.append(
+                    Problem(
+                        f"{NS}helmReleases[{i}].secretValues[{j}].key",
+                        describe(override.key),
+                        f'a key of secret "{entry.name}" ({_names(_keys(entry))})',
+                    )
+                )
+
+    tls = secrets.get(cfg.bff.tls_secret)
+    if tls is None:
+        problems.append(
+            Problem(
+                f"{NS}bff.tlsSecret",
+                describe(cfg.bff.tls_secret),
+                f"the name of a secret in {NS}secrets ({_names(secrets)})",
+            )
+        )
+    elif not {"tls.crt", "tls.key"} <= set(_keys(tls)):
+        problems.append(
+            Problem(
+                f"{NS}bff.tlsSecret",
+                f'secret "{tls.name}" with keys {_names(_keys(tls))}',
+                "a secret with the keys tls.crt and tls.key",
+            )
+        )
+    if cfg.cms.database_secret is not None and cfg.cms.database_secret not in secrets:
+        problems.append(
+            Problem(
+                f"{NS}cms.databaseSecret",
+                describe(cfg.cms.database_secret),
+                f"the name of a secret in {NS}secrets ({_names(secrets)})",
+            )
+        )
+    return problems
+
+
+def _keys(entry: object) -> list[str]:
+    keys = entry.keys  # type: ignore[attr-defined]
+    return list(keys)
+
+
+def _secret_namespace(cfg: StackConfig, entry: object, workloads: dict) -> str:
+    namespace = getattr(entry, "namespace", None)
+    if namespace:
+        return namespace
+    readers = [r for r in entry.readers if r in workloads]  # type: ignore[attr-defined]
+    return workloads[readers[0]].namespace_name if readers else cfg.bff.namespace
+
+
+def _check_cloud(cfg: StackConfig) -> list[Problem]:
+    problems = []
+    other = "azure" if cfg.cloud == "aws" else "aws"
+    if getattr(cfg, cfg.cloud) is None:
+        problems.append(
+            Problem(f"{NS}{cfg.cloud}", "nothing", f"a {NS}{cfg.cloud} block, since cloud is {cfg.cloud}")
+        )
+    if getattr(cfg, other) is not None:
+        problems.append(
+            Problem(
+                f"{NS}{other}",
+                f"a {other} block",
+                f"no {other} block while cloud is {cfg.cloud} (remove it, or set cloud: {other})",
+            )
+        )
+    region_key = "aws:region" if cfg.cloud == "aws" else "azure-native:location"
+    pattern = _AWS_REGION if cfg.cloud == "aws" else _AZURE_LOCATION
+    if not cfg.region:
+        problems.append(Problem(region_key, "nothing", f"the region of the stack, set as {region_key}"))
+    elif not pattern.match(cfg.region):
+        example = "eu-west-1" if cfg.cloud == "aws" else "westeurope"
+        problems.append(
+            Problem(region_key, describe(cfg.region), f"a {cfg.cloud} region name such as {example}")
+        )
+    return problems

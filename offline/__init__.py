@@ -1,0 +1,1 @@
+"""The offline commands: plan, check, diff and access reports without credentials."""

@@ -1,0 +1,88 @@
+"""`secrets-platform`: the offline commands. None needs credentials or decrypts a secret.
+
+    secrets-platform plan --stack dev [--out plan.json]
+    secrets-platform schema [--check]
+
+Exit codes: 0 fine, 1 the plan failed its own checks (a leak, a dropped input), 2 the stack config
+is wrong (every problem listed, nothing declared), 3 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import pulumi
+
+from offline.plan import PlanError, Progress, make_plan, render_tree
+
+EXIT_PLAN = 1
+EXIT_CONFIG = 2
+
+
+def _project_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("SECRETS_PLATFORM_PROJECT") or Path.cwd()).resolve()
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    project_dir = _project_dir(args.project_dir)
+    try:
+        plan = make_plan(project_dir, args.stack, Progress(sys.stderr, args.stack))
+    except PlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PLAN
+    render_tree(plan, sys.stdout)
+    if args.out:
+        Path(args.out).write_text(json.dumps(plan.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"Plan written to {args.out}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from config.schema import project_config_block, render_reference
+
+    if args.check:
+        from config.schema import check_project_file
+
+        problems = check_project_file(_project_dir(args.project_dir) / "Pulumi.yaml")
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 1 if problems else 0
+    if args.format == "markdown":
+        print(render_reference())
+    else:
+        print(json.dumps(project_config_block(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="secrets-platform", description=__doc__.split("\n")[0])
+    parser.add_argument("--project-dir", help="the Pulumi project directory (default: current directory)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plan = sub.add_parser("plan", help="offline preview of a stack: resources, options, secret inputs")
+    plan.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    plan.add_argument("--out", help="write the plan as JSON (format secrets-platform/plan v1)")
+    plan.set_defaults(func=cmd_plan)
+
+    schema = sub.add_parser("schema", help="the config reference generated from the models")
+    schema.add_argument("--format", choices=["markdown", "pulumi-yaml"], default="markdown")
+    schema.add_argument("--check", action="store_true", help="fail if Pulumi.yaml's config block is stale")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except pulumi.RunError as exc:  # ConfigError and friends: the user's mistake, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Realistic provider outputs for the offline plan.
+
+Each mock returns the inputs plus every output the program reads (cluster endpoints, OIDC issuers,
+key ARNs, vault URIs...), shaped as the provider returns them. Generated secrets (random
+passwords) come back as unique canaries; the monitor marks them secret as the engine would, and the
+leak check looks for them. A missing output is not guessed: the plan reports the input it dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import pulumi
+
+ACCOUNT = "111122223333"
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+GENERATED_PREFIX = "spgenerated"
+
+
+def _suffix(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def _kubeconfig(server: str, name: str) -> str:
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": name, "cluster": {"server": server, "certificate-authority-data": "LS0t"}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+            "users": [{"name": name, "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
+                                                        "command": "kubelogin"}}}],
+        }
+    )
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Outputs for every resource and call the platform declares, for any stack."""
+
+    def __init__(self, region: str, run_id: str) -> None:
+        self.region = region or "eu-west-1"
+        self.run_id = run_id
+        self.generated: dict[str, str] = {}
+        """Canary -> the resource name that generated it."""
+
+    # -- helpers --------------------------------------------------------------------------
+    def _canary(self, name: str) -> str:
+        value = f"{GENERATED_PREFIX}-{len(self.generated) + 1}-{self.run_id}"
+        self.generated[value] = name
+        return value
+
+    def _arn(self, service: str, resource: str, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        account = ACCOUNT if service != "s3" else ""
+        return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+    def _azure_id(self, inputs: dict[str, Any], provider_type: str, name: str) -> str:
+        group = inputs.get("resourceGroupName", "rg")
+        return f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/{provider_type}/{name}"
+
+    # -- resources -------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name = args.name
+        typ = args.typ
+        handler = _HANDLERS.get(typ)
+        extra = handler(self, name, inputs) if handler else {}
+        if typ.startswith("aws:") and "arn" not in inputs and "arn" not in extra:
+            service = typ.split(":")[1].split("/")[0]
+            extra["arn"] = self._arn(service, f"{typ.split('/')[-1].split(':')[0].lower()}/{name}")
+        if typ.startswith("azure-native:") and "id" not in extra:
+            provider_type = "Microsoft." + typ.split(":")[1].capitalize()
+            extra["id"] = self._azure_id(inputs, provider_type, inputs.get("name") or name)
+        if typ.startswith("kubernetes:") and typ != "kubernetes:helm.sh/v3:Release":
+            metadata = dict(inputs.get("metadata") or {})
+            metadata.setdefault("name", f"{name}-{_suffix(name)}")
+            metadata.setdefault("uid", f"uid-{_suffix(typ + name)}")
+            extra["metadata"] = metadata
+        resource_id = extra.pop("id", None) or f"{name}-id"
+        return resource_id, {**inputs, **extra}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list | None]:
+        token = args.token
+        if token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            name = args.args.get("resourceName", "aks")
+            value = base64.b64encode(_kubeconfig(f"https://{name}.hcp.westeurope.azmk8s.io:443", name).encode())
+            return {"kubeconfigs": [{"name": "clusterUser", "value": value.decode()}]}, []
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/plan", "userId": "AIDA"}, []
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, []
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+        if token == "azure-native:authorization:getClientConfig":
+            return {"clientId": "plan", "objectId": SUBSCRIPTION, "subscriptionId": SUBSCRIPTION,
+                    "tenantId": SUBSCRIPTION}, []
+        return {}, []
+
+
+def _eks_cluster(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    cluster = inputs.get("name") or name
+    issuer = f"https://oidc.eks.{m.region}.amazonaws.com/id/{_suffix(cluster).upper() * 4}"
+    return {
+        "name": cluster,
+        "arn": m._arn("eks", f"cluster/{cluster}"),
+        "endpoint": f"https://{_suffix(cluster).upper()}.gr7.{m.region}.eks.amazonaws.com",
+        "certificateAuthority": {"data": base64.b64encode(b"-----BEGIN CERTIFICATE-----").decode()},
+        "identities": [{"oidcs": [{"issuer": issuer}]}],
+        "clusterSecurityGroupId": f"sg-{_suffix(cluster)}",
+        "status": "ACTIVE",
+    }
+
+
+def _kms_key(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    key_id = f"{_suffix(name)}-1234-4abc-8def-{_suffix(name + 'k')}0000"
+    return {"arn": m._arn("kms", f"key/{key_id}"), "keyId": key_id, "id": key_id}
+
+
+def _named_arn(service: str, kind: str, regional: bool = True):
+    def handler(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        real = inputs.get("name") or f"{name}-{_suffix(name)}"
+        arn = m._arn(service, f"{kind}/{real}", regional)
+        return {"name": real, "arn": arn, "id": real if service == "iam" else arn}
+
+    return handler
+
+
+def _secretsmanager_secret(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or name
+    arn = m._arn("secretsmanager", f"secret:{real}-{_suffix(real)[:6]}")
+    return {"arn": arn, "id": arn, "name": real}
+
+
+def _oidc_provider(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    url = str(inputs.get("url", "oidc.example")).removeprefix("https://")
+    arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{url}"
+    return {"arn": arn, "id": arn}
+
+
+def _random_password(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"result": m._canary(name), "bcryptHash": "$2a$10$plan"}
+
+
+def _random_id(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    digest = _suffix(name)
+    return {"hex": digest, "b64Std": digest, "b64Url": digest, "dec": str(int(digest, 16)), "id": digest}
+
+
+def _key_vault(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    vault = inputs.get("vaultName") or name
+    props = dict(inputs.get("properties") or {})
+    props["vaultUri"] = f"https://{vault}.vault.azure.net/"
+    return {"properties": props, "name": vault,
+            "id": m._azure_id(inputs, "Microsoft.KeyVault/vaults", vault)}
+
+
+def _key_vault_key(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    vault = inputs.get("vaultName", "vault")
+    key = inputs.get("keyName") or name
+    uri = f"https://{vault}.vault.azure.net/keys/{key}"
+    return {"keyUri": uri, "keyUriWithVersion": f"{uri}/{_suffix(key)}0123456789abcdef0123456789",
+            "name": key, "id": m._azure_id(inputs, f"Microsoft.KeyVault/vaults/{vault}/keys", key)}
+
+
+def _key_vault_secret(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    vault = inputs.get("vaultName", "vault")
+    secret = inputs.get("secretName") or name
+    uri = f"https://{vault}.vault.azure.net/secrets/{secret}"
+    props = dict(inputs.get("properties") or {})
+    props.update({"secretUri": uri, "secretUriWithVersion": f"{uri}/{_suffix(secret)}"})
+    return {"properties": props, "name": secret,
+            "id": m._azure_id(inputs, f"Microsoft.KeyVault/vaults/{vault}/secrets", secret)}
+
+
+def _managed_cluster(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    cluster = inputs.get("resourceName") or name
+    profile = dict(inputs.get("oidcIssuerProfile") or {})
+    profile["issuerUrl"] = f"https://westeurope.oic.prod-aks.azure.com/{SUBSCRIPTION}/{_suffix(cluster)}/"
+    return {"name": cluster, "oidcIssuerProfile": profile, "fqdn": f"{cluster}.hcp.westeurope.azmk8s.io",
+            "id": m._azure_id(inputs, "Microsoft.ContainerService/managedClusters", cluster)}
+
+
+def _identity(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    ident = inputs.get("resourceName") or name
+    return {"principalId": f"{_suffix(ident)}-0000-4000-8000-000000000001",
+            "clientId": f"{_suffix(ident)}-0000-4000-8000-000000000002",
+            "tenantId": SUBSCRIPTION, "name": ident,
+            "id": m._azure_id(inputs, "Microsoft.ManagedIdentity/userAssignedIdentities", ident)}
+
+
+def _resource_group(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    group = inputs.get("resourceGroupName") or name
+    return {"name": group, "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}"}
+
+
+def _log_group(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or name
+    return {"name": real, "arn": m._arn("logs", f"log-group:{real}"), "id": real}
+
+
+def _lambda(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or f"{name}-{_suffix(name)}"
+    arn = m._arn("lambda", f"function:{real}")
+    return {"name": real, "arn": arn, "invokeArn": arn, "qualifiedArn": f"{arn}:1", "version": "1", "id": real}
+
+
+def _sns_topic(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or f"{name}-{_suffix(name)}"
+    arn = m._arn("sns", real)
+    return {"name": real, "arn": arn, "id": arn}
+
+
+def _helm_release(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or f"{name}-{_suffix(name)}"
+    return {"name": real, "status": {"name": real, "namespace": inputs.get("namespace", "default"),
+                                       "status": "deployed", "revision": 1}}
+
+
+_HANDLERS = {
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _named_arn("kms", "alias"),
+    "aws:iam/role:Role": _named_arn("iam", "role", regional=False),
+    "aws:iam/policy:Policy": _named_arn("iam", "policy", regional=False),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:secretsmanager/secret:Secret": _secretsmanager_secret,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:lambda/function:Function": _lambda,
+    "aws:sns/topic:Topic": _sns_topic,
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": _random_id,
+    "azure-native:keyvault:Vault": _key_vault,
+    "azure-native:keyvault:Key": _key_vault_key,
+    "azure-native:keyvault:Secret": _key_vault_secret,
+    "azure-native:containerservice:ManagedCluster": _managed_cluster,
+    "azure-native:managedidentity:UserAssignedIdentity": _identity,
+    "azure-native:resources:ResourceGroup": _resource_group,
+    "kubernetes:helm.sh/v3:Release": _helm_release,
+}

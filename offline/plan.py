@@ -1,0 +1,352 @@
+"""The offline plan: what `pulumi preview` would declare, proven free of leaked secrets.
+
+`make_plan()` reads the stack files, runs the unchanged program under the mock runtime, and turns
+the capture into a `Plan`: every resource with its inputs (secret values masked), which input paths
+are secret, and its options. It fails when a secret shows up anywhere but a secret input path, or
+when an input was dropped because a mock lacked an output. `Plan.to_json()` is the documented,
+versioned format the check and diff commands read (see `PLAN_FORMAT`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import sys
+import time
+import tracemalloc
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from offline.mocks import GENERATED_PREFIX, PlanMocks
+from offline.runtime import Capture, Registration, join, run_program
+from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
+
+PLAN_FORMAT = "secrets-platform/plan"
+PLAN_VERSION = 1
+MASK = "[secret]"
+_CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[a-z0-9-]+")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{16,}={0,2}$")
+
+
+class PlanError(Exception):
+    """The plan is not trustworthy: a secret leaked, or an input was silently dropped."""
+
+    def __init__(self, stack: str, findings: list[str]) -> None:
+        self.findings = findings
+        header = f"the plan of stack {stack} failed {len(findings)} check(s):"
+        super().__init__("\n".join([header, *(f"  - {f}" for f in findings)]))
+
+
+@dataclass
+class Resource:
+    """One resource of the plan, safe to print and store: secret values are masked."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    provider: str
+    custom: bool
+    inputs: dict[str, Any]
+    secret_paths: list[str]
+    options: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "provider": self.provider,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "secretPaths": self.secret_paths,
+            "options": self.options,
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Resource:
+        return cls(
+            urn=doc["urn"],
+            type=doc["type"],
+            name=doc["name"],
+            parent=doc["parent"],
+            provider=doc["provider"],
+            custom=doc["custom"],
+            inputs=doc["inputs"],
+            secret_paths=doc["secretPaths"],
+            options=doc["options"],
+            dependencies=doc["dependencies"],
+            property_dependencies=doc["propertyDependencies"],
+        )
+
+
+@dataclass
+class Plan:
+    """A stack's offline plan."""
+
+    project: str
+    stack: str
+    secrets_provider: str
+    resources: list[Resource]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": PLAN_FORMAT,
+            "version": PLAN_VERSION,
+            "project": self.project,
+            "stack": self.stack,
+            "secretsProvider": self.secrets_provider,
+            "resourceCount": len(self.resources),
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Plan:
+        if doc.get("format") != PLAN_FORMAT or doc.get("version") != PLAN_VERSION:
+            raise ValueError(f"not a {PLAN_FORMAT} v{PLAN_VERSION} document")
+        return cls(
+            project=doc["project"],
+            stack=doc["stack"],
+            secrets_provider=doc["secretsProvider"],
+            resources=[Resource.from_json(r) for r in doc["resources"]],
+            outputs=doc.get("outputs", {}),
+        )
+
+    def by_urn(self) -> dict[str, Resource]:
+        return {r.urn: r for r in self.resources}
+
+
+# --- masking and leak detection ----------------------------------------------------------------
+
+
+def _covered(path: str, secret_paths: list[str]) -> bool:
+    return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") or p == "" for p in secret_paths)
+
+
+def mask(value: Any, secret_paths: list[str], path: str = "") -> Any:
+    """A copy of `value` with every secret subtree replaced by `[secret]`."""
+    if path in secret_paths or (path == "" and "" in secret_paths):
+        return MASK
+    if isinstance(value, dict):
+        return {k: mask(v, secret_paths, join(path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, secret_paths, join(path, i)) for i, v in enumerate(value)]
+    return value
+
+
+def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, join(path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from leaves(v, join(path, i))
+    else:
+        yield path, value
+
+
+def _contains_secret(text: str, exact: set[str]) -> bool:
+    if _CANARY.search(text) or text in exact:
+        return True
+    if _BASE64.match(text):
+        try:
+            decoded = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None)
+        except (binascii.Error, ValueError):
+            return False
+        plain = decoded.decode("utf-8", "ignore")
+        return bool(_CANARY.search(plain)) or plain in exact
+    return False
+
+
+def find_leaks(capture: Capture) -> list[str]:
+    """Every place a secret appears outside a secret input path, by resource and path only."""
+    exact = {v for v in capture.secret_outputs if len(v) >= 8}
+    for reg in capture.resources:
+        for path, value in leaves(reg.inputs):
+            if isinstance(value, str) and len(value) >= 12 and _covered(path, reg.secret_paths):
+                exact.add(value)
+    findings = []
+    for reg in capture.resources:
+        if _contains_secret(reg.name, exact) or _contains_secret(reg.urn, exact):
+            findings.append(f"a secret value is part of the name of {reg.type} (URN withheld)")
+            continue
+        for path, value in leaves(reg.inputs):
+            if isinstance(value, str) and not _covered(path, reg.secret_paths) and _contains_secret(value, exact):
+                findings.append(f"secret value in plain input {path!r} of {reg.urn}")
+        for key in ("aliases", "ignoreChanges"):
+            if any(_contains_secret(str(v), exact) for v in reg.options.get(key, [])):
+                findings.append(f"secret value in option {key} of {reg.urn}")
+    for path, value in leaves(capture.outputs):
+        if isinstance(value, str) and _contains_secret(value, exact):
+            findings.append(f"secret value in stack output {path!r} (export it with pulumi.Output.secret)")
+    for level, message in capture.logs:
+        if _contains_secret(message, exact) or any(s in message for s in exact):
+            findings.append(f"secret value in a {level} log message of the program")
+    return findings
+
+
+def find_dropped(capture: Capture) -> list[str]:
+    """Inputs that would be silently dropped because a mock lacked an output the program read."""
+    return [
+        f"input {path!r} of {reg.urn} depends on an output the offline mocks do not provide "
+        f"(add it to offline/mocks.py for {reg.type} or the resource it reads from)"
+        for reg in capture.resources
+        for path in reg.unknown_paths
+    ]
+
+
+# --- making a plan -------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line resource counter on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO, stack: str) -> None:
+        self.stream = stream
+        self.stack = stack
+        self.active = stream.isatty()
+        self.last = 0.0
+
+    def __call__(self, count: int) -> None:
+        now = time.monotonic()
+        if self.active and now - self.last > 0.1:
+            self.last = now
+            self.stream.write(f"\r  planning {self.stack}: {count} resources registered")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.active:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+
+
+def capture_stack(project_dir: Path, stack: str, progress: Progress | None = None) -> tuple[StackInput, Capture, PlanMocks]:
+    """Run the program for a stack; raises `ConfigError` on bad config."""
+    stack_input = read_stack(project_dir, stack)
+    region = stack_input.config.get("aws:region") or stack_input.config.get("azure-native:location") or ""
+    run_id = next(iter(stack_input.placeholders), "x-x-x-none").rsplit("-", 1)[-1]
+    plan_mocks = PlanMocks(region, run_id)
+    capture = run_program(
+        project_dir / "__main__.py",
+        project=stack_input.project,
+        stack=stack,
+        config=stack_input.config,
+        secret_keys=stack_input.secret_keys,
+        plan_mocks=plan_mocks,
+        on_register=progress or (lambda n: None),
+    )
+    return stack_input, capture, plan_mocks
+
+
+def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -> Plan:
+    """Plan a stack offline; raise `ConfigError` or `PlanError` when it cannot be trusted."""
+    started = time.perf_counter()
+    tracing = not tracemalloc.is_tracing()
+    stack_input, capture, _ = capture_stack(project_dir, stack, progress)
+    if progress:
+        progress.done()
+    findings = find_dropped(capture) + find_leaks(capture)
+    if findings:
+        raise PlanError(stack, findings)
+    resources = [
+        Resource(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            parent=r.parent,
+            provider=r.provider,
+            custom=r.custom,
+            inputs=mask(r.inputs, r.secret_paths),
+            secret_paths=r.secret_paths,
+            options=r.options,
+            dependencies=r.dependencies,
+            property_dependencies=r.property_dependencies,
+        )
+        for r in sorted(capture.resources, key=lambda r: r.urn)
+    ]
+    del tracing
+    plan = Plan(stack_input.project, stack, stack_input.secrets_provider, resources, mask_outputs(capture))
+    plan.stats["seconds"] = time.perf_counter() - started
+    return plan
+
+
+def mask_outputs(capture: Capture) -> dict[str, Any]:
+    exact = set(capture.secret_outputs)
+    return {
+        k: (MASK if isinstance(v, str) and (_contains_secret(v, exact)) else v) for k, v in capture.outputs.items()
+    }
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+_COLLAPSE = 12
+
+
+def _label(resource: Resource) -> str:
+    flags = []
+    if resource.options.get("protect"):
+        flags.append("protected")
+    if resource.options.get("retainOnDelete"):
+        flags.append("retained")
+    if resource.secret_paths:
+        flags.append(f"{len(resource.secret_paths)} secret input{'s' if len(resource.secret_paths) > 1 else ''}")
+    suffix = f"  ({', '.join(flags)})" if flags else ""
+    return f"{resource.type}  {resource.name}{suffix}"
+
+
+def render_tree(plan: Plan, out: TextIO = sys.stdout) -> None:
+    """The plan as a tree by component, with counts; secret values never appear (only `[secret]`)."""
+    children: dict[str, list[Resource]] = defaultdict(list)
+    urns = plan.by_urn()
+    for r in plan.resources:
+        parent = r.parent if r.parent in urns else ""
+        children[parent].append(r)
+
+    def count(urn: str) -> int:
+        return sum(1 + count(c.urn) for c in children.get(urn, []))
+
+    def walk(urn: str, indent: str) -> None:
+        kids = sorted(children.get(urn, []), key=lambda r: (r.custom, r.type, r.name))
+        by_type = Counter(k.type for k in kids if k.custom and not children.get(k.urn))
+        shown: Counter[str] = Counter()
+        for kid in kids:
+            if kid.custom and by_type[kid.type] > _COLLAPSE and not children.get(kid.urn):
+                shown[kid.type] += 1
+                if shown[kid.type] == _COLLAPSE:
+                    out.write(f"{indent}… and {by_type[kid.type] - _COLLAPSE + 1} more {kid.type}\n")
+                if shown[kid.type] >= _COLLAPSE:
+                    continue
+            if kid.custom:
+                out.write(f"{indent}{_label(kid)}\n")
+                walk(kid.urn, indent + "  ")
+            else:
+                out.write(f"{indent}{kid.type}  {kid.name}  [{count(kid.urn)} resources]\n")
+                walk(kid.urn, indent + "  ")
+
+    secret_inputs = sum(len(r.secret_paths) for r in plan.resources)
+    protected = sum(1 for r in plan.resources if r.options.get("protect"))
+    out.write(f"Offline plan of stack {plan.stack} (project {plan.project}, secrets provider {plan.secrets_provider})\n")
+    walk("", "  ")
+    types = Counter(r.type for r in plan.resources if r.custom)
+    out.write(
+        f"\n{len(plan.resources)} resources to create ({sum(types.values())} custom, "
+        f"{len(plan.resources) - sum(types.values())} components), {protected} protected, "
+        f"{secret_inputs} secret inputs shown as {MASK}; no secret value left a secret input.\n"
+    )
+    if plan.outputs:
+        out.write("Outputs:\n")
+        for key in sorted(plan.outputs):
+            value = plan.outputs[key]
+            out.write(f"  {key}: {value if isinstance(value, (str, int, float, bool)) else '(structured)'}\n")

@@ -1,0 +1,249 @@
+"""Run the unchanged `__main__.py` under Pulumi's mock runtime and capture what it registers.
+
+The monitor sees every `RegisterResourceRequest` whole: inputs with their secret markers and the
+resource options a policy or a reviewer cares about. See TOOLCHAIN.md for why the runtime is set
+up by hand instead of with `set_mocks` (which finishes its own root stack at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import os
+import runpy
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.proto import resource_pb2
+
+SECRET_SIG = rpc._special_secret_sig
+SIG_KEY = rpc._special_sig_key
+RESOURCE_SIG = rpc._special_resource_sig
+UNKNOWN = rpc.UNKNOWN
+
+# Modules of this project that a previous run may have imported with another stack's config.
+PROJECT_PACKAGES = ("components", "config")
+
+
+@dataclass
+class Registration:
+    """One `RegisterResourceRequest`, decoded."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    provider: str
+    inputs: dict[str, Any]
+    secret_paths: list[str]
+    unknown_paths: list[str]
+    options: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+
+
+@dataclass
+class Capture:
+    """Everything a run registered and logged."""
+
+    resources: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    secret_outputs: set[str] = field(default_factory=set)
+    """Values the engine would mark secret in provider outputs (additionalSecretOutputs)."""
+
+
+def join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def decode(value: Any, path: str, secrets: list[str], unknowns: list[str]) -> Any:
+    """Unwrap the wire format: record secret and unknown paths, turn references into URNs."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            secrets.append(path)
+            return decode(value.get("value"), path, [], unknowns)
+        if sig == RESOURCE_SIG:
+            return value.get("urn", "")
+        return {k: decode(v, join(path, k), secrets, unknowns) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v, join(path, i), secrets, unknowns) for i, v in enumerate(value)]
+    if value == UNKNOWN:
+        unknowns.append(path)
+    return value
+
+
+class CaptureMonitor(mocks.MockMonitor):
+    """A mock monitor that records every registration and marks secret outputs as the engine does."""
+
+    def __init__(self, plan_mocks: mocks.Mocks, capture: Capture, on_register: Callable[[int], None]) -> None:
+        super().__init__(plan_mocks)
+        self.capture = capture
+        self.on_register = on_register
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        raw = json_format.MessageToDict(request.object) if request.HasField("object") else {}
+        secrets: list[str] = []
+        unknowns: list[str] = []
+        inputs = decode(raw, "", secrets, unknowns)
+        options = {
+            "protect": request.protect if request.HasField("protect") else False,
+            "retainOnDelete": request.retainOnDelete if request.HasField("retainOnDelete") else False,
+            "deleteBeforeReplace": request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
+            "dependsOn": sorted(request.dependencies),
+            "ignoreChanges": list(request.ignoreChanges),
+            "replaceOnChanges": list(request.replaceOnChanges),
+            "aliases": [a.urn or json_format.MessageToDict(a.spec) for a in request.aliases]
+            + list(request.aliasURNs),
+            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            "deletedWith": request.deletedWith,
+        }
+        self.capture.resources.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=urn,
+                parent=request.parent,
+                custom=request.custom,
+                provider=request.provider,
+                inputs=inputs,
+                secret_paths=secrets,
+                unknown_paths=unknowns,
+                options=options,
+                dependencies=sorted(request.dependencies),
+                property_dependencies={k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
+            )
+        )
+        self.on_register(len(self.capture.resources))
+        response = super().RegisterResource(request)
+        if request.additionalSecretOutputs:
+            response = self._mark_secret(response, list(request.additionalSecretOutputs))
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            raw = json_format.MessageToDict(request.outputs)
+            self.capture.outputs = decode(raw, "", [], [])
+        return super().RegisterResourceOutputs(request)
+
+    def _mark_secret(self, response: Any, keys: list[str]) -> Any:
+        state = json_format.MessageToDict(response.object)
+        for key in keys:
+            if key in state:
+                value = state[key]
+                if isinstance(value, str):
+                    self.capture.secret_outputs.add(value)
+                state[key] = {SIG_KEY: SECRET_SIG, "value": value}
+        obj = json_format.ParseDict(state, response.object.__class__())
+        return resource_pb2.RegisterResourceResponse(urn=response.urn, id=response.id, object=obj)
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self, capture: Capture) -> None:
+        super().__init__(logging.DEBUG)
+        self.capture = capture
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.capture.logs.append((record.levelname.lower(), record.getMessage()))
+
+
+@contextmanager
+def _collector_paused():
+    """Full cyclic collections dominate large plans (TOOLCHAIN.md); pause them during the run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _forget_project_modules() -> None:
+    """Drop the project's modules so a second run (another stack) imports them afresh.
+
+    `config.errors` stays: the caller catches its `ConfigError` by identity.
+    """
+    for name in list(sys.modules):
+        if name.split(".")[0] in PROJECT_PACKAGES and name != "config.errors":
+            del sys.modules[name]
+
+
+def run_program(
+    program: Callable[[], None] | Path,
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    plan_mocks: mocks.Mocks,
+    dry_run: bool = True,
+    on_register: Callable[[int], None] = lambda n: None,
+) -> Capture:
+    """Run a program (a `__main__.py` path, or a function for tests) and return what it registered.
+
+    Exceptions raised by the program (including `ConfigError`) propagate to the caller.
+    """
+    capture = Capture()
+    monitor = CaptureMonitor(plan_mocks, capture, on_register)
+    logger = logging.getLogger(f"secrets-platform.plan.{stack}")
+    logger.propagate = False
+    logger.handlers = [_LogCollector(capture)]
+    logger.setLevel(logging.DEBUG)
+    engine = mocks.MockEngine(logger)
+    run_settings = mocks.MockSettings(
+        monitor=monitor,
+        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        engine=engine,
+        project=project,
+        stack=stack,
+        dry_run=dry_run,
+        organization="organization",
+        callbacks=None,
+        root_directory=str(program.parent) if isinstance(program, Path) else os.getcwd(),
+    )
+    settings.configure(run_settings)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(config, secret_keys)
+
+    if isinstance(program, Path):
+        _forget_project_modules()
+        program_dir = program.parent
+
+        def body() -> None:
+            previous = os.getcwd()
+            os.chdir(program_dir)
+            sys.path.insert(0, str(program_dir))
+            try:
+                runpy.run_path(str(program), run_name="__main__")
+            finally:
+                sys.path.remove(str(program_dir))
+                os.chdir(previous)
+    else:
+        body = program
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        with _collector_paused():
+            loop.run_until_complete(pulumi.runtime.stack.run_in_stack(body))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        settings.ROOT.set(None)
+    return capture
