@@ -9,7 +9,9 @@ from components.platform import Platform, PlatformArgs
 from config.loader import load
 
 loaded = load()  # raises ConfigError (shown without a traceback) before any resource exists
-platform = Platform("secrets", PlatformArgs(stack=loaded.stack, literals=loaded.literals, project_dir=loaded.project_dir))
+platform = Platform(
+    "secrets", PlatformArgs(stack=loaded.stack, literals=loaded.literals, project_dir=loaded.project_dir)
+)
 
 pulumi.export("cloud", loaded.stack.cloud)
 pulumi.export("clusterName", platform.cluster_name)

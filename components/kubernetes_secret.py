@@ -40,7 +40,9 @@ class KubernetesSecret(pulumi.ComponentResource):
     secret_name: pulumi.Output[str]
     """Name of the Kubernetes Secret (`<name>-v<version>`)."""
 
-    def __init__(self, name: str, args: KubernetesSecretArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: KubernetesSecretArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("secrets-platform:kubernetes_secret:KubernetesSecret", name, None, opts)
         entry = args.entry
         values = _values(name, args, self)
@@ -68,7 +70,9 @@ class KubernetesSecret(pulumi.ComponentResource):
 def _values(name: str, args: KubernetesSecretArgs, parent: pulumi.Resource) -> dict[str, pulumi.Output[str]]:
     entry = args.entry
     if isinstance(entry, LiteralSecret):
-        return {key: pulumi.Output.secret(args.literals[config_key]) for key, config_key in entry.keys.items()}
+        return {
+            key: pulumi.Output.secret(args.literals[config_key]) for key, config_key in entry.keys.items()
+        }
     if isinstance(entry, FileSecret):
         return {
             key: pulumi.Output.secret((args.project_dir / path).read_text(encoding="utf-8"))

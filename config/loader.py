@@ -120,7 +120,7 @@ def _problem_from(error: Any) -> Problem:
         return Problem(key, "nothing", "a value: this key is required")
     if kind == "extra_forbidden":
         allowed = ", ".join(_allowed_keys(loc)) or "none"
-        return Problem(_path(loc), f"unknown key \"{loc[-1]}\"", f"one of the keys {allowed}")
+        return Problem(_path(loc), f'unknown key "{loc[-1]}"', f"one of the keys {allowed}")
     if kind == "union_tag_invalid":
         return Problem(
             key + ".source", describe(error["ctx"]["tag"]), "one of literal, file, generated, cloud"
@@ -181,15 +181,23 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
             raw[alias] = json.loads(value) if _looks_structured(value) else value
         except json.JSONDecodeError:
             raw[alias] = value
-    if raw.get(  # a stack may set `region` by habit: point at the provider's key instead
-        "region"
-    ) is not None or (NS + "region") in _config_keys():
+    if (
+        raw.get(  # a stack may set `region` by habit: point at the provider's key instead
+            "region"
+        )
+        is not None
+        or (NS + "region") in _config_keys()
+    ):
         problems.append(
             Problem(f"{NS}region", "a region under secrets-platform", "aws:region or azure-native:location")
         )
 
     cloud = raw.get("cloud")
-    region = (pulumi.Config("aws").get("region") if cloud == "aws" else pulumi.Config("azure-native").get("location")) or ""
+    region = (
+        pulumi.Config("aws").get("region")
+        if cloud == "aws"
+        else pulumi.Config("azure-native").get("location")
+    ) or ""
     stack, model_problems = parse(raw, region)
     problems += model_problems
 

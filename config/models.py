@@ -100,7 +100,9 @@ class AwsConfig(Model):
     """The 12-digit AWS account the stack deploys into (key policies name its root)."""
     operator_role_arn: Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")]
     """IAM role of the infrastructure operations team: EKS cluster admin and KMS key admin."""
-    subnet_ids: Annotated[list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]], Field(min_length=2)]
+    subnet_ids: Annotated[
+        list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]], Field(min_length=2)
+    ]
     """Private subnets (in at least two availability zones) for the cluster and its nodes."""
     kms_deletion_window_days: Annotated[int, Field(ge=7, le=30)] = 30
     """Days a scheduled KMS key deletion waits before it happens (AWS allows 7 to 30)."""

@@ -12,6 +12,8 @@ from config.errors import Problem, describe
 from config.models import PROJECT, StackConfig
 
 NS = f"{PROJECT}:"
+BUILT_IN_WORKLOADS = ("bff", "cms")
+"""Workloads the platform deploys itself; other workloads may allow traffic from them."""
 
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _AZURE_LOCATION = re.compile(r"^[a-z][a-z0-9]+$")
@@ -46,14 +48,23 @@ def check_references(cfg: StackConfig) -> list[Problem]:
     problems += _duplicates("apps", [a.name for a in cfg.apps], "app")
     problems += _duplicates("helmReleases", [h.name for h in cfg.helm_releases], "Helm release")
 
+    peers = set(workloads) | set(BUILT_IN_WORKLOADS)
     for i, workload in enumerate(cfg.workloads):
+        if workload.name in BUILT_IN_WORKLOADS:
+            problems.append(
+                Problem(
+                    f"{NS}workloads[{i}].name",
+                    describe(workload.name),
+                    f"a name other than {', '.join(BUILT_IN_WORKLOADS)}, which the platform deploys itself",
+                )
+            )
         for j, peer in enumerate(workload.allow_from):
-            if peer not in workloads:
+            if peer not in peers:
                 problems.append(
                     Problem(
                         f"{NS}workloads[{i}].allowFrom[{j}]",
                         describe(peer),
-                        f"the name of a workload in {NS}workloads ({_names(workloads)})",
+                        f"the name of a workload in {NS}workloads or a platform workload ({_names(peers)})",
                     )
                 )
 
@@ -179,8 +190,10 @@ def _check_cloud(cfg: StackConfig) -> list[Problem]:
     if not cfg.region:
         problems.append(Problem(region_key, "nothing", f"the region of the stack, set as {region_key}"))
     elif not pattern.match(cfg.region):
-        example = "eu-west-1" if cfg.cloud == "aws" else "westeurope"
-        problems.append(
-            Problem(region_key, describe(cfg.region), f"a {cfg.cloud} region name such as {example}")
+        what = (
+            "an AWS region name such as eu-west-1"
+            if cfg.cloud == "aws"
+            else "an Azure location such as westeurope"
         )
+        problems.append(Problem(region_key, describe(cfg.region), what))
     return problems

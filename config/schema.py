@@ -120,7 +120,9 @@ def _table(model: type[BaseModel], title: str) -> list[str]:
         if field.exclude:
             continue
         description = " ".join((field.description or "").split()).replace("|", "\\|")
-        lines.append(f"| `{field.alias or name}` | {_type_name(field.annotation)} | {_default(field)} | {description} |")
+        lines.append(
+            f"| `{field.alias or name}` | {_type_name(field.annotation)} | {_default(field)} | {description} |"
+        )
     return [*lines, ""]
 
 
@@ -153,7 +155,12 @@ def render_reference() -> str:
     for model in models:
         if model not in catalogue:
             lines += _table(model, model.__name__)
-    lines += ["### Secret catalogue", "", "Each entry of `secrets` has a `source` that decides its other keys.", ""]
+    lines += [
+        "### Secret catalogue",
+        "",
+        "Each entry of `secrets` has a `source` that decides its other keys.",
+        "",
+    ]
     for model in catalogue:
         lines += _table(model, f"source: {model.model_fields['source'].annotation.__args__[0]}")
     return "\n".join(lines)

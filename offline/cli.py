@@ -36,7 +36,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_PLAN
     render_tree(plan, sys.stdout)
     if args.out:
-        Path(args.out).write_text(json.dumps(plan.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        Path(args.out).write_text(
+            json.dumps(plan.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         print(f"Plan written to {args.out}")
     return 0
 

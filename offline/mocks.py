@@ -32,8 +32,14 @@ def _kubeconfig(server: str, name: str) -> str:
             "clusters": [{"name": name, "cluster": {"server": server, "certificate-authority-data": "LS0t"}}],
             "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
             "current-context": name,
-            "users": [{"name": name, "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
-                                                        "command": "kubelogin"}}}],
+            "users": [
+                {
+                    "name": name,
+                    "user": {
+                        "exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "kubelogin"}
+                    },
+                }
+            ],
         }
     )
 
@@ -87,7 +93,9 @@ class PlanMocks(pulumi.runtime.Mocks):
         token = args.token
         if token == "azure-native:containerservice:listManagedClusterUserCredentials":
             name = args.args.get("resourceName", "aks")
-            value = base64.b64encode(_kubeconfig(f"https://{name}.hcp.westeurope.azmk8s.io:443", name).encode())
+            value = base64.b64encode(
+                _kubeconfig(f"https://{name}.hcp.westeurope.azmk8s.io:443", name).encode()
+            )
             return {"kubeconfigs": [{"name": "clusterUser", "value": value.decode()}]}, []
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/plan", "userId": "AIDA"}, []
@@ -96,8 +104,12 @@ class PlanMocks(pulumi.runtime.Mocks):
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
         if token == "azure-native:authorization:getClientConfig":
-            return {"clientId": "plan", "objectId": SUBSCRIPTION, "subscriptionId": SUBSCRIPTION,
-                    "tenantId": SUBSCRIPTION}, []
+            return {
+                "clientId": "plan",
+                "objectId": SUBSCRIPTION,
+                "subscriptionId": SUBSCRIPTION,
+                "tenantId": SUBSCRIPTION,
+            }, []
         return {}, []
 
 
@@ -154,16 +166,19 @@ def _key_vault(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any
     vault = inputs.get("vaultName") or name
     props = dict(inputs.get("properties") or {})
     props["vaultUri"] = f"https://{vault}.vault.azure.net/"
-    return {"properties": props, "name": vault,
-            "id": m._azure_id(inputs, "Microsoft.KeyVault/vaults", vault)}
+    return {"properties": props, "name": vault, "id": m._azure_id(inputs, "Microsoft.KeyVault/vaults", vault)}
 
 
 def _key_vault_key(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     vault = inputs.get("vaultName", "vault")
     key = inputs.get("keyName") or name
     uri = f"https://{vault}.vault.azure.net/keys/{key}"
-    return {"keyUri": uri, "keyUriWithVersion": f"{uri}/{_suffix(key)}0123456789abcdef0123456789",
-            "name": key, "id": m._azure_id(inputs, f"Microsoft.KeyVault/vaults/{vault}/keys", key)}
+    return {
+        "keyUri": uri,
+        "keyUriWithVersion": f"{uri}/{_suffix(key)}0123456789abcdef0123456789",
+        "name": key,
+        "id": m._azure_id(inputs, f"Microsoft.KeyVault/vaults/{vault}/keys", key),
+    }
 
 
 def _key_vault_secret(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -172,24 +187,34 @@ def _key_vault_secret(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[s
     uri = f"https://{vault}.vault.azure.net/secrets/{secret}"
     props = dict(inputs.get("properties") or {})
     props.update({"secretUri": uri, "secretUriWithVersion": f"{uri}/{_suffix(secret)}"})
-    return {"properties": props, "name": secret,
-            "id": m._azure_id(inputs, f"Microsoft.KeyVault/vaults/{vault}/secrets", secret)}
+    return {
+        "properties": props,
+        "name": secret,
+        "id": m._azure_id(inputs, f"Microsoft.KeyVault/vaults/{vault}/secrets", secret),
+    }
 
 
 def _managed_cluster(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     cluster = inputs.get("resourceName") or name
     profile = dict(inputs.get("oidcIssuerProfile") or {})
     profile["issuerUrl"] = f"https://westeurope.oic.prod-aks.azure.com/{SUBSCRIPTION}/{_suffix(cluster)}/"
-    return {"name": cluster, "oidcIssuerProfile": profile, "fqdn": f"{cluster}.hcp.westeurope.azmk8s.io",
-            "id": m._azure_id(inputs, "Microsoft.ContainerService/managedClusters", cluster)}
+    return {
+        "name": cluster,
+        "oidcIssuerProfile": profile,
+        "fqdn": f"{cluster}.hcp.westeurope.azmk8s.io",
+        "id": m._azure_id(inputs, "Microsoft.ContainerService/managedClusters", cluster),
+    }
 
 
 def _identity(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     ident = inputs.get("resourceName") or name
-    return {"principalId": f"{_suffix(ident)}-0000-4000-8000-000000000001",
-            "clientId": f"{_suffix(ident)}-0000-4000-8000-000000000002",
-            "tenantId": SUBSCRIPTION, "name": ident,
-            "id": m._azure_id(inputs, "Microsoft.ManagedIdentity/userAssignedIdentities", ident)}
+    return {
+        "principalId": f"{_suffix(ident)}-0000-4000-8000-000000000001",
+        "clientId": f"{_suffix(ident)}-0000-4000-8000-000000000002",
+        "tenantId": SUBSCRIPTION,
+        "name": ident,
+        "id": m._azure_id(inputs, "Microsoft.ManagedIdentity/userAssignedIdentities", ident),
+    }
 
 
 def _resource_group(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +230,14 @@ def _log_group(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any
 def _lambda(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     real = inputs.get("name") or f"{name}-{_suffix(name)}"
     arn = m._arn("lambda", f"function:{real}")
-    return {"name": real, "arn": arn, "invokeArn": arn, "qualifiedArn": f"{arn}:1", "version": "1", "id": real}
+    return {
+        "name": real,
+        "arn": arn,
+        "invokeArn": arn,
+        "qualifiedArn": f"{arn}:1",
+        "version": "1",
+        "id": real,
+    }
 
 
 def _sns_topic(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -216,8 +248,15 @@ def _sns_topic(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any
 
 def _helm_release(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     real = inputs.get("name") or f"{name}-{_suffix(name)}"
-    return {"name": real, "status": {"name": real, "namespace": inputs.get("namespace", "default"),
-                                       "status": "deployed", "revision": 1}}
+    return {
+        "name": real,
+        "status": {
+            "name": real,
+            "namespace": inputs.get("namespace", "default"),
+            "status": "deployed",
+            "revision": 1,
+        },
+    }
 
 
 _HANDLERS = {

@@ -132,7 +132,9 @@ class Plan:
 
 
 def _covered(path: str, secret_paths: list[str]) -> bool:
-    return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") or p == "" for p in secret_paths)
+    return any(
+        path == p or path.startswith(p + ".") or path.startswith(p + "[") or p == "" for p in secret_paths
+    )
 
 
 def mask(value: Any, secret_paths: list[str], path: str = "") -> Any:
@@ -162,7 +164,9 @@ def _contains_secret(text: str, exact: set[str]) -> bool:
         return True
     if _BASE64.match(text):
         try:
-            decoded = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None)
+            decoded = base64.b64decode(
+                text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None
+            )
         except (binascii.Error, ValueError):
             return False
         plain = decoded.decode("utf-8", "ignore")
@@ -183,7 +187,11 @@ def find_leaks(capture: Capture) -> list[str]:
             findings.append(f"a secret value is part of the name of {reg.type} (URN withheld)")
             continue
         for path, value in leaves(reg.inputs):
-            if isinstance(value, str) and not _covered(path, reg.secret_paths) and _contains_secret(value, exact):
+            if (
+                isinstance(value, str)
+                and not _covered(path, reg.secret_paths)
+                and _contains_secret(value, exact)
+            ):
                 findings.append(f"secret value in plain input {path!r} of {reg.urn}")
         for key in ("aliases", "ignoreChanges"):
             if any(_contains_secret(str(v), exact) for v in reg.options.get(key, [])):
@@ -199,12 +207,18 @@ def find_leaks(capture: Capture) -> list[str]:
 
 def find_dropped(capture: Capture) -> list[str]:
     """Inputs that would be silently dropped because a mock lacked an output the program read."""
-    return [
+    unknown = [
         f"input {path!r} of {reg.urn} depends on an output the offline mocks do not provide "
         f"(add it to offline/mocks.py for {reg.type} or the resource it reads from)"
         for reg in capture.resources
         for path in reg.unknown_paths
     ]
+    missing = [
+        f"the program read {read}, which the offline mocks do not return; an input built from it "
+        "would be silently dropped (add it to offline/mocks.py)"
+        for read in sorted(capture.missing_reads)
+    ]
+    return unknown + missing
 
 
 # --- making a plan -------------------------------------------------------------------------------
@@ -232,7 +246,9 @@ class Progress:
             self.stream.flush()
 
 
-def capture_stack(project_dir: Path, stack: str, progress: Progress | None = None) -> tuple[StackInput, Capture, PlanMocks]:
+def capture_stack(
+    project_dir: Path, stack: str, progress: Progress | None = None
+) -> tuple[StackInput, Capture, PlanMocks]:
     """Run the program for a stack; raises `ConfigError` on bad config."""
     stack_input = read_stack(project_dir, stack)
     region = stack_input.config.get("aws:region") or stack_input.config.get("azure-native:location") or ""
@@ -285,7 +301,8 @@ def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -
 def mask_outputs(capture: Capture) -> dict[str, Any]:
     exact = set(capture.secret_outputs)
     return {
-        k: (MASK if isinstance(v, str) and (_contains_secret(v, exact)) else v) for k, v in capture.outputs.items()
+        k: (MASK if isinstance(v, str) and (_contains_secret(v, exact)) else v)
+        for k, v in capture.outputs.items()
     }
 
 
@@ -301,7 +318,9 @@ def _label(resource: Resource) -> str:
     if resource.options.get("retainOnDelete"):
         flags.append("retained")
     if resource.secret_paths:
-        flags.append(f"{len(resource.secret_paths)} secret input{'s' if len(resource.secret_paths) > 1 else ''}")
+        flags.append(
+            f"{len(resource.secret_paths)} secret input{'s' if len(resource.secret_paths) > 1 else ''}"
+        )
     suffix = f"  ({', '.join(flags)})" if flags else ""
     return f"{resource.type}  {resource.name}{suffix}"
 
@@ -332,12 +351,16 @@ def render_tree(plan: Plan, out: TextIO = sys.stdout) -> None:
                 out.write(f"{indent}{_label(kid)}\n")
                 walk(kid.urn, indent + "  ")
             else:
-                out.write(f"{indent}{kid.type}  {kid.name}  [{count(kid.urn)} resources]\n")
+                out.write(
+                    f"{indent}{kid.type}  {kid.name}  [{count(kid.urn)} resource{'s' if count(kid.urn) != 1 else ''}]\n"
+                )
                 walk(kid.urn, indent + "  ")
 
     secret_inputs = sum(len(r.secret_paths) for r in plan.resources)
     protected = sum(1 for r in plan.resources if r.options.get("protect"))
-    out.write(f"Offline plan of stack {plan.stack} (project {plan.project}, secrets provider {plan.secrets_provider})\n")
+    out.write(
+        f"Offline plan of stack {plan.stack} (project {plan.project}, secrets provider {plan.secrets_provider})\n"
+    )
     walk("", "  ")
     types = Counter(r.type for r in plan.resources if r.custom)
     out.write(

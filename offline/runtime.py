@@ -60,6 +60,8 @@ class Capture:
     logs: list[tuple[str, str]] = field(default_factory=list)
     secret_outputs: set[str] = field(default_factory=set)
     """Values the engine would mark secret in provider outputs (additionalSecretOutputs)."""
+    missing_reads: set[str] = field(default_factory=set)
+    """Output-type properties the program read but the mocks did not return (`Class.property`)."""
 
 
 def join(path: str, key: str | int) -> str:
@@ -104,7 +106,9 @@ class CaptureMonitor(mocks.MockMonitor):
         options = {
             "protect": request.protect if request.HasField("protect") else False,
             "retainOnDelete": request.retainOnDelete if request.HasField("retainOnDelete") else False,
-            "deleteBeforeReplace": request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
+            "deleteBeforeReplace": request.deleteBeforeReplace
+            if request.deleteBeforeReplaceDefined
+            else None,
             "dependsOn": sorted(request.dependencies),
             "ignoreChanges": list(request.ignoreChanges),
             "replaceOnChanges": list(request.replaceOnChanges),
@@ -163,6 +167,34 @@ class _LogCollector(logging.Handler):
 
 
 @contextmanager
+def _watch_missing_reads(capture: Capture):
+    """Record reads of provider output properties the mocks did not return.
+
+    A real provider returns them; under mocks they read as `None` and an input built from them is
+    silently dropped (TOOLCHAIN.md). Output types are dicts read through `pulumi.get`.
+    """
+    from pulumi import _types
+
+    original = _types.get
+
+    def get(self: Any, name: str) -> Any:
+        cls = type(self)
+        if hasattr(cls, _types._PULUMI_OUTPUT_TYPE) and isinstance(self, dict):
+            key = _types._translate_name(self, name)
+            if key not in self:
+                capture.missing_reads.add(f"{cls.__module__.split('.')[0]}.{cls.__qualname__}.{name}")
+        return original(self, name)
+
+    pulumi.get = get
+    _types.get = get
+    try:
+        yield
+    finally:
+        pulumi.get = original
+        _types.get = original
+
+
+@contextmanager
 def _collector_paused():
     """Full cyclic collections dominate large plans (TOOLCHAIN.md); pause them during the run."""
     enabled = gc.isenabled()
@@ -194,12 +226,13 @@ def run_program(
     plan_mocks: mocks.Mocks,
     dry_run: bool = True,
     on_register: Callable[[int], None] = lambda n: None,
+    capture: Capture | None = None,
 ) -> Capture:
     """Run a program (a `__main__.py` path, or a function for tests) and return what it registered.
 
     Exceptions raised by the program (including `ConfigError`) propagate to the caller.
     """
-    capture = Capture()
+    capture = capture if capture is not None else Capture()
     monitor = CaptureMonitor(plan_mocks, capture, on_register)
     logger = logging.getLogger(f"secrets-platform.plan.{stack}")
     logger.propagate = False
@@ -240,7 +273,7 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        with _collector_paused():
+        with _collector_paused(), _watch_missing_reads(capture):
             loop.run_until_complete(pulumi.runtime.stack.run_in_stack(body))
     finally:
         loop.close()

@@ -40,9 +40,7 @@ def _load_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            path.name, [Problem("(file)", "no such file", f"a stack file at {path}")]
-        ) from None
+        raise ConfigError(path.name, [Problem("(file)", "no such file", f"a stack file at {path}")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -1,0 +1,440 @@
+"""The AWS foundation: an EKS cluster whose Secrets are envelope-encrypted with a customer-managed key.
+
+Two KMS keys keep the blast radius of each small: the secrets key only wraps the cluster's etcd data
+encryption keys, the store key protects Secrets Manager and the control-plane audit logs. The
+cluster authenticates with EKS access entries only (`authentication_mode="API"`), so nobody is an
+administrator by accident of having created it; the operator role is granted admin explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from config.models import AwsConfig, StackConfig
+
+KMS_ROTATION_PERIOD_DAYS = 90
+"""Days between automatic rotations of both keys (KMS allows 90 to 2560; the AWS default is 365)."""
+
+CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"]
+"""Control-plane logs kept: API calls, the audit trail of Secret reads, and who authenticated."""
+
+LOG_RETENTION_DAYS_ALLOWED = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+"""Values CloudWatch Logs accepts for `retentionInDays` (PutRetentionPolicy API reference)."""
+
+EKS_CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+NODE_POLICIES = {
+    "worker": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "ecr-read": "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "cni": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+}
+"""Managed policies a managed node group's role needs (EKS user guide, "Amazon EKS node IAM role")."""
+
+CLUSTER_ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+KEY_ADMIN_ACTIONS = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:ListKeyPolicies",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:ListKeyRotations",
+    "kms:RotateKeyOnDemand",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:UpdateKeyDescription",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:ListResourceTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+]
+"""Key administration without any cryptographic use: the "key administrators" statement of the KMS
+default key policy, spelled out without wildcards and without `kms:CreateGrant` (a grant could hand
+the administrator `Decrypt`)."""
+
+LOGS_KEY_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+]
+"""What CloudWatch Logs needs on a log group's key ("Encrypt log data in CloudWatch Logs using AWS
+KMS"; the guide's `kms:Encrypt*`-style wildcards expanded)."""
+
+
+def aws_settings(stack: StackConfig) -> AwsConfig:
+    """The AWS block of a stack, refused when the stack cannot be built on AWS.
+
+    A pure function: everything it checks is known before any resource is declared.
+    """
+    if stack.cloud != "aws":
+        raise ValueError(f"AwsFoundation needs a stack with cloud: aws, not cloud: {stack.cloud}")
+    if stack.aws is None:
+        raise ValueError("AwsFoundation needs the secrets-platform:aws block")
+    if not stack.region:
+        raise ValueError("AwsFoundation needs the stack's region (aws:region)")
+    if stack.cluster.log_retention_days not in LOG_RETENTION_DAYS_ALLOWED:
+        allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS_ALLOWED))
+        raise ValueError(
+            f"cluster.logRetentionDays is {stack.cluster.log_retention_days}, which CloudWatch Logs "
+            f"does not accept; use one of {allowed}"
+        )
+    if stack.operators.group.startswith("system:"):
+        raise ValueError(
+            f"operators.group is {stack.operators.group!r}; EKS access entries refuse Kubernetes "
+            "groups that start with 'system:', choose another group name"
+        )
+    return stack.aws
+
+
+def cluster_log_group_name(cluster_name: str) -> str:
+    """EKS writes control-plane logs to this exact name; declaring it first lets us encrypt it."""
+    return f"/aws/eks/{cluster_name}/cluster"
+
+
+def key_policy(
+    account_id: str,
+    operator_role_arn: str,
+    *,
+    logs_region: str | None = None,
+    log_group_arns: list[str] | None = None,
+) -> str:
+    """The key policy of a customer-managed key, as JSON.
+
+    In a key policy `Resource: "*"` means "this key" (the KMS developer guide's form, since the
+    key's ARN does not exist yet); it grants nothing on other keys. The account root keeps `kms:*`
+    so the key can never become unmanageable, and IAM policies in the account can delegate use of it.
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "EnableRootAccountAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "AllowOperatorKeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": operator_role_arn},
+            "Action": KEY_ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+    ]
+    if logs_region is not None:
+        statements.append(
+            {
+                "Sid": "AllowCloudWatchLogsOfThisPlatform",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{logs_region}.amazonaws.com"},
+                "Action": LOGS_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns or []}},
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def service_trust_policy(service: str, actions: list[str]) -> str:
+    """A role trust policy letting one AWS service principal assume the role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": actions}],
+        }
+    )
+
+
+def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, region: str) -> str:
+    """A kubeconfig that fetches a short-lived token with `aws eks get-token` (no stored credential)."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority},
+                }
+            ],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": [
+                                "eks",
+                                "get-token",
+                                "--cluster-name",
+                                cluster_name,
+                                "--region",
+                                region,
+                                "--output",
+                                "json",
+                            ],
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+def _kms_key(
+    parent: pulumi.Resource,
+    name: str,
+    role: str,
+    alias: str,
+    description: str,
+    policy: str,
+    aws_cfg: AwsConfig,
+) -> aws.kms.Key:
+    key = aws.kms.Key(
+        f"{name}-{role}-key",
+        description=description,
+        enable_key_rotation=True,
+        rotation_period_in_days=KMS_ROTATION_PERIOD_DAYS,
+        deletion_window_in_days=aws_cfg.kms_deletion_window_days,
+        policy=policy,
+        opts=pulumi.ResourceOptions(parent=parent, protect=True),
+    )
+    aws.kms.Alias(
+        f"{name}-{role}-alias",
+        name=alias,
+        target_key_id=key.key_id,
+        opts=pulumi.ResourceOptions(parent=key),
+    )
+    return key
+
+
+def _keys(
+    parent: pulumi.Resource, name: str, stack: StackConfig, aws_cfg: AwsConfig
+) -> tuple[aws.kms.Key, aws.kms.Key]:
+    cluster = stack.cluster.name
+    log_group_arn = (
+        f"arn:aws:logs:{stack.region}:{aws_cfg.account_id}:log-group:{cluster_log_group_name(cluster)}"
+    )
+    secrets_key = _kms_key(
+        parent,
+        name,
+        "secrets",
+        f"alias/{cluster}-secrets",
+        f"Envelope encryption of the Kubernetes Secrets of EKS cluster {cluster}",
+        key_policy(aws_cfg.account_id, aws_cfg.operator_role_arn),
+        aws_cfg,
+    )
+    store_key = _kms_key(
+        parent,
+        name,
+        "store",
+        f"alias/{cluster}-store",
+        f"Secrets Manager secrets and control-plane logs of EKS cluster {cluster}",
+        key_policy(
+            aws_cfg.account_id,
+            aws_cfg.operator_role_arn,
+            logs_region=stack.region,
+            log_group_arns=[log_group_arn],
+        ),
+        aws_cfg,
+    )
+    return secrets_key, store_key
+
+
+def _role(
+    parent: pulumi.Resource, name: str, role: str, trust: str, policies: dict[str, str]
+) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    iam_role = aws.iam.Role(
+        f"{name}-{role}-role", assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=parent)
+    )
+    attachments = [
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{role}-role-{suffix}",
+            role=iam_role.name,
+            policy_arn=policy_arn,
+            opts=pulumi.ResourceOptions(parent=iam_role),
+        )
+        for suffix, policy_arn in policies.items()
+    ]
+    return iam_role, attachments
+
+
+def _cluster(
+    parent: pulumi.Resource,
+    name: str,
+    stack: StackConfig,
+    aws_cfg: AwsConfig,
+    secrets_key: aws.kms.Key,
+    store_key: aws.kms.Key,
+) -> aws.eks.Cluster:
+    cfg = stack.cluster
+    role, attachments = _role(
+        parent,
+        name,
+        "cluster",
+        service_trust_policy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
+        {"eks-policy": EKS_CLUSTER_POLICY},
+    )
+    # Declared before the cluster so EKS finds it instead of creating an unencrypted, never-expiring one.
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-cluster-logs",
+        name=cluster_log_group_name(cfg.name),
+        kms_key_id=store_key.arn,
+        retention_in_days=cfg.log_retention_days,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    vpc_config: aws.eks.ClusterVpcConfigArgsDict = {
+        "subnet_ids": aws_cfg.subnet_ids,
+        "endpoint_private_access": True,
+        "endpoint_public_access": bool(cfg.public_access_cidrs),
+    }
+    if cfg.public_access_cidrs:
+        vpc_config["public_access_cidrs"] = cfg.public_access_cidrs
+    return aws.eks.Cluster(
+        f"{name}-cluster",
+        name=cfg.name,
+        version=cfg.kubernetes_version,
+        role_arn=role.arn,
+        vpc_config=vpc_config,
+        encryption_config={"provider": {"key_arn": secrets_key.arn}, "resources": ["secrets"]},
+        enabled_cluster_log_types=CLUSTER_LOG_TYPES,
+        access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, *attachments]),
+    )
+
+
+def _operator_access(
+    name: str, stack: StackConfig, aws_cfg: AwsConfig, cluster: aws.eks.Cluster
+) -> aws.eks.AccessPolicyAssociation:
+    entry = aws.eks.AccessEntry(
+        f"{name}-operator-access",
+        cluster_name=cluster.name,
+        principal_arn=aws_cfg.operator_role_arn,
+        kubernetes_groups=[stack.operators.group],
+        type="STANDARD",
+        opts=pulumi.ResourceOptions(parent=cluster),
+    )
+    return aws.eks.AccessPolicyAssociation(
+        f"{name}-operator-admin",
+        cluster_name=cluster.name,
+        principal_arn=entry.principal_arn,
+        policy_arn=CLUSTER_ADMIN_ACCESS_POLICY,
+        access_scope={"type": "cluster"},
+        opts=pulumi.ResourceOptions(parent=entry),
+    )
+
+
+def _oidc_provider(
+    name: str, cluster: aws.eks.Cluster
+) -> tuple[aws.iam.OpenIdConnectProvider, pulumi.Output[str]]:
+    issuer_url = cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
+    provider = aws.iam.OpenIdConnectProvider(
+        f"{name}-oidc",
+        url=issuer_url,
+        client_id_lists=["sts.amazonaws.com"],
+        opts=pulumi.ResourceOptions(parent=cluster),
+    )
+    return provider, issuer_url.apply(lambda url: url.removeprefix("https://"))
+
+
+def _node_group(
+    name: str, stack: StackConfig, aws_cfg: AwsConfig, cluster: aws.eks.Cluster
+) -> aws.eks.NodeGroup:
+    role, attachments = _role(
+        cluster,
+        name,
+        "node",
+        service_trust_policy("ec2.amazonaws.com", ["sts:AssumeRole"]),
+        NODE_POLICIES,
+    )
+    count = stack.cluster.node_count
+    # A fixed size: no cluster autoscaler is declared, so min = desired = max.
+    return aws.eks.NodeGroup(
+        f"{name}-nodes",
+        cluster_name=cluster.name,
+        node_role_arn=role.arn,
+        subnet_ids=aws_cfg.subnet_ids,
+        instance_types=[stack.node_size],
+        scaling_config={"desired_size": count, "min_size": count, "max_size": count},
+        opts=pulumi.ResourceOptions(parent=cluster, depends_on=attachments),
+    )
+
+
+def _kubernetes_provider(
+    name: str, stack: StackConfig, cluster: aws.eks.Cluster, access: aws.eks.AccessPolicyAssociation
+) -> k8s.Provider:
+    config = pulumi.Output.all(
+        cluster.name, cluster.endpoint, cluster.certificate_authority.apply(lambda ca: ca.data)
+    ).apply(lambda values: kubeconfig(values[0], values[1], values[2], stack.region))
+    # Bootstrap admin is off: objects may only be applied once the operator role is cluster admin.
+    return k8s.Provider(
+        f"{name}-k8s",
+        kubeconfig=pulumi.Output.secret(config),
+        enable_server_side_apply=True,
+        opts=pulumi.ResourceOptions(parent=cluster, depends_on=[access]),
+    )
+
+
+class AwsFoundation(pulumi.ComponentResource):
+    """An EKS cluster with KMS envelope encryption of Secrets, audit logs and IAM roles for pods."""
+
+    kubernetes_provider: k8s.Provider
+    """Provider for the cluster; its kubeconfig is a secret and holds no credential (`aws eks get-token`)."""
+    cluster_name: pulumi.Output[str]
+    """Name of the EKS cluster."""
+    secrets_key_id: pulumi.Output[str]
+    """ARN of the KMS key that envelope-encrypts the cluster's Secrets."""
+    store_key_id: pulumi.Output[str]
+    """ARN of the KMS key of Secrets Manager and the control-plane logs."""
+    oidc_provider_arn: pulumi.Output[str]
+    """ARN of the IAM OIDC provider, for IAM roles for service accounts."""
+    oidc_issuer: pulumi.Output[str]
+    """The cluster's OIDC issuer without `https://`, as IAM trust policy condition keys spell it."""
+    cluster: aws.eks.Cluster
+    """The EKS cluster itself, for components that need more of its outputs."""
+
+    def __init__(self, name: str, args: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+        aws_cfg = aws_settings(args)
+        super().__init__("secrets-platform:aws_foundation:AwsFoundation", name, None, opts)
+        secrets_key, store_key = _keys(self, name, args, aws_cfg)
+        cluster = _cluster(self, name, args, aws_cfg, secrets_key, store_key)
+        access = _operator_access(name, args, aws_cfg, cluster)
+        oidc, issuer = _oidc_provider(name, cluster)
+        _node_group(name, args, aws_cfg, cluster)
+
+        self.kubernetes_provider = _kubernetes_provider(name, args, cluster, access)
+        self.cluster_name = cluster.name
+        self.secrets_key_id = secrets_key.arn
+        self.store_key_id = store_key.arn
+        self.oidc_provider_arn = oidc.arn
+        self.oidc_issuer = issuer
+        self.cluster = cluster
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "secrets_key_id": self.secrets_key_id,
+                "store_key_id": self.store_key_id,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer": self.oidc_issuer,
+            }
+        )

@@ -1,0 +1,270 @@
+"""Stack config validation through the real entry point: `secrets-platform plan` on a scratch stack.
+
+Each bad input changes one thing of the dev stack and asserts the exact problem line: stack file,
+key path, what was found and what is expected; exit code 2, no traceback, no resource declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.errors import ConfigError
+from offline.cli import main
+from offline.plan import capture_stack
+from offline.runtime import Capture
+from tests.conftest import dev_stack
+
+C = "config"
+NS = "secrets-platform:"
+
+
+def _secret(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in doc[C][NS + "secrets"] if s["name"] == name)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A mutation setting `secrets-platform:<path>` (dotted, with list indexes) to `value`."""
+
+    def mutate(doc: dict[str, Any]) -> None:
+        parts = path.split(".")
+        node: Any = doc[C]
+        key: Any = NS + parts[0]
+        for part in parts[1:]:
+            node = node[key]
+            key = int(part) if part.isdigit() else part
+        node[key] = value
+
+    return mutate
+
+
+def _delete(full_key: str) -> Callable[[dict[str, Any]], None]:
+    return lambda doc: doc[C].pop(full_key)
+
+
+def _duplicate_secret(doc: dict[str, Any]) -> None:
+    doc[C][NS + "secrets"].append(dict(_secret(doc, "payments-db")))
+
+
+def _secure_in_catalogue(doc: dict[str, Any]) -> None:
+    _secret(doc, "payments-db")["description"] = {"secure": "v1:AAAAAAAAAAAAAAAA:AAAA"}
+
+
+def _plain_literal(doc: dict[str, Any]) -> None:
+    doc[C][NS + "mapsApiKey"] = "AIzaPlainTextKeyThatShouldBeSecret"
+
+
+def _yaml_error(project_dir: Path) -> None:
+    (project_dir / "Pulumi.t.yaml").write_text(
+        "config:\n  secrets-platform:cloud: aws\n   bad: [\n", encoding="utf-8"
+    )
+
+
+# (id, mutation, exact problem line without the "Pulumi.t.yaml: " prefix)
+BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    (
+        "missing-key",
+        _delete(NS + "bff"),
+        "secrets-platform:bff: found nothing; expected a value: this key is required",
+    ),
+    (
+        "wrong-type",
+        _set("cluster.nodeCount", "many"),
+        'secrets-platform:cluster.nodeCount: found "many"; expected a valid integer, unable to parse '
+        "string as an integer",
+    ),
+    (
+        "unknown-nested-key",
+        _set("cluster.nodeCuont", 3),
+        'secrets-platform:cluster.nodeCuont: found unknown key "nodeCuont"; expected one of the keys name, '
+        "kubernetesVersion, nodeCount, nodeSize, publicAccessCidrs, logRetentionDays",
+    ),
+    (
+        "unknown-top-level-key",
+        lambda doc: doc[C].update({NS + "clustr": {"name": "x"}}),
+        'secrets-platform:clustr: found unknown key "clustr"; expected one of cloud, aws, azure, cluster, '
+        "operators, workloads, secrets, apps, helmReleases, cms, bff, alerting, vault, or a secret key named "
+        "by a literal secret of the catalogue",
+    ),
+    (
+        "app-asks-for-unknown-secret",
+        _set("apps.0.secrets", ["maps-api-key", "stripe-key"]),
+        'secrets-platform:apps[0].secrets[1]: found "stripe-key"; expected the name of a secret in '
+        "secrets-platform:secrets (bff-tls, maps-api-key, orders-queue, payments-ca, payments-db, "
+        "payments-provider)",
+    ),
+    (
+        "reader-workload-does-not-exist",
+        _set("secrets.0.readers", ["payments-apii"]),
+        'secrets-platform:secrets[0].readers[0]: found "payments-apii"; expected the name of a workload in '
+        "secrets-platform:workloads (orders-api, payments-api)",
+    ),
+    (
+        "duplicate-secret-name",
+        _duplicate_secret,
+        'secrets-platform:secrets[6].name: found "payments-db"; expected a secret name not used before',
+    ),
+    (
+        "invalid-kubernetes-name",
+        _set("workloads.0.name", "Payments_API"),
+        'secrets-platform:workloads[0].name: found "Payments_API"; expected a Kubernetes name: at most 63 '
+        "characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    (
+        "invalid-cidr",
+        _set("bff.allowedCidrs", ["10.0.0.300/8"]),
+        'secrets-platform:bff.allowedCidrs[0]: found "10.0.0.300/8"; expected an IPv4 or IPv6 network in '
+        "CIDR form, such as 203.0.113.0/24",
+    ),
+    (
+        "rotation-period-out-of-range",
+        _set("secrets.0.rotationDays", 400),
+        "secrets-platform:secrets[0].rotationDays: found 400; expected less than or equal to 365",
+    ),
+    (
+        "unsupported-cloud",
+        _set("cloud", "gcp"),
+        "secrets-platform:cloud: found \"gcp\"; expected 'aws' or 'azure'",
+    ),
+    (
+        "unknown-secret-source",
+        _set("secrets.0.source", "vault"),
+        'secrets-platform:secrets[0].source: found "vault"; expected one of literal, file, generated, cloud',
+    ),
+    (
+        "literal-key-not-set",
+        _delete(NS + "mapsApiKey"),
+        'secrets-platform:secrets[5].keys.api-key: found "mapsApiKey", a key the stack does not set; '
+        "expected a secret config key: run `pulumi config set --secret mapsApiKey <value>`",
+    ),
+    (
+        "literal-key-in-plain-text",
+        _plain_literal,
+        "secrets-platform:mapsApiKey: found a plain-text value; expected a secret value: run "
+        "`pulumi config set --secret mapsApiKey <value>` and rotate the exposed one",
+    ),
+    (
+        "secure-value-inside-structured-key",
+        _secure_in_catalogue,
+        "secrets-platform:secrets: found a secret (secure:) value; expected plain structure here; keep each "
+        "secret in its own key (`pulumi config set --secret <key> <value>`) and name that key in the catalogue",
+    ),
+    (
+        "file-source-missing",
+        _set("secrets.2.keys", {"ca.crt": "certs/missing.crt"}),
+        'secrets-platform:secrets[2].keys.ca.crt: found "certs/missing.crt", which does not exist; expected a '
+        "readable file relative to the project",
+    ),
+    (
+        "invalid-region",
+        lambda doc: doc[C].update({"aws:region": "mars-north-1x"}),
+        'aws:region: found "mars-north-1x"; expected an AWS region name such as eu-west-1',
+    ),
+    (
+        "reader-in-another-namespace",
+        _set("secrets.0.readers", ["payments-api", "orders-api"]),
+        'secrets-platform:secrets[0].readers[1]: found workload "orders-api" in namespace "orders"; expected a '
+        'workload in namespace "payments", where the Secret lives (pods cannot mount Secrets of another '
+        "namespace)",
+    ),
+    (
+        "cloud-block-missing",
+        _delete(NS + "aws"),
+        "secrets-platform:aws: found nothing; expected a secrets-platform:aws block, since cloud is aws",
+    ),
+    (
+        "tls-secret-without-key",
+        lambda doc: (_set("secrets.4.keys", {"tls.crt": "bffTlsCert"})(doc), doc[C].pop(NS + "bffTlsKey")),
+        'secrets-platform:bff.tlsSecret: found secret "bff-tls" with keys tls.crt; expected a secret with the '
+        "keys tls.crt and tls.key",
+    ),
+    (
+        "key-of-other-namespace-for-region",
+        lambda doc: doc[C].update({NS + "region": "eu-west-1"}),
+        "secrets-platform:region: found a region under secrets-platform; expected aws:region or "
+        "azure-native:location",
+    ),
+]
+
+
+def _plan(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["--project-dir", str(project_dir), "plan", "--stack", "t"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"), [(m, e) for _, m, e in BAD_INPUTS], ids=[i for i, _, _ in BAD_INPUTS]
+)
+def test_bad_input_is_reported_once_with_file_key_found_and_expected(
+    project: Callable[..., Path], capsys: pytest.CaptureFixture[str], mutate: Callable, expected: str
+) -> None:
+    doc = dev_stack()
+    mutate(doc)
+    code, out, err = _plan(project(doc), capsys)
+    assert code == 2, f"exit code {code}, stderr: {err}"
+    lines = [line for line in err.splitlines() if line.startswith("Pulumi.t.yaml: ")]
+    assert lines == [f"Pulumi.t.yaml: {expected}"], err
+    assert "Traceback" not in err and "Traceback" not in out
+    assert out == ""
+
+
+def test_yaml_syntax_error_names_line_and_column(
+    project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project_dir = project(dev_stack())
+    _yaml_error(project_dir)
+    code, _, err = _plan(project_dir, capsys)
+    assert code == 2
+    assert "Pulumi.t.yaml: line 3, column 4: found a YAML syntax error" in err, err
+    assert "Traceback" not in err
+
+
+def test_bad_config_declares_no_resource(project: Callable[..., Path]) -> None:
+    doc = dev_stack()
+    _set("secrets.0.readers", ["nobody"])(doc)
+    project_dir = project(doc)
+    capture = Capture()
+    from offline import plan as plan_module
+
+    original = plan_module.run_program
+    plan_module.run_program = lambda *a, **k: original(*a, **k, capture=capture)
+    try:
+        with pytest.raises(ConfigError):
+            capture_stack(project_dir, "t")
+    finally:
+        plan_module.run_program = original
+    assert capture.resources == [], [r.urn for r in capture.resources]
+
+
+def test_several_problems_are_all_reported(
+    project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = dev_stack()
+    _set("secrets.0.readers", ["nobody"])(doc)
+    _set("apps.0.secrets", ["nothing"])(doc)
+    code, _, err = _plan(project(doc), capsys)
+    assert code == 2
+    assert "2 problems in the stack config" in err
+    assert "secrets[0].readers[0]" in err and "apps[0].secrets[0]" in err
+
+
+def test_error_never_echoes_a_secret_value(
+    project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = dev_stack()
+    canary = "hunter2-canary-value-pasted-by-mistake"
+    _set("secrets.1.keys", {"api-key": canary})(doc)  # a value where a config key name belongs
+    code, out, err = _plan(project(doc), capsys)
+    assert code == 2
+    assert canary not in err + out
+    assert "secrets-platform:secrets[1].keys.api-key.[key]" not in err
+
+
+def test_good_stacks_validate(project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _plan(project(dev_stack()), capsys)
+    assert code == 0, err
+    assert "Offline plan of stack t" in out

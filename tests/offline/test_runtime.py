@@ -1,0 +1,173 @@
+"""The capture engine: what the mock monitor records of each registration, on small programs."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from offline.mocks import PlanMocks
+from offline.plan import find_dropped, find_leaks, mask
+from offline.runtime import Capture, run_program
+
+PROJECT = "secrets-platform"
+CANARY = "spcanary-t-1-feedbeef"
+
+
+def _run(body, config: dict[str, str] | None = None, secret_keys: list[str] | None = None) -> Capture:
+    return run_program(
+        body,
+        project=PROJECT,
+        stack="t",
+        config=config if config is not None else {f"{PROJECT}:token": CANARY},
+        secret_keys=secret_keys if secret_keys is not None else [f"{PROJECT}:token"],
+        plan_mocks=PlanMocks("eu-west-1", "feedbeef"),
+    )
+
+
+def _by_name(capture: Capture, name: str):
+    return next(r for r in capture.resources if r.name == name)
+
+
+def test_captures_type_name_parent_inputs_and_options() -> None:
+    def body() -> None:
+        parent = pulumi.ComponentResource("test:index:Group", "group")
+        key = aws.kms.Key(
+            "key",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=pulumi.ResourceOptions(parent=parent, protect=True, ignore_changes=["description"]),
+        )
+        aws.kms.Alias(
+            "alias",
+            name="alias/test",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[key], delete_before_replace=True),
+        )
+
+    capture = _run(body)
+    key = _by_name(capture, "key")
+    alias = _by_name(capture, "alias")
+    group = _by_name(capture, "group")
+    assert key.type == "aws:kms/key:Key" and key.custom
+    assert key.parent == group.urn, "the key is parented to its component"
+    assert key.urn.endswith("test:index:Group$aws:kms/key:Key::key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == 30
+    assert key.options["protect"] is True
+    assert key.options["ignoreChanges"] == ["description"]
+    assert alias.options["deleteBeforeReplace"] is True
+    assert key.urn in alias.options["dependsOn"]
+    assert alias.inputs["targetKeyId"].endswith("0000"), "the alias reads the mocked key id"
+    assert alias.property_dependencies["targetKeyId"] == [key.urn]
+
+
+def test_secret_inputs_are_marked_by_path_and_generated_values_are_secret() -> None:
+    def body() -> None:
+        token = pulumi.Config(PROJECT).require_secret("token")
+        password = random.RandomPassword("password", length=24)
+        k8s.core.v1.Secret(
+            "creds", metadata={"name": "creds"}, string_data={"token": token, "pw": password.result}
+        )
+        k8s.core.v1.ConfigMap("plain", data={"mode": "strict"})
+
+    capture = _run(body)
+    creds = _by_name(capture, "creds")
+    assert creds.secret_paths == ["stringData"], "the whole stringData map is secret"
+    assert creds.inputs["stringData"]["token"] == CANARY
+    assert creds.inputs["stringData"]["pw"].startswith("spgenerated-")
+    assert _by_name(capture, "plain").secret_paths == []
+    assert _by_name(capture, "password").options["additionalSecretOutputs"] == ["bcryptHash", "result"]
+    assert find_leaks(capture) == []
+    assert mask(creds.inputs, creds.secret_paths)["stringData"] == "[secret]"
+
+
+def test_secret_read_with_a_plain_getter_is_a_leak_named_by_resource_and_path() -> None:
+    def body() -> None:
+        k8s.core.v1.ConfigMap("leaky", data={"token": pulumi.Config(PROJECT).get("token")})
+
+    findings = find_leaks(_run(body))
+    assert len(findings) == 1
+    assert "'data.token'" in findings[0] and "ConfigMap::leaky" in findings[0]
+    assert CANARY not in findings[0]
+
+
+def test_generated_secret_unwrapped_into_a_plain_field_is_a_leak() -> None:
+    def body() -> None:
+        password = random.RandomPassword("password", length=24)
+        plain = password.result.apply(lambda v: v)  # still secret: Pulumi keeps secretness
+        unwrapped = pulumi.Output.unsecret(plain)
+        k8s.core.v1.ConfigMap("cm", metadata={"annotations": {"hint": unwrapped}})
+
+    findings = find_leaks(_run(body))
+    assert findings == [
+        "secret value in plain input 'metadata.annotations.hint' of "
+        "urn:pulumi:t::secrets-platform::pulumi:pulumi:Stack$kubernetes:core/v1:ConfigMap::cm"
+    ]
+
+
+def test_base64_encoded_secret_in_a_plain_field_is_a_leak() -> None:
+    import base64
+
+    def body() -> None:
+        token = pulumi.Config(PROJECT).get("token") or ""
+        k8s.core.v1.ConfigMap("b64", data={"blob": base64.b64encode(token.encode()).decode()})
+
+    assert len(find_leaks(_run(body))) == 1
+
+
+def test_secret_in_a_log_message_is_a_leak() -> None:
+    def body() -> None:
+        pulumi.log.info("token is " + (pulumi.Config(PROJECT).get("token") or ""))
+
+    assert find_leaks(_run(body)) == ["secret value in a info log message of the program"]
+
+
+def test_input_built_from_an_output_the_mocks_lack_is_reported_as_dropped() -> None:
+    def body() -> None:
+        cluster = aws.eks.Cluster(
+            "eks", role_arn="arn:aws:iam::111122223333:role/x", vpc_config={"subnet_ids": ["a"]}
+        )
+        # The mocks do not return vpcConfig.clusterSecurityGroupId: a real preview would know it later.
+        aws.ec2.SecurityGroupRule(
+            "rule",
+            type="ingress",
+            from_port=443,
+            to_port=443,
+            protocol="tcp",
+            security_group_id=cluster.vpc_config.cluster_security_group_id,
+            cidr_blocks=["10.0.0.0/8"],
+        )
+
+    dropped = find_dropped(_run(body))
+    assert len(dropped) == 1, dropped
+    assert "pulumi_aws.ClusterVpcConfig.cluster_security_group_id" in dropped[0]
+
+
+def test_input_built_from_a_missing_top_level_output_is_reported_as_dropped() -> None:
+    def body() -> None:
+        # The mocks return no `certificateArn` for a load balancer listener certificate.
+        cert = aws.acm.Certificate("cert", domain_name="example.com", validation_method="DNS")
+        aws.ssm.Parameter("p", type="String", value=cert.not_after)
+
+    dropped = find_dropped(_run(body))
+    assert len(dropped) == 1, dropped
+    assert "'value'" in dropped[0] and "Parameter::p" in dropped[0]
+
+
+def test_mocks_return_what_the_program_reads() -> None:
+    seen: dict[str, str] = {}
+
+    def body() -> None:
+        cluster = aws.eks.Cluster(
+            "eks", role_arn="arn:aws:iam::111122223333:role/x", vpc_config={"subnet_ids": ["a"]}
+        )
+        cluster.endpoint.apply(lambda v: seen.__setitem__("endpoint", v))
+        cluster.identities[0].oidcs[0].issuer.apply(lambda v: seen.__setitem__("issuer", v))
+        aws.kms.Key("k").arn.apply(lambda v: seen.__setitem__("arn", v))
+
+    _run(body)
+    assert seen["endpoint"].startswith("https://") and ".eks.amazonaws.com" in seen["endpoint"]
+    assert seen["issuer"].startswith("https://oidc.eks.eu-west-1.amazonaws.com/id/")
+    assert seen["arn"].startswith("arn:aws:kms:eu-west-1:111122223333:key/")
