@@ -128,7 +128,7 @@ def _problem_from(error: Any) -> Problem:
     if kind == "union_tag_not_found":
         return Problem(key + ".source", "nothing", "one of literal, file, generated, cloud")
     if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
+        message = message[len("Value error, ") :].removeprefix("expected ")
     elif message.startswith("Input should be "):
         message = message[len("Input should be ") :]
     elif message.startswith("String should match pattern "):
@@ -181,13 +181,9 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
             raw[alias] = json.loads(value) if _looks_structured(value) else value
         except json.JSONDecodeError:
             raw[alias] = value
-    if (
-        raw.get(  # a stack may set `region` by habit: point at the provider's key instead
-            "region"
-        )
-        is not None
-        or (NS + "region") in _config_keys()
-    ):
+    if problems:  # a secret structured key hides the rest: report it alone
+        raise ConfigError(stack_file(), problems)
+    if (NS + "region") in _config_keys():  # set by habit: point at the provider's own key
         problems.append(
             Problem(f"{NS}region", "a region under secrets-platform", "aws:region or azure-native:location")
         )
@@ -202,12 +198,11 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
     problems += model_problems
 
     literals: dict[str, pulumi.Output[str]] = {}
-    referenced: set[str] = set()
+    referenced = _referenced_literal_keys(raw.get("secrets"))
     if stack is not None:
         for i, entry in enumerate(stack.secrets):
             if isinstance(entry, LiteralSecret):
                 for data_key, config_key in entry.keys.items():
-                    referenced.add(config_key)
                     problems += _literal(cfg, i, data_key, config_key, literals)
             elif isinstance(entry, FileSecret):
                 for data_key, path in entry.keys.items():
@@ -232,6 +227,15 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
     return LoadedConfig(stack=stack, literals=literals, project_dir=project_dir)
 
 
+def _referenced_literal_keys(catalogue: Any) -> set[str]:
+    """Config keys named by literal secrets, read leniently so a broken entry elsewhere still counts."""
+    keys: set[str] = set()
+    for entry in catalogue if isinstance(catalogue, list) else []:
+        if isinstance(entry, dict) and entry.get("source") == "literal" and isinstance(entry.get("keys"), dict):
+            keys |= {v for v in entry["keys"].values() if isinstance(v, str)}
+    return keys
+
+
 def _looks_structured(value: str) -> bool:
     return value[:1] in "[{" or value in ("true", "false") or value.lstrip("-").isdigit()
 
@@ -242,11 +246,13 @@ def _literal(
     full = NS + config_key
     where = f"{NS}secrets[{index}].keys.{data_key}"
     if full not in _config_keys():
+        # The name is not echoed: a value pasted here by mistake must not reach a log.
         return [
             Problem(
                 where,
-                f'"{config_key}", a key the stack does not set',
-                f"a secret config key: run `pulumi config set --secret {config_key} <value>`",
+                "the name of a config key the stack does not set",
+                "a secret config key: run `pulumi config set --secret <key> <value>` with the name "
+                "written at this path",
             )
         ]
     if not _is_secret(full):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -238,7 +238,7 @@ class CloudSecret(_SecretBase):
 
 
 SecretEntry = Annotated[
-    Union[LiteralSecret, FileSecret, GeneratedSecret, CloudSecret],
+    LiteralSecret | FileSecret | GeneratedSecret | CloudSecret,
     Field(discriminator="source"),
 ]
 
@@ -417,4 +417,4 @@ class StackConfig(Model):
         return self.bff.namespace
 
 
-AnySecret = Union[LiteralSecret, FileSecret, GeneratedSecret, CloudSecret]
+AnySecret = LiteralSecret | FileSecret | GeneratedSecret | CloudSecret

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from offline.mocks import GENERATED_PREFIX, PlanMocks
-from offline.runtime import Capture, Registration, join, run_program
+from offline.runtime import Capture, join, run_program
 from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
 
 PLAN_FORMAT = "secrets-platform/plan"

@@ -95,7 +95,7 @@ class CaptureMonitor(mocks.MockMonitor):
         self.capture = capture
         self.on_register = on_register
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
@@ -139,7 +139,7 @@ class CaptureMonitor(mocks.MockMonitor):
             response = self._mark_secret(response, list(request.additionalSecretOutputs))
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.outputs)
             self.capture.outputs = decode(raw, "", [], [])

@@ -137,8 +137,9 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "literal-key-not-set",
         _delete(NS + "mapsApiKey"),
-        'secrets-platform:secrets[5].keys.api-key: found "mapsApiKey", a key the stack does not set; '
-        "expected a secret config key: run `pulumi config set --secret mapsApiKey <value>`",
+        "secrets-platform:secrets[5].keys.api-key: found the name of a config key the stack does not set; "
+        "expected a secret config key: run `pulumi config set --secret <key> <value>` with the name written "
+        "at this path",
     ),
     (
         "literal-key-in-plain-text",
@@ -219,7 +220,7 @@ def test_yaml_syntax_error_names_line_and_column(
     _yaml_error(project_dir)
     code, _, err = _plan(project_dir, capsys)
     assert code == 2
-    assert "Pulumi.t.yaml: line 3, column 4: found a YAML syntax error" in err, err
+    assert "Pulumi.t.yaml: line 3, column 7: found a YAML syntax error (mapping values are not allowed here); expected valid YAML" in err, err
     assert "Traceback" not in err
 
 
