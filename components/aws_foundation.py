@@ -412,6 +412,8 @@ class AwsFoundation(pulumi.ComponentResource):
     """The cluster's OIDC issuer without `https://`, as IAM trust policy condition keys spell it."""
     cluster: aws.eks.Cluster
     """The EKS cluster itself, for components that need more of its outputs."""
+    node_group: aws.eks.NodeGroup
+    """The managed node group, for resources that need schedulable nodes before they are created."""
 
     def __init__(self, name: str, args: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
         aws_cfg = aws_settings(args)
@@ -420,7 +422,7 @@ class AwsFoundation(pulumi.ComponentResource):
         cluster = _cluster(self, name, args, aws_cfg, secrets_key, store_key)
         access = _operator_access(name, args, aws_cfg, cluster)
         oidc, issuer = _oidc_provider(name, cluster)
-        _node_group(name, args, aws_cfg, cluster)
+        node_group = _node_group(name, args, aws_cfg, cluster)
 
         self.kubernetes_provider = _kubernetes_provider(name, args, cluster, access)
         self.cluster_name = cluster.name
@@ -429,6 +431,7 @@ class AwsFoundation(pulumi.ComponentResource):
         self.oidc_provider_arn = oidc.arn
         self.oidc_issuer = issuer
         self.cluster = cluster
+        self.node_group = node_group
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

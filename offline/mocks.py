@@ -78,6 +78,16 @@ class PlanMocks(pulumi.runtime.Mocks):
         if typ.startswith("aws:") and "arn" not in inputs and "arn" not in extra:
             service = typ.split(":")[1].split("/")[0]
             extra["arn"] = self._arn(service, f"{typ.split('/')[-1].split(':')[0].lower()}/{name}")
+        identity = inputs.get("identity")
+        if typ.startswith("azure-native:") and isinstance(identity, dict):
+            # Inputs list identity resource IDs; the provider returns a map of ID -> principal.
+            assigned = identity.get("userAssignedIdentities")
+            if isinstance(assigned, list):
+                identity = {**identity, "userAssignedIdentities": {
+                    i: {"principalId": f"{_suffix(i)}-0000-4000-8000-000000000003",
+                        "clientId": f"{_suffix(i)}-0000-4000-8000-000000000004"} for i in assigned}}
+            extra["identity"] = {**identity, "principalId": f"{_suffix(name)}-0000-4000-8000-000000000005",
+                                 "tenantId": SUBSCRIPTION}
         if typ.startswith("azure-native:") and "id" not in extra:
             provider_type = "Microsoft." + typ.split(":")[1].capitalize()
             extra["id"] = self._azure_id(inputs, provider_type, inputs.get("name") or name)
