@@ -83,6 +83,11 @@ def check_project_file(path: Path) -> list[str]:
     for key in sorted(set(declared) | set(expected)):
         if declared.get(key) != expected.get(key):
             problems.append(f"{path.name}: config.{key} differs from the models; run `make schema`")
+    readme = path.parent / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if README_BEGIN not in text or readme_with_reference(text) != text:
+            problems.append("README.md: the config reference differs from the models; run `make schema`")
     return problems
 
 
