@@ -16,3 +16,4 @@ platform = Platform(
 pulumi.export("cloud", loaded.stack.cloud)
 pulumi.export("clusterName", platform.cluster_name)
 pulumi.export("secretNames", platform.secret_names)
+pulumi.export("appSecrets", platform.app_secrets)  # names only: `secrets-platform access` reads it

@@ -6,8 +6,9 @@ cluster authenticates with EKS access entries only (`authentication_mode="API"`)
 administrator by accident of having created it; the operator role is granted admin explicitly.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
+# `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
+# from `sys.modules` (as the offline runner does between stacks).
 import json
 from typing import Any
 

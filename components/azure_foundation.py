@@ -6,8 +6,9 @@ key); the operations team administers the vault and the cluster through Entra ID
 cluster has no local accounts, so every access is an Entra identity that shows up in the logs.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
+# `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
+# from `sys.modules` (as the offline runner does between stacks).
 import base64
 
 import pulumi
@@ -97,16 +98,19 @@ def _vault(
         properties={
             "tenant_id": cfg.tenant_id,
             # Premium: keys of type RSA-HSM live in FIPS 140 validated HSMs.
-            "sku": {"family": azure_native.keyvault.SkuFamily.A, "name": azure_native.keyvault.SkuName.PREMIUM},
+            "sku": {
+                "family": azure_native.keyvault.SkuFamily.A,
+                "name": azure_native.keyvault.SkuName.PREMIUM,
+            },
             "enable_rbac_authorization": True,
             "enable_soft_delete": True,
             "soft_delete_retention_in_days": cfg.soft_delete_retention_days,
             "enable_purge_protection": True,
-            # Only trusted Azure services pass the firewall. Microsoft documents that AKS KMS with
-            # keyVaultNetworkAccess "Public" is not supported behind a vault firewall: see the note
-            # in `_cluster` before relying on this combination.
+            # AKS KMS with keyVaultNetworkAccess "Public" is only supported when the vault accepts all
+            # networks (AKS docs, "KMS limitations"); access is still gated by Entra ID and RBAC
+            # (role assignments scoped to one key). "Private" KMS needs API server VNet integration.
             "network_acls": {
-                "default_action": azure_native.keyvault.NetworkRuleAction.DENY,
+                "default_action": azure_native.keyvault.NetworkRuleAction.ALLOW,
                 "bypass": azure_native.keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
             },
         },
@@ -115,7 +119,11 @@ def _vault(
 
 
 def _key(
-    name: str, role: str, key_name: str, group: azure_native.resources.ResourceGroup, vault: azure_native.keyvault.Vault
+    name: str,
+    role: str,
+    key_name: str,
+    group: azure_native.resources.ResourceGroup,
+    vault: azure_native.keyvault.Vault,
 ) -> azure_native.keyvault.Key:
     return azure_native.keyvault.Key(
         f"{name}-{role}-key",
@@ -139,7 +147,7 @@ def _key(
                         "action": {"type": azure_native.keyvault.KeyRotationPolicyActionType.ROTATE},
                     },
                     {
-                        # Key Vault's default notification, stated so a refresh shows no diff.
+                        # Key Vault's default: an Event Grid KeyNearExpiry event 30 days before expiry.
                         "trigger": {"time_before_expiry": ROTATE_BEFORE_EXPIRY},
                         "action": {"type": azure_native.keyvault.KeyRotationPolicyActionType.NOTIFY},
                     },
@@ -156,7 +164,7 @@ def _role_assignment(
     role: str,
     principal_id: pulumi.Input[str],
     principal_type: azure_native.authorization.PrincipalType,
-    scope: pulumi.Resource,
+    scope: pulumi.CustomResource,
     group: azure_native.resources.ResourceGroup,
 ) -> azure_native.authorization.RoleAssignment:
     return azure_native.authorization.RoleAssignment(
@@ -238,7 +246,9 @@ def _cluster(
 
 
 def _kubernetes_provider(
-    name: str, group: azure_native.resources.ResourceGroup, cluster: azure_native.containerservice.ManagedCluster
+    name: str,
+    group: azure_native.resources.ResourceGroup,
+    cluster: azure_native.containerservice.ManagedCluster,
 ) -> k8s.Provider:
     credentials = azure_native.containerservice.list_managed_cluster_user_credentials_output(
         resource_group_name=group.name,

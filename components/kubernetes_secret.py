@@ -17,8 +17,8 @@ from config.models import AnySecret, FileSecret, GeneratedSecret, LiteralSecret
 class KubernetesSecretArgs:
     entry: AnySecret
     """The catalogue entry (source literal, file or generated)."""
-    namespace: str
-    """Namespace the Secret lives in."""
+    namespace: pulumi.Input[str]
+    """Namespace the Secret lives in (the Namespace's output, so the Secret waits for it)."""
     literals: Mapping[str, pulumi.Output[str]]
     """Secret config key -> value, for literal sources."""
     project_dir: Path
@@ -30,19 +30,49 @@ def versioned_name(name: str, version: int) -> str:
     return f"{name}-v{version}"
 
 
+def check_secret_args(args: KubernetesSecretArgs) -> list[str]:
+    """Why these arguments cannot make a Secret (empty when they can); pure, tested without mocks."""
+    entry = args.entry
+    if not isinstance(entry, LiteralSecret | FileSecret | GeneratedSecret):
+        return [
+            f"secret {entry.name!r} has source {entry.source!r}: the cloud store delivers it, "
+            "so declare no Kubernetes Secret for it"
+        ]
+    if isinstance(entry, LiteralSecret):
+        return [
+            f"secret {entry.name!r}: data key {key!r} names config key {config_key!r}, which was not "
+            "read as a secret (`pulumi config set --secret` it and pass it in `literals`)"
+            for key, config_key in entry.keys.items()
+            if config_key not in args.literals
+        ]
+    return []
+
+
 class KubernetesSecret(pulumi.ComponentResource):
     """`kubectl create secret generic`, immutable and versioned: a rotation creates a new Secret.
 
-    The new Secret is created before the old one is deleted (the name changes, so Pulumi creates
-    the replacement first), and consumers reference the versioned name, so they roll to it.
+    Rotation is a version bump. The Secret's `metadata.name` changes (`<name>-v1` to `<name>-v2`)
+    while its Pulumi URN stays the same, and a changed name forces a replacement. Pulumi replaces
+    create-before-delete unless `deleteBeforeReplace` is set (it is pinned to `False` here), so
+    the new Secret exists before consumers switch to it, and the old one is deleted only at the
+    end of the update, once the Deployments that name the new Secret have rolled. Every value is a
+    Pulumi secret, whatever its source: `stringData` is encrypted in the state and masked in
+    previews.
     """
 
     secret_name: pulumi.Output[str]
     """Name of the Kubernetes Secret (`<name>-v<version>`)."""
+    namespace: pulumi.Output[str]
+    """Namespace of the Kubernetes Secret."""
+    secret: k8s.core.v1.Secret
+    """The Secret itself, for `depends_on` of its consumers."""
 
     def __init__(
         self, name: str, args: KubernetesSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        problems = check_secret_args(args)
+        if problems:
+            raise ValueError("; ".join(problems))
         super().__init__("secrets-platform:kubernetes_secret:KubernetesSecret", name, None, opts)
         entry = args.entry
         values = _values(name, args, self)
@@ -61,10 +91,13 @@ class KubernetesSecret(pulumi.ComponentResource):
             type="Opaque",
             immutable=True,
             string_data=pulumi.Output.secret(pulumi.Output.all(**values)),
+            # False is Pulumi's default, pinned here: a rotation must never leave a gap.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
         )
+        self.secret = secret
         self.secret_name = secret.metadata.name
-        self.register_outputs({"secret_name": self.secret_name})
+        self.namespace = secret.metadata.namespace
+        self.register_outputs({"secret_name": self.secret_name, "namespace": self.namespace})
 
 
 def _values(name: str, args: KubernetesSecretArgs, parent: pulumi.Resource) -> dict[str, pulumi.Output[str]]:
@@ -80,14 +113,17 @@ def _values(name: str, args: KubernetesSecretArgs, parent: pulumi.Resource) -> d
         }
     if isinstance(entry, GeneratedSecret):
         return {
-            key: random.RandomPassword(
-                f"{name}-{key.replace('.', '-')}",
-                length=entry.length,
-                special=entry.special,
-                # The rotation trigger: a new version draws a new value.
-                keepers={"version": str(entry.version)},
-                opts=pulumi.ResourceOptions(parent=parent),
-            ).result
+            # `result` is already secret (additionalSecretOutputs); wrapping says so where it is used.
+            key: pulumi.Output.secret(
+                random.RandomPassword(
+                    f"{name}-{key.replace('.', '-')}",
+                    length=entry.length,
+                    special=entry.special,
+                    # The rotation trigger: a new version draws a new value.
+                    keepers={"version": str(entry.version)},
+                    opts=pulumi.ResourceOptions(parent=parent),
+                ).result
+            )
             for key in entry.keys
         }
     raise ValueError(f"source {entry.source} is delivered by the cloud store, not as a literal Secret")

@@ -9,7 +9,10 @@ from pathlib import Path
 import pulumi
 
 from components.cloud import foundation
-from components.kubernetes_secret import KubernetesSecret, KubernetesSecretArgs
+from components.kubernetes_secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
+from components.namespace import IsolatedNamespace, namespace_args
+from components.rbac import SecretOperator, SecretOperatorArgs, SecretReader, SecretReaderArgs
+from components.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
 from config.models import StackConfig
 
 
@@ -30,26 +33,93 @@ class Platform(pulumi.ComponentResource):
     """Name of the cluster."""
     secret_names: pulumi.Output[dict[str, str]]
     """Catalogue name -> name of the current (versioned) Kubernetes Secret."""
+    app_secrets: pulumi.Output[dict[str, list[str]]]
+    """Mobile app -> catalogue secrets it may fetch through the BFF (names only, not secret)."""
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("secrets-platform:platform:Platform", name, None, opts)
         stack = args.stack
         cloud = foundation(f"{name}-{stack.cloud}", stack, pulumi.ResourceOptions(parent=self))
         k8s_opts = pulumi.ResourceOptions(parent=self, providers={"kubernetes": cloud.kubernetes_provider})
+        namespaces = {
+            ns.namespace: IsolatedNamespace(f"{name}-ns-{ns.namespace}", ns, k8s_opts)
+            for ns in namespace_args(stack)
+        }
+        # Objects take their namespace from the Namespace's output, so each waits for its namespace.
         secrets = {
             entry.name: KubernetesSecret(
                 f"{name}-{entry.name}",
                 KubernetesSecretArgs(
                     entry=entry,
-                    namespace=stack.secret_namespace(entry),
+                    namespace=namespaces[stack.secret_namespace(entry)].namespace_name,
                     literals=args.literals,
                     project_dir=args.project_dir,
                 ),
                 k8s_opts,
             )
             for entry in stack.secrets
+            # `cloud` secrets are synced into the cluster by the cloud store, under the same name.
             if entry.source != "cloud"
         }
+        _workloads(name, stack, namespaces, secrets, k8s_opts)
+        for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
+            SecretOperator(
+                f"{name}-operators-{namespace}",
+                SecretOperatorArgs(
+                    namespace=namespaces[namespace].namespace_name, group=stack.operators.group
+                ),
+                k8s_opts,
+            )
+
         self.cluster_name = cloud.cluster_name
         self.secret_names = pulumi.Output.from_input({n: s.secret_name for n, s in secrets.items()})
-        self.register_outputs({"cluster_name": self.cluster_name, "secret_names": self.secret_names})
+        self.app_secrets = pulumi.Output.from_input({app.name: list(app.secrets) for app in stack.apps})
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "secret_names": self.secret_names,
+                "app_secrets": self.app_secrets,
+            }
+        )
+
+
+def _workloads(
+    name: str,
+    stack: StackConfig,
+    namespaces: Mapping[str, IsolatedNamespace],
+    secrets: Mapping[str, KubernetesSecret],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """Per workload: a reader Role on exactly its Secrets, and its Deployment consuming them."""
+    for workload in stack.workloads:
+        namespace = namespaces[workload.namespace_name]
+        grants = [
+            SecretGrant(
+                entry=entry,
+                # The KubernetesSecret's output makes the Deployment wait for the new Secret.
+                secret_name=secrets[entry.name].secret_name
+                if entry.name in secrets
+                else versioned_name(entry.name, entry.version),
+                namespace=stack.secret_namespace(entry),
+            )
+            for entry in stack.secrets
+            if workload.name in entry.readers
+        ]
+        service_account = namespace.service_account_names[workload.name]
+        if grants:
+            SecretReader(
+                f"{name}-reader-{workload.name}",
+                SecretReaderArgs(
+                    namespace=namespace.namespace_name,
+                    service_account=service_account,
+                    secret_names=[versioned_name(g.entry.name, g.entry.version) for g in grants],
+                    workload=workload.name,
+                ),
+                opts,
+            )
+        # The ServiceAccount's output makes the Deployment wait for it (and so for the namespace).
+        WorkloadDeployment(
+            f"{name}-workload-{workload.name}",
+            WorkloadDeploymentArgs(workload=workload, service_account_name=service_account, secrets=grants),
+            opts,
+        )

@@ -1,10 +1,13 @@
 """`secrets-platform`: the offline commands. None needs credentials or decrypts a secret.
 
     secrets-platform plan --stack dev [--out plan.json]
+    secrets-platform check --stack prod [--out DIR] [--policy-config FILE]
+    secrets-platform access --stack dev [--format markdown|json]
     secrets-platform schema [--check]
 
 Exit codes: 0 fine, 1 the plan failed its own checks (a leak, a dropped input), 2 the stack config
-is wrong (every problem listed, nothing declared), 3 usage errors.
+is wrong (every problem listed, nothing declared), 3 usage errors, 4 `check` found a mandatory
+policy violation.
 """
 
 from __future__ import annotations
@@ -43,6 +46,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from offline.check import cmd_check as run
+
+    return run(args, _project_dir(args.project_dir))
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from offline.access import access_report, render_json, render_markdown
+
+    project_dir = _project_dir(args.project_dir)
+    try:
+        plan = make_plan(project_dir, args.stack, Progress(sys.stderr, args.stack))
+    except PlanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PLAN
+    rows = access_report(plan)
+    print(render_json(rows) if args.format == "json" else render_markdown(rows))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from config.schema import project_config_block, render_reference
 
@@ -69,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
     plan.add_argument("--out", help="write the plan as JSON (format secrets-platform/plan v1)")
     plan.set_defaults(func=cmd_plan)
+
+    check = sub.add_parser("check", help="the policy pack over the offline plan, as `pulumi preview` runs it")
+    check.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    check.add_argument("--out", help="directory for violations.json and violations.sarif")
+    check.add_argument("--policy-config", help="policy pack config (default: policies/config/<stack>.json)")
+    check.set_defaults(func=cmd_check)
+
+    access = sub.add_parser("access", help="who can read which secret, from the plan's RBAC and apps")
+    access.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    access.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    access.set_defaults(func=cmd_access)
 
     schema = sub.add_parser("schema", help="the config reference generated from the models")
     schema.add_argument("--format", choices=["markdown", "pulumi-yaml"], default="markdown")

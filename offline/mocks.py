@@ -83,11 +83,21 @@ class PlanMocks(pulumi.runtime.Mocks):
             # Inputs list identity resource IDs; the provider returns a map of ID -> principal.
             assigned = identity.get("userAssignedIdentities")
             if isinstance(assigned, list):
-                identity = {**identity, "userAssignedIdentities": {
-                    i: {"principalId": f"{_suffix(i)}-0000-4000-8000-000000000003",
-                        "clientId": f"{_suffix(i)}-0000-4000-8000-000000000004"} for i in assigned}}
-            extra["identity"] = {**identity, "principalId": f"{_suffix(name)}-0000-4000-8000-000000000005",
-                                 "tenantId": SUBSCRIPTION}
+                identity = {
+                    **identity,
+                    "userAssignedIdentities": {
+                        i: {
+                            "principalId": f"{_suffix(i)}-0000-4000-8000-000000000003",
+                            "clientId": f"{_suffix(i)}-0000-4000-8000-000000000004",
+                        }
+                        for i in assigned
+                    },
+                }
+            extra["identity"] = {
+                **identity,
+                "principalId": f"{_suffix(name)}-0000-4000-8000-000000000005",
+                "tenantId": SUBSCRIPTION,
+            }
         if typ.startswith("azure-native:") and "id" not in extra:
             provider_type = "Microsoft." + typ.split(":")[1].capitalize()
             extra["id"] = self._azure_id(inputs, provider_type, inputs.get("name") or name)
@@ -207,7 +217,7 @@ def _key_vault_secret(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[s
 def _managed_cluster(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     cluster = inputs.get("resourceName") or name
     profile = dict(inputs.get("oidcIssuerProfile") or {})
-    profile["issuerUrl"] = f"https://westeurope.oic.prod-aks.azure.com/{SUBSCRIPTION}/{_suffix(cluster)}/"
+    profile["issuerURL"] = f"https://westeurope.oic.prod-aks.azure.com/{SUBSCRIPTION}/{_suffix(cluster)}/"
     return {
         "name": cluster,
         "oidcIssuerProfile": profile,

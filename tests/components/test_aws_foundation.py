@@ -7,11 +7,12 @@ secrets still wrapped) and resource options such as `protect`.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pulumi
@@ -144,7 +145,7 @@ class CapturingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: dict[tuple[str, str], Registration] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+    def RegisterResource(self, request: Any) -> Any:  # named as the gRPC method it overrides
         response = super().RegisterResource(request)  # also makes sure this thread has an event loop
         self.registrations[(request.type, request.name)] = Registration(
             type=request.type,
@@ -165,9 +166,12 @@ class CapturingMonitor(MockMonitor):
 @pytest.fixture(scope="module")
 def monitor() -> CapturingMonitor:
     pulumi.runtime.reset_options()  # a root stack left by an earlier test module is not ours
+    asyncio.set_event_loop(asyncio.new_event_loop())  # an earlier module may have left none set
     mocks = AwsMocks()
     capturing = CapturingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="secrets-platform", stack="test", preview=False, monitor=capturing)
+    pulumi.runtime.set_mocks(
+        mocks, project="secrets-platform", stack="test", preview=False, monitor=capturing
+    )
     return capturing
 
 
@@ -248,7 +252,9 @@ def test_key_policy_has_no_wildcard_beyond_the_root_statement() -> None:
 def test_store_key_policy_lets_cloudwatch_logs_use_it_for_the_cluster_log_group_only() -> None:
     log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/secrets-dev/cluster"
     policy = json.loads(key_policy(ACCOUNT, OPERATOR_ROLE, logs_region=REGION, log_group_arns=[log_group]))
-    logs = next(s for s in policy["Statement"] if s["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"})
+    logs = next(
+        s for s in policy["Statement"] if s["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
+    )
     assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"} <= set(logs["Action"]), (
         "CloudWatch Logs must be able to encrypt and decrypt with the store key"
     )
@@ -267,7 +273,7 @@ def test_kubeconfig_gets_a_token_from_the_aws_cli() -> None:
     assert set(user) == {"exec"}, "the kubeconfig must hold no static credential"
     assert user["exec"]["command"] == "aws", "the token must come from the AWS CLI"
     assert user["exec"]["args"][:2] == ["eks", "get-token"], "the token must come from `aws eks get-token`"
-    assert ["--cluster-name", "secrets-dev", "--region", REGION] == user["exec"]["args"][2:6], (
+    assert user["exec"]["args"][2:6] == ["--cluster-name", "secrets-dev", "--region", REGION], (
         "`aws eks get-token` must name the cluster and its region"
     )
     assert config["clusters"][0]["cluster"] == {"server": ENDPOINT, "certificate-authority-data": CA_DATA}, (
@@ -306,7 +312,9 @@ def test_aliases_name_the_cluster(monitor: CapturingMonitor) -> None:
     for role in ("secrets", "store"):
         alias = monitor.get("aws:kms/alias:Alias", f"found-{role}-alias")
         assert alias.inputs["name"] == f"alias/secrets-dev-{role}", f"found-{role}-alias name"
-        assert alias.inputs["targetKeyId"] == _uuid(f"found-{role}-key"), f"found-{role}-alias must target its key"
+        assert alias.inputs["targetKeyId"] == _uuid(f"found-{role}-key"), (
+            f"found-{role}-alias must target its key"
+        )
 
 
 @pulumi.runtime.test
@@ -392,7 +400,9 @@ def test_cluster_role_is_assumable_by_eks_only(monitor: CapturingMonitor) -> Any
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
             }
         ], "found-cluster-role must trust EKS only"
-        attachment = monitor.get("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "found-cluster-role-eks-policy")
+        attachment = monitor.get(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "found-cluster-role-eks-policy"
+        )
         assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", (
             "found-cluster-role must have AmazonEKSClusterPolicy"
         )
@@ -406,10 +416,14 @@ def test_operator_role_is_cluster_admin(monitor: CapturingMonitor) -> Any:
 
     def check(_: Any) -> None:
         entry = monitor.get("aws:eks/accessEntry:AccessEntry", "found-operator-access")
-        assert entry.inputs["principalArn"] == OPERATOR_ROLE, "found-operator-access must be the operator role"
+        assert entry.inputs["principalArn"] == OPERATOR_ROLE, (
+            "found-operator-access must be the operator role"
+        )
         assert entry.inputs["kubernetesGroups"] == ["platform-operators"], "found-operator-access group"
         admin = monitor.get("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "found-operator-admin")
-        assert admin.inputs["policyArn"].endswith("/AmazonEKSClusterAdminPolicy"), "found-operator-admin policy"
+        assert admin.inputs["policyArn"].endswith("/AmazonEKSClusterAdminPolicy"), (
+            "found-operator-admin policy"
+        )
         assert admin.inputs["accessScope"] == {"type": "cluster"}, "found-operator-admin must be cluster-wide"
         provider = monitor.get("pulumi:providers:kubernetes", "found-k8s")
         assert admin.urn in provider.dependencies, "found-k8s must wait until the operator role is admin"
@@ -426,7 +440,9 @@ def test_kubernetes_provider_kubeconfig_is_a_secret(monitor: CapturingMonitor) -
         wrapped = provider.inputs["kubeconfig"]
         assert rpc.is_rpc_secret(wrapped), "found-k8s kubeconfig must be a secret"
         config = json.loads(rpc.unwrap_rpc_secret(wrapped))
-        assert config["clusters"][0]["cluster"]["server"] == ENDPOINT, "found-k8s must reach the cluster endpoint"
+        assert config["clusters"][0]["cluster"]["server"] == ENDPOINT, (
+            "found-k8s must reach the cluster endpoint"
+        )
         assert config["users"][0]["user"]["exec"]["args"][3] == "secrets-dev", "found-k8s token cluster"
         assert provider.inputs["enableServerSideApply"] == "true", "found-k8s must use server-side apply"
 
@@ -448,7 +464,10 @@ def test_oidc_provider_and_outputs(monitor: CapturingMonitor) -> Any:
         assert cluster_name == "secrets-dev", "cluster_name"
 
     return pulumi.Output.all(
-        foundation.oidc_issuer, foundation.oidc_provider_arn, foundation.secrets_key_id, foundation.cluster_name
+        foundation.oidc_issuer,
+        foundation.oidc_provider_arn,
+        foundation.secrets_key_id,
+        foundation.cluster_name,
     ).apply(check)
 
 
@@ -458,7 +477,9 @@ def test_node_group_has_the_configured_size(monitor: CapturingMonitor) -> Any:
 
     def check(_: Any) -> None:
         nodes = monitor.get("aws:eks/nodeGroup:NodeGroup", "found-nodes")
-        assert nodes.inputs["scalingConfig"] == {"desiredSize": 3, "minSize": 3, "maxSize": 3}, "found-nodes size"
+        assert nodes.inputs["scalingConfig"] == {"desiredSize": 3, "minSize": 3, "maxSize": 3}, (
+            "found-nodes size"
+        )
         assert nodes.inputs["instanceTypes"] == ["m6i.large"], "found-nodes instance type"
         policies = {
             monitor.get("aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"found-node-role-{s}").inputs[

@@ -7,6 +7,7 @@ secrets still wrapped) and resource options such as `protect`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import hashlib
@@ -126,7 +127,9 @@ def aks_user_kubeconfig(cluster: str) -> str:
                 },
             }
         ],
-        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": f"clusterUser_{GROUP}_{cluster}"}}],
+        "contexts": [
+            {"name": cluster, "context": {"cluster": cluster, "user": f"clusterUser_{GROUP}_{cluster}"}}
+        ],
         "current-context": cluster,
         "users": [
             {
@@ -194,9 +197,18 @@ class AzureMocks(pulumi.runtime.Mocks):
             name = inputs["resourceName"]
             # The SDK reads `issuerURL` (its getter name), not `issuerUrl`.
             profile = {**inputs.get("oidcIssuerProfile", {}), "issuerURL": ISSUER}
+            # The identity goes in as a list of ids and comes back as a map id -> principal.
+            identities = {
+                identity: {
+                    "principalId": _uuid(f"{identity}-principal"),
+                    "clientId": _uuid(f"{identity}-client"),
+                }
+                for identity in inputs["identity"]["userAssignedIdentities"]
+            }
             return _arm_id(GROUP, f"Microsoft.ContainerService/managedClusters/{name}"), {
                 **inputs,
                 "name": name,
+                "identity": {**inputs["identity"], "userAssignedIdentities": identities},
                 "oidcIssuerProfile": profile,
                 "fqdn": f"{name}-dns-1a2b3c4d.hcp.{LOCATION}.azmk8s.io",
             }
@@ -235,7 +247,7 @@ class CapturingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: dict[tuple[str, str], Registration] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+    def RegisterResource(self, request: Any) -> Any:  # named as the gRPC method it overrides
         response = super().RegisterResource(request)  # also makes sure this thread has an event loop
         self.registrations[(request.type, request.name)] = Registration(
             type=request.type,
@@ -256,9 +268,12 @@ class CapturingMonitor(MockMonitor):
 @pytest.fixture(scope="module")
 def monitor() -> CapturingMonitor:
     pulumi.runtime.reset_options()  # a root stack left by an earlier test module is not ours
+    asyncio.set_event_loop(asyncio.new_event_loop())  # an earlier module may have left none set
     mocks = AzureMocks()
     capturing = CapturingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="secrets-platform", stack="test", preview=False, monitor=capturing)
+    pulumi.runtime.set_mocks(
+        mocks, project="secrets-platform", stack="test", preview=False, monitor=capturing
+    )
     return capturing
 
 
@@ -342,11 +357,15 @@ def test_vault_is_purge_protected_and_rbac_only(monitor: CapturingMonitor) -> An
         props = vault.inputs["properties"]
         assert props["enablePurgeProtection"] is True, "found-vault must be purge protected"
         assert props["enableSoftDelete"] is True, "found-vault must soft-delete"
-        assert props["softDeleteRetentionInDays"] == 30, "found-vault must keep deleted items for the stack's days"
-        assert props["enableRbacAuthorization"] is True, "found-vault must use Azure RBAC, not access policies"
+        assert props["softDeleteRetentionInDays"] == 30, (
+            "found-vault must keep deleted items for the stack's days"
+        )
+        assert props["enableRbacAuthorization"] is True, (
+            "found-vault must use Azure RBAC, not access policies"
+        )
         assert props["sku"] == {"family": "A", "name": "premium"}, "found-vault must be premium (HSM keys)"
-        assert props["networkAcls"] == {"defaultAction": "Deny", "bypass": "AzureServices"}, (
-            "found-vault must deny other networks"
+        assert props["networkAcls"] == {"defaultAction": "Allow", "bypass": "AzureServices"}, (
+            "found-vault must accept the AKS KMS plugin (public KMS needs an open vault firewall)"
         )
         assert props["tenantId"] == TENANT, "found-vault tenant"
         assert vault.inputs["vaultName"] == VAULT, "found-vault name"
@@ -365,7 +384,9 @@ def test_keys_are_hsm_backed_rotating_and_protected(monitor: CapturingMonitor) -
         for role in ("secrets", "store"):
             key = monitor.get("azure-native:keyvault:Key", f"found-{role}-key")
             props = key.inputs["properties"]
-            assert (props["kty"], props["keySize"]) == ("RSA-HSM", 3072), f"found-{role}-key must be RSA-HSM 3072"
+            assert (props["kty"], props["keySize"]) == ("RSA-HSM", 3072), (
+                f"found-{role}-key must be RSA-HSM 3072"
+            )
             policy = props["rotationPolicy"]
             assert policy["attributes"] == {"expiryTime": "P1Y"}, f"found-{role}-key versions must expire"
             assert {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "rotate"}} in policy[
@@ -428,10 +449,14 @@ def test_cluster_encrypts_secrets_with_the_secrets_key(monitor: CapturingMonitor
         assert cluster.inputs["securityProfile"]["workloadIdentity"] == {"enabled": True}, (
             "found-cluster must enable workload identity"
         )
-        assert cluster.inputs["oidcIssuerProfile"] == {"enabled": True}, "found-cluster must issue OIDC tokens"
+        assert cluster.inputs["oidcIssuerProfile"] == {"enabled": True}, (
+            "found-cluster must issue OIDC tokens"
+        )
         assert cluster.inputs["identity"] == {
             "type": "UserAssigned",
-            "userAssignedIdentities": [_arm_id(GROUP, "Microsoft.ManagedIdentity/userAssignedIdentities/id-secrets-prod")],
+            "userAssignedIdentities": [
+                _arm_id(GROUP, "Microsoft.ManagedIdentity/userAssignedIdentities/id-secrets-prod")
+            ],
         }, "found-cluster must run as its user-assigned identity"
 
     return foundation.cluster.urn.apply(check)

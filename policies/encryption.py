@@ -1,0 +1,361 @@
+"""Encryption at rest: every store of secrets is encrypted with a customer-managed key that cannot vanish.
+
+Kubernetes Secrets are envelope-encrypted in etcd (EKS `encryptionConfig`, AKS Key Vault KMS); the
+audit logs and Secrets Manager use a customer-managed KMS key; Key Vaults keep deleted objects
+recoverable; and the keys themselves are protected from `pulumi destroy` and wait out a deletion
+window, because losing the key loses every secret it wraps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies._support import (
+    as_list,
+    as_number,
+    dig,
+    is_unknown,
+    known,
+    message,
+    plain,
+    schema,
+    settings,
+    unknown_at,
+)
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"
+KMS_KEY = "aws:kms/key:Key"
+KEY_VAULT = "azure-native:keyvault:Vault"
+KEYVAULT_KEY = "azure-native:keyvault:Key"
+
+AWS_MANAGED_SECRETSMANAGER_KEY = "alias/aws/secretsmanager"
+KMS_DEFAULT_DELETION_WINDOW_DAYS = 30
+"""Days KMS waits when `deletionWindowInDays` is not set (KMS API reference, ScheduleKeyDeletion)."""
+KEY_VAULT_DEFAULT_RETENTION_DAYS = 90
+"""Days Key Vault keeps deleted objects when `softDeleteRetentionInDays` is not set."""
+
+
+def _eks_secrets_encryption(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    config = plain(args.props).get("encryptionConfig")
+    if is_unknown(config):
+        return
+    # pulumi-aws 7 takes one object; older versions a list of one.
+    configs = [c for c in as_list(config) if isinstance(c, dict)]
+    covers_secrets = [c for c in configs if "secrets" in as_list(c.get("resources"))]
+    if not covers_secrets:
+        report(
+            message(
+                "The cluster does not envelope-encrypt Secrets",
+                "Set encryption_config={'resources': ['secrets'], 'provider': {'key_arn': <customer-managed "
+                "KMS key ARN>}}",
+            ),
+            None,
+        )
+        return
+    provider = covers_secrets[0].get("provider")
+    key = provider.get("keyArn") if isinstance(provider, dict) else None
+    if is_unknown(provider) or is_unknown(key):
+        return
+    if not key:
+        report(
+            message(
+                "The cluster's Secrets encryption names no KMS key",
+                "Set encryption_config.provider.key_arn to a customer-managed KMS key ARN",
+            ),
+            None,
+        )
+
+
+# Source: CIS Amazon EKS Benchmark 5.3.1 ("Ensure Kubernetes Secrets are encrypted using Customer Master
+# Keys (CMKs) managed in AWS KMS"); checkov CKV_AWS_58.
+AWS_EKS_CLUSTER_SECRETS_ENCRYPTION = ResourceValidationPolicy(
+    name="aws-eks-cluster-secrets-encryption",
+    description="EKS clusters must envelope-encrypt Secrets with a customer-managed KMS key.",
+    validate=_eks_secrets_encryption,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(),
+    remediation_steps="Set encryption_config with resources ['secrets'] and provider.key_arn.",
+)
+
+
+def _aks_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != AKS_CLUSTER:
+        return
+    props = plain(args.props)
+    if unknown_at(props, "securityProfile", "azureKeyVaultKms", "enabled") or unknown_at(
+        props, "securityProfile", "azureKeyVaultKms", "keyId"
+    ):
+        return
+    kms = dig(props, "securityProfile", "azureKeyVaultKms")
+    if not isinstance(kms, dict) or kms.get("enabled") is not True:
+        report(
+            message(
+                "The cluster does not encrypt Secrets with a Key Vault key",
+                "Set security_profile.azure_key_vault_kms={'enabled': True, 'key_id': <versioned key id>}",
+            ),
+            None,
+        )
+    elif not known(kms.get("keyId")):
+        report(
+            message(
+                "Key Vault KMS is enabled without a key",
+                "Set security_profile.azure_key_vault_kms.key_id to the versioned id of a Key Vault key",
+            ),
+            None,
+        )
+
+
+# Source: AKS docs, "Add Key Management Service etcd encryption to an AKS cluster".
+AZURE_AKS_CLUSTER_KMS = ResourceValidationPolicy(
+    name="azure-aks-cluster-kms",
+    description="AKS clusters must encrypt Secrets with a Key Vault key (KMS).",
+    validate=_aks_kms,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(),
+    remediation_steps="Enable security_profile.azure_key_vault_kms with a key_id.",
+)
+
+
+def _kms_key_id(args: ResourceValidationArgs, report: ReportViolation, kind: str, what: str) -> None:
+    if args.resource_type != kind:
+        return
+    key = plain(args.props).get("kmsKeyId")
+    if is_unknown(key):
+        return
+    if not key or key == AWS_MANAGED_SECRETSMANAGER_KEY:
+        report(
+            message(
+                f"The {what} is not encrypted with a customer-managed KMS key",
+                "Set kms_key_id to the ARN of a customer-managed KMS key",
+            ),
+            None,
+        )
+
+
+def _log_group_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _kms_key_id(args, report, LOG_GROUP, "log group")
+
+
+def _secretsmanager_secret_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _kms_key_id(args, report, SECRETSMANAGER_SECRET, "secret")
+
+
+# Source: checkov CKV_AWS_158 ("Ensure that CloudWatch Log Group is encrypted by KMS"); the audit log
+# records which Secrets were read.
+AWS_CLOUDWATCH_LOG_GROUP_KMS = ResourceValidationPolicy(
+    name="aws-cloudwatch-log-group-kms",
+    description="CloudWatch log groups must be encrypted with a customer-managed KMS key.",
+    validate=_log_group_kms,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(),
+    remediation_steps="Set kms_key_id to a customer-managed KMS key ARN.",
+)
+
+# Source: checkov CKV_AWS_149 ("Ensure that Secrets Manager secret is encrypted using KMS CMK").
+AWS_SECRETSMANAGER_SECRET_KMS = ResourceValidationPolicy(
+    name="aws-secretsmanager-secret-kms",
+    description="Secrets Manager secrets must be encrypted with a customer-managed KMS key.",
+    validate=_secretsmanager_secret_kms,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set kms_key_id to a customer-managed KMS key ARN (not aws/secretsmanager).",
+)
+
+
+def _vault_properties(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    if args.resource_type != KEY_VAULT:
+        return None
+    properties = plain(args.props).get("properties")
+    return properties if isinstance(properties, dict) else None
+
+
+def _keyvault_soft_delete(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    properties = _vault_properties(args)
+    if properties is None:
+        return
+    cfg = settings(args, AZURE_KEYVAULT_SOFT_DELETE.config_schema)
+    enabled = properties.get("enableSoftDelete")
+    retention = properties.get("softDeleteRetentionInDays")
+    if is_unknown(enabled) or is_unknown(retention):
+        return
+    if enabled is not True:
+        report(
+            message(
+                "Soft delete is not enabled explicitly",
+                "Set properties.enable_soft_delete=True",
+            ),
+            None,
+        )
+    days = as_number(retention) or KEY_VAULT_DEFAULT_RETENTION_DAYS
+    if days < cfg["minRetentionDays"]:
+        report(
+            message(
+                f"Deleted objects stay recoverable for {days:g} days, fewer than the {cfg['minRetentionDays']} "
+                "required",
+                f"Set properties.soft_delete_retention_in_days to at least {cfg['minRetentionDays']}",
+            ),
+            None,
+        )
+
+
+# Source: CIS Microsoft Azure Foundations Benchmark, Key Vault, "Ensure the Key Vault is Recoverable";
+# checkov CKV_AZURE_42.
+AZURE_KEYVAULT_SOFT_DELETE = ResourceValidationPolicy(
+    name="azure-keyvault-soft-delete",
+    description="Key Vaults must enable soft delete with at least minRetentionDays of retention.",
+    validate=_keyvault_soft_delete,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        minRetentionDays={
+            "type": "integer",
+            "minimum": 7,
+            "maximum": 90,
+            "default": 90,
+            "description": "Fewest days a deleted vault, key or secret must stay recoverable (Azure: 7-90).",
+        }
+    ),
+    remediation_steps="Set enable_soft_delete=True and soft_delete_retention_in_days within the limit.",
+)
+
+
+def _keyvault_purge_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    properties = _vault_properties(args)
+    if properties is None or is_unknown(properties.get("enablePurgeProtection")):
+        return
+    if properties.get("enablePurgeProtection") is not True:
+        report(
+            message(
+                "Purge protection is off, so a deleted vault and its keys can be destroyed at once",
+                "Set properties.enable_purge_protection=True",
+            ),
+            None,
+        )
+
+
+# Source: CIS Microsoft Azure Foundations Benchmark, Key Vault, "Ensure the Key Vault is Recoverable";
+# checkov CKV_AZURE_110.
+AZURE_KEYVAULT_PURGE_PROTECTION = ResourceValidationPolicy(
+    name="azure-keyvault-purge-protection",
+    description="Key Vaults must enable purge protection.",
+    validate=_keyvault_purge_protection,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set properties.enable_purge_protection=True.",
+)
+
+
+def _protect(args: ResourceValidationArgs, report: ReportViolation, kinds: tuple[str, ...]) -> None:
+    if args.resource_type not in kinds:
+        return
+    if not args.opts.protect:
+        report(
+            message(
+                "The resource is not protected, so `pulumi destroy` or a replacement could delete it and "
+                "every secret it encrypts",
+                "Pass opts=pulumi.ResourceOptions(protect=True)",
+            ),
+            None,
+        )
+
+
+def _kms_key_protect(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _protect(args, report, (KMS_KEY,))
+
+
+def _keyvault_protect(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _protect(args, report, (KEY_VAULT, KEYVAULT_KEY))
+
+
+# Source: KMS developer guide, "Deleting AWS KMS keys" (deleting a key makes everything it encrypted
+# unrecoverable); `protect` makes the engine refuse to delete the resource.
+AWS_KMS_KEY_PROTECT = ResourceValidationPolicy(
+    name="aws-kms-key-protect",
+    description="KMS keys must be declared with the protect option.",
+    validate=_kms_key_protect,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Declare the key with ResourceOptions(protect=True).",
+)
+
+# Source: Azure Key Vault docs, "Azure Key Vault recovery management" (a purged vault takes its keys).
+AZURE_KEYVAULT_PROTECT = ResourceValidationPolicy(
+    name="azure-keyvault-protect",
+    description="Key Vaults and Key Vault keys must be declared with the protect option.",
+    validate=_keyvault_protect,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Declare the vault and its keys with ResourceOptions(protect=True).",
+)
+
+
+def _kms_deletion_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != KMS_KEY:
+        return
+    cfg = settings(args, AWS_KMS_KEY_DELETION_WINDOW.config_schema)
+    window = plain(args.props).get("deletionWindowInDays")
+    if is_unknown(window):
+        return
+    days = as_number(window) or KMS_DEFAULT_DELETION_WINDOW_DAYS
+    if days < cfg["minDeletionWindowDays"]:
+        report(
+            message(
+                f"A scheduled deletion of this key waits only {days:g} days, fewer than the "
+                f"{cfg['minDeletionWindowDays']} required to notice and cancel it",
+                f"Set deletion_window_in_days to at least {cfg['minDeletionWindowDays']}",
+            ),
+            None,
+        )
+
+
+# Source: KMS developer guide, "Deleting AWS KMS keys" (7 to 30 days, 30 by default).
+AWS_KMS_KEY_DELETION_WINDOW = ResourceValidationPolicy(
+    name="aws-kms-key-deletion-window",
+    description="KMS keys must wait at least minDeletionWindowDays before a scheduled deletion.",
+    validate=_kms_deletion_window,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(
+        minDeletionWindowDays={
+            "type": "integer",
+            "minimum": 7,
+            "maximum": 30,
+            "default": 30,
+            "description": "Fewest days between scheduling a key's deletion and the deletion (KMS: 7-30).",
+        }
+    ),
+    remediation_steps="Set deletion_window_in_days within the limit (30 is the KMS default).",
+)
+
+
+POLICIES = [
+    AWS_EKS_CLUSTER_SECRETS_ENCRYPTION,
+    AZURE_AKS_CLUSTER_KMS,
+    AWS_CLOUDWATCH_LOG_GROUP_KMS,
+    AWS_SECRETSMANAGER_SECRET_KMS,
+    AZURE_KEYVAULT_SOFT_DELETE,
+    AZURE_KEYVAULT_PURGE_PROTECTION,
+    AWS_KMS_KEY_PROTECT,
+    AZURE_KEYVAULT_PROTECT,
+    AWS_KMS_KEY_DELETION_WINDOW,
+]

@@ -1,0 +1,322 @@
+"""Secret hygiene: no secret value in plain text where anyone who can read the object can read it.
+
+Pod specs, ConfigMaps, Helm values, metadata, tags and Lambda environments are readable far more
+widely than Secrets (`get deployment`, `helm get values`, the console's tag editor, `describe`).
+Values are judged by their key (`DB_PASSWORD`, `oauthClientSecret`, `api-key`...) and by their own
+shape (a known token format, or a long token of high Shannon entropy). The engine hands policies
+plain values and does not say which are Pulumi secrets, so a secret delivered on purpose (a Helm
+override from the catalogue) is named in `allowList`; the offline check proves those paths are
+really secret inputs. Messages name paths, never values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies._support import (
+    HYGIENE_SCHEMA_PROPERTIES,
+    allowed,
+    as_list,
+    containers,
+    dig,
+    is_unknown,
+    message,
+    plain,
+    plaintext_secret,
+    pod_spec,
+    schema,
+    settings,
+    walk,
+)
+
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+
+_ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?([A-Za-z0-9_.\-]+)\s*[:=]\s*["']?([^"'\s#]+)["']?\s*$""")
+"""`KEY=value`, `key: value`, `key = "value"`: one setting per line of a config file."""
+
+
+def _schema(allow_list: list[str] | None = None) -> Any:
+    properties = {k: dict(v) for k, v in HYGIENE_SCHEMA_PROPERTIES.items()}
+    if allow_list:
+        properties["allowList"]["default"] = allow_list
+    return schema(**properties)
+
+
+def _findings(cfg: dict[str, Any], entries: list[tuple[str, str, Any]]) -> list[str]:
+    """Paths among (path, key, value) entries whose value looks like a plaintext secret."""
+    return [
+        path
+        for path, key, value in entries
+        if not allowed(path, cfg["allowList"])
+        and plaintext_secret(
+            key, value, entropy_threshold=cfg["entropyThreshold"], min_length=cfg["minTokenLength"]
+        )
+    ]
+
+
+def file_settings(path: str, text: Any) -> list[tuple[str, str, Any]]:
+    """The `key=value` / `key: value` lines of a config file kept in a ConfigMap or a value."""
+    if not isinstance(text, str) or "\n" not in text:
+        return []
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _ASSIGNMENT.match(line)
+        if match:
+            found.append((f"{path}:{number}", match.group(1), match.group(2)))
+    return found
+
+
+def _report_paths(report: ReportViolation, paths: list[str], where: str, fix: str) -> None:
+    for path in paths:
+        report(message(f"{where} {path} holds what looks like a secret in plain text", fix), None)
+
+
+# --- Kubernetes ---------------------------------------------------------------------------------
+
+
+def _container_entries(spec: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    entries = []
+    for where, container in containers(spec):
+        for i, env in enumerate(as_list(container.get("env"))):
+            if isinstance(env, dict) and "value" in env:
+                entries.append(
+                    (f"{where}.env[{i}] ({env.get('name')})", str(env.get("name", "")), env["value"])
+                )
+        for field in ("args", "command"):
+            for i, arg in enumerate(as_list(container.get(field))):
+                if isinstance(arg, str) and arg.startswith("-") and "=" in arg:
+                    flag, _, value = arg.partition("=")
+                    entries.append((f"{where}.{field}[{i}] ({flag})", flag, value))
+    return entries
+
+
+def _container_env(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    spec = pod_spec(args.resource_type, plain(args.props))
+    if spec is None:
+        return
+    cfg = settings(args, KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET.config_schema)
+    _report_paths(
+        report,
+        _findings(cfg, _container_entries(spec)),
+        "The pod spec's",
+        "Move the value into a Kubernetes Secret and mount it as a file (or use env valueFrom.secretKeyRef)",
+    )
+
+
+# Source: CIS Kubernetes Benchmark 5.4.1 ("Prefer using secrets as files over secrets as environment
+# variables"); a literal in the pod spec is readable by anyone who can get the workload.
+KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="kubernetes-container-env-plaintext-secret",
+    description="Container env values and arguments must not hold secrets in plain text.",
+    validate=_container_env,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=_schema(),
+    remediation_steps="Put the value in a Secret and mount it (or reference it with secretKeyRef).",
+)
+
+
+def _configmap(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CONFIG_MAP:
+        return
+    cfg = settings(args, KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET.config_schema)
+    data = plain(args.props).get("data")
+    if not isinstance(data, dict):
+        return
+    entries = []
+    for key, value in data.items():
+        entries.append((f"data.{key}", key, value))
+        entries.extend(file_settings(f"data.{key}", value))
+    _report_paths(
+        report,
+        _findings(cfg, entries),
+        "The ConfigMap's",
+        "Move the value into a Kubernetes Secret and keep only non-secret settings in the ConfigMap",
+    )
+
+
+# Source: Kubernetes docs, "ConfigMaps" ("ConfigMap does not provide secrecy or encryption").
+KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="kubernetes-configmap-plaintext-secret",
+    description="ConfigMaps must not hold secrets.",
+    validate=_configmap,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=_schema(),
+    remediation_steps="Move secret values from the ConfigMap to a Secret.",
+)
+
+
+def _helm_values(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in HELM_RELEASES:
+        return
+    cfg = settings(args, KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET.config_schema)
+    values = plain(args.props).get("values")
+    if not isinstance(values, dict):
+        return
+    entries = []
+    for path, key, value in walk(values):
+        entries.append((path, key, value))
+        entries.extend(file_settings(path, value))
+    _report_paths(
+        report,
+        _findings(cfg, entries),
+        "The Helm values'",
+        "Create a Kubernetes Secret and pass its name (such as secret.existingSecret), or deliver the "
+        "catalogue secret as a secret override and list its path in allowList",
+    )
+
+
+# Source: Helm docs, "helm get values" (anyone who can read the release reads its values).
+KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="kubernetes-helm-release-values-plaintext-secret",
+    description="Helm release values must not hold secrets in plain text.",
+    validate=_helm_values,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=_schema(),
+    remediation_steps="Reference an existing Secret from the values instead of the secret itself.",
+)
+
+
+def _metadata_entries(props: dict[str, Any], resource_type: str) -> list[tuple[str, str, Any]]:
+    entries = []
+    sources = [("metadata", dig(props, "metadata"))]
+    spec = pod_spec(resource_type, props)
+    if spec is not None:
+        template = "spec.jobTemplate.spec.template" if resource_type.endswith("CronJob") else "spec.template"
+        parts = template.split(".")
+        sources.append((f"{template}.metadata", dig(props, *parts, "metadata")))
+    for where, metadata in sources:
+        for field in ("annotations", "labels"):
+            values = dig(metadata, field)
+            if isinstance(values, dict):
+                entries.extend((f"{where}.{field}.{k}", k, v) for k, v in values.items())
+    return entries
+
+
+def _metadata(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.resource_type.startswith("kubernetes:") or args.resource_type in HELM_RELEASES:
+        return
+    cfg = settings(args, KUBERNETES_METADATA_PLAINTEXT_SECRET.config_schema)
+    _report_paths(
+        report,
+        _findings(cfg, _metadata_entries(plain(args.props), args.resource_type)),
+        "The object's",
+        "Remove the value from the annotation or label and keep it in a Kubernetes Secret",
+    )
+
+
+# Source: Kubernetes docs, "Good practices for Kubernetes Secrets" (metadata is readable with list
+# permissions that never grant Secret values).
+KUBERNETES_METADATA_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="kubernetes-metadata-plaintext-secret",
+    description="Kubernetes annotations and labels must not hold secrets.",
+    validate=_metadata,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(["secrets-platform/secret"]),
+    remediation_steps="Remove secrets from annotations and labels.",
+)
+
+
+# --- cloud tags and environments ----------------------------------------------------------------
+
+
+def _tags(args: ResourceValidationArgs, report: ReportViolation, prefix: str, policy: Any) -> None:
+    if not args.resource_type.startswith(prefix):
+        return
+    cfg = settings(args, policy.config_schema)
+    props = plain(args.props)
+    entries = []
+    for field in ("tags", "tagsAll"):
+        tags = props.get(field)
+        if isinstance(tags, dict):
+            entries.extend((f"{field}.{k}", k, v) for k, v in tags.items())
+    _report_paths(
+        report,
+        _findings(cfg, entries),
+        "The resource's",
+        "Remove the secret from the tags; tags are visible to anyone who can list resources",
+    )
+
+
+def _aws_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _tags(args, report, "aws:", AWS_RESOURCE_TAGS_PLAINTEXT_SECRET)
+
+
+def _azure_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _tags(args, report, "azure-native:", AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET)
+
+
+# Source: AWS Tagging Best Practices ("Do not store personally identifiable information or other
+# confidential or sensitive information in tags").
+AWS_RESOURCE_TAGS_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="aws-resource-tags-plaintext-secret",
+    description="AWS resource tags must not hold secrets.",
+    validate=_aws_tags,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(),
+    remediation_steps="Remove secrets from tags.",
+)
+
+# Source: Azure docs, "Use tags to organize your Azure resources" ("Don't enter sensitive values in tags").
+AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="azure-resource-tags-plaintext-secret",
+    description="Azure resource tags must not hold secrets.",
+    validate=_azure_tags,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(),
+    remediation_steps="Remove secrets from tags.",
+)
+
+
+def _lambda_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LAMBDA_FUNCTION:
+        return
+    cfg = settings(args, AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET.config_schema)
+    variables = dig(plain(args.props), "environment", "variables")
+    if not isinstance(variables, dict) or is_unknown(variables):
+        return
+    _report_paths(
+        report,
+        _findings(cfg, [(f"environment.variables.{k}", k, v) for k, v in variables.items()]),
+        "The function's",
+        "Pass the ARN of a Secrets Manager secret instead and read the value at run time",
+    )
+
+
+# Source: Lambda developer guide, "Securing environment variables" (use Secrets Manager for secrets).
+AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="aws-lambda-function-environment-plaintext-secret",
+    description="Lambda environment variables must not hold secrets.",
+    validate=_lambda_environment,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(),
+    remediation_steps="Read secrets from Secrets Manager at run time instead of the environment.",
+)
+
+
+POLICIES = [
+    KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET,
+    KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET,
+    KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET,
+    KUBERNETES_METADATA_PLAINTEXT_SECRET,
+    AWS_RESOURCE_TAGS_PLAINTEXT_SECRET,
+    AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET,
+    AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET,
+]

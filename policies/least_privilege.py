@@ -1,0 +1,504 @@
+"""Least privilege: who may read a secret is exactly who needs it, and nobody else.
+
+Kubernetes RBAC: no wildcards, Secrets only by name, never listed or watched, never through a
+ClusterRole, never bound to cluster-admin, bound only to ServiceAccounts and the operations team.
+AWS IAM: no wildcard on Secrets Manager or KMS, and web identity roles pinned to one ServiceAccount.
+Azure RBAC: workloads get a role on one secret or key, never on a vault, group or subscription.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies._support import as_list, dig, is_unknown, message, plain, schema, settings
+
+ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+IAM_POLICY_DOCUMENTS = {
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/userPolicy:UserPolicy": "policy",
+    "aws:iam/groupPolicy:GroupPolicy": "policy",
+}
+"""IAM identity policies and the input that holds their document (role inline policies below)."""
+IAM_ROLE = "aws:iam/role:Role"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+_CORE_GROUPS = ("", "*")
+
+
+# --- Kubernetes RBAC ----------------------------------------------------------------------------
+
+
+def _rules(args: ResourceValidationArgs) -> list[tuple[int, dict[str, Any]]] | None:
+    if args.resource_type not in (ROLE, CLUSTER_ROLE):
+        return None
+    rules = plain(args.props).get("rules")
+    if is_unknown(rules):
+        return None
+    return [(i, r) for i, r in enumerate(as_list(rules)) if isinstance(r, dict)]
+
+
+def _reaches_secrets(rule: dict[str, Any]) -> bool:
+    """A rule that applies to Secrets: core API group (or `*`) and `secrets` (or `*`) resources."""
+    groups = as_list(rule.get("apiGroups"))
+    resources = as_list(rule.get("resources"))
+    in_core = any(g in _CORE_GROUPS for g in groups)
+    return in_core and any(r == "*" or r == "secrets" or str(r).startswith("secrets/") for r in resources)
+
+
+def _role_wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for i, rule in _rules(args) or []:
+        fields = [
+            f for f in ("apiGroups", "resources", "verbs", "nonResourceURLs") if "*" in as_list(rule.get(f))
+        ]
+        if fields:
+            report(
+                message(
+                    f"rules[{i}] uses '*' in {', '.join(fields)}",
+                    "List the exact API groups, resources and verbs the subject needs",
+                ),
+                None,
+            )
+
+
+# Source: CIS Kubernetes Benchmark 5.1.3 ("Minimize wildcard use in Roles and ClusterRoles"); checkov
+# CKV_K8S_49.
+KUBERNETES_ROLE_WILDCARDS = ResourceValidationPolicy(
+    name="kubernetes-role-wildcards",
+    description="Roles and ClusterRoles must not use '*' in apiGroups, resources or verbs.",
+    validate=_role_wildcards,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Replace each '*' with the exact API groups, resources and verbs needed.",
+)
+
+
+_UNNAMEABLE_VERBS = frozenset({"create"})
+"""Verbs the authorizer cannot restrict by name (RBAC docs: create requests carry no name yet);
+a rule of only these needs no resourceNames and reveals no value."""
+
+
+def _role_secret_resource_names(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for i, rule in _rules(args) or []:
+        if not _reaches_secrets(rule):
+            continue
+        names = rule.get("resourceNames")
+        verbs = sorted({str(v) for v in as_list(rule.get("verbs"))} - _UNNAMEABLE_VERBS)
+        if is_unknown(names) or not verbs:
+            continue
+        if not as_list(names) or "*" in as_list(names):
+            report(
+                message(
+                    f"rules[{i}] allows {', '.join(verbs)} on every Secret of its scope",
+                    "Name the Secrets in resource_names, and keep create (which cannot be named) in a rule "
+                    "of its own",
+                ),
+                None,
+            )
+
+
+# Source: CIS Kubernetes Benchmark 5.1.2 ("Minimize access to secrets").
+KUBERNETES_ROLE_SECRET_RESOURCE_NAMES = ResourceValidationPolicy(
+    name="kubernetes-role-secret-resource-names",
+    description="Roles must reach Secrets only through resourceNames.",
+    validate=_role_secret_resource_names,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Add resource_names listing exactly the Secrets the subject reads.",
+)
+
+
+def _role_secret_verbs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    cfg = settings(args, KUBERNETES_ROLE_SECRET_VERBS.config_schema)
+    for i, rule in _rules(args) or []:
+        if not _reaches_secrets(rule):
+            continue
+        verbs = sorted({str(v) for v in as_list(rule.get("verbs"))} & set(cfg["forbiddenVerbs"]))
+        if verbs:
+            report(
+                message(
+                    f"rules[{i}] allows {', '.join(verbs)} on Secrets, which returns every Secret's values",
+                    "Grant get on named Secrets instead",
+                ),
+                None,
+            )
+
+
+# Source: Kubernetes docs, "Good practices for Kubernetes Secrets" (list and watch return the values).
+KUBERNETES_ROLE_SECRET_VERBS = ResourceValidationPolicy(
+    name="kubernetes-role-secret-verbs",
+    description="Roles must not list or watch Secrets.",
+    validate=_role_secret_verbs,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        forbiddenVerbs={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["list", "watch", "*"],
+            "description": "Verbs never allowed on Secrets.",
+        }
+    ),
+    remediation_steps="Remove list and watch on secrets; grant get with resource_names.",
+)
+
+
+def _clusterrole_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CLUSTER_ROLE:
+        return
+    cfg = settings(args, KUBERNETES_CLUSTERROLE_SECRETS.config_schema)
+    name = dig(plain(args.props), "metadata", "name")
+    if name in cfg["allowList"]:
+        return
+    for i, rule in _rules(args) or []:
+        if _reaches_secrets(rule):
+            report(
+                message(
+                    f"rules[{i}] reaches Secrets in every namespace",
+                    "Move the rule to a namespaced Role next to the Secrets it names",
+                ),
+                None,
+            )
+
+
+# Source: CIS Kubernetes Benchmark 5.1.2 ("Minimize access to secrets").
+KUBERNETES_CLUSTERROLE_SECRETS = ResourceValidationPolicy(
+    name="kubernetes-clusterrole-secrets",
+    description="ClusterRoles must not reach Secrets.",
+    validate=_clusterrole_secrets,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        allowList={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Names of ClusterRoles allowed to reach Secrets (none by default).",
+        }
+    ),
+    remediation_steps="Use a namespaced Role with resource_names instead of a ClusterRole.",
+)
+
+
+def _binding(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    if args.resource_type not in (ROLE_BINDING, CLUSTER_ROLE_BINDING):
+        return None
+    return plain(args.props)
+
+
+def _rolebinding_cluster_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = _binding(args)
+    if props is None:
+        return
+    cfg = settings(args, KUBERNETES_ROLEBINDING_CLUSTER_ADMIN.config_schema)
+    role = dig(props, "roleRef", "name")
+    if role in cfg["forbiddenRoles"]:
+        report(
+            message(
+                f"The binding grants the {role} ClusterRole",
+                "Bind a Role that grants only what the subjects need",
+            ),
+            None,
+        )
+
+
+# Source: CIS Kubernetes Benchmark 5.1.1 ("Ensure that the cluster-admin role is only used where
+# required"); operators get cluster admin from the cloud (EKS access policy, AKS admin group).
+KUBERNETES_ROLEBINDING_CLUSTER_ADMIN = ResourceValidationPolicy(
+    name="kubernetes-rolebinding-cluster-admin",
+    description="RoleBindings and ClusterRoleBindings must never grant cluster-admin.",
+    validate=_rolebinding_cluster_admin,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(
+        forbiddenRoles={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["cluster-admin"],
+            "description": "Roles no binding may grant.",
+        }
+    ),
+    remediation_steps="Bind a least-privilege Role instead of cluster-admin.",
+)
+
+
+def _rolebinding_subjects(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = _binding(args)
+    if props is None:
+        return
+    cfg = settings(args, KUBERNETES_ROLEBINDING_SUBJECTS.config_schema)
+    subjects = props.get("subjects")
+    if is_unknown(subjects):
+        return
+    for i, subject in enumerate(as_list(subjects)):
+        kind, name = dig(subject, "kind"), dig(subject, "name")
+        if kind is None or name is None or kind == "ServiceAccount":
+            continue
+        if kind == "Group" and name in cfg["allowedOperatorGroups"]:
+            continue
+        report(
+            message(
+                f"subjects[{i}] is the {kind} {name!r}, which is neither a ServiceAccount nor an allowed "
+                "operator group",
+                "Bind a ServiceAccount, or add the group to allowedOperatorGroups in the policy config",
+            ),
+            None,
+        )
+
+
+KUBERNETES_ROLEBINDING_SUBJECTS = ResourceValidationPolicy(
+    name="kubernetes-rolebinding-subjects",
+    description="Bindings must name only ServiceAccounts and the allowed operator groups.",
+    validate=_rolebinding_subjects,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        allowedOperatorGroups={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Kubernetes groups of the operations team that bindings may name.",
+        }
+    ),
+    remediation_steps="Bind ServiceAccounts, or the operations team's group listed in the policy config.",
+)
+
+
+# --- AWS IAM ------------------------------------------------------------------------------------
+
+_GUARDED_SERVICES = ("secretsmanager", "kms")
+
+
+def policy_document(value: Any) -> dict[str, Any] | None:
+    """An IAM policy document given as JSON text or as a map; None when unknown or unreadable."""
+    if is_unknown(value) or value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _statements(document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, s) for i, s in enumerate(as_list(document.get("Statement"))) if isinstance(s, dict)]
+
+
+def _statement_problems(statement: dict[str, Any]) -> list[str]:
+    """What makes an Allow statement too broad for Secrets Manager or KMS."""
+    if statement.get("Effect") != "Allow":
+        return []
+    problems = []
+    actions = [str(a) for a in as_list(statement.get("Action"))]
+    if statement.get("NotAction") is not None:
+        problems.append("uses NotAction, which allows every other action including secret reads")
+    if "*" in actions:
+        problems.append("allows every action ('*')")
+    guarded = [a for a in actions if a.split(":")[0].lower() in _GUARDED_SERVICES]
+    wild = [a for a in guarded if "*" in a]
+    if wild:
+        problems.append(f"uses wildcard actions {', '.join(sorted(wild))}")
+    if guarded or "*" in actions:
+        resources = [str(r) for r in as_list(statement.get("Resource"))]
+        if statement.get("NotResource") is not None:
+            problems.append("uses NotResource with Secrets Manager or KMS actions")
+        wide = [r for r in resources if "*" in r]
+        if wide:
+            problems.append(f"grants Secrets Manager or KMS actions on {', '.join(sorted(wide))}")
+    return problems
+
+
+def _iam_documents(args: ResourceValidationArgs) -> list[tuple[str, dict[str, Any]]]:
+    props = plain(args.props)
+    if args.resource_type in IAM_POLICY_DOCUMENTS:
+        document = policy_document(props.get(IAM_POLICY_DOCUMENTS[args.resource_type]))
+        return [("policy", document)] if document else []
+    if args.resource_type == IAM_ROLE:
+        found = []
+        for i, inline in enumerate(as_list(props.get("inlinePolicies"))):
+            document = policy_document(dig(inline, "policy"))
+            if document:
+                found.append((f"inlinePolicies[{i}]", document))
+        return found
+    return []
+
+
+def _iam_secrets_wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for where, document in _iam_documents(args):
+        for i, statement in _statements(document):
+            for problem in _statement_problems(statement):
+                report(
+                    message(
+                        f"{where} Statement[{i}] {problem}",
+                        "List the exact secretsmanager:/kms: actions and the ARNs of the secrets and keys",
+                    ),
+                    None,
+                )
+
+
+# Source: AWS Secrets Manager user guide, "Least privilege"; parliament's RESOURCE_STAR finding.
+AWS_IAM_POLICY_SECRETS_WILDCARDS = ResourceValidationPolicy(
+    name="aws-iam-policy-secrets-wildcards",
+    description="IAM policies must not use '*' in actions or resources for Secrets Manager or KMS.",
+    validate=_iam_secrets_wildcards,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(),
+    remediation_steps="Name each action and the ARN of each secret or key.",
+)
+
+_SERVICE_ACCOUNT_SUBJECT = re.compile(r"^system:serviceaccount:[a-z0-9-]+:[a-z0-9.-]+$")
+
+
+def _web_identity_problems(statement: dict[str, Any]) -> list[str]:
+    actions = [str(a) for a in as_list(statement.get("Action"))]
+    if statement.get("Effect") != "Allow" or "sts:AssumeRoleWithWebIdentity" not in actions:
+        return []
+    condition = statement.get("Condition") or {}
+    if not isinstance(condition, dict):
+        return ["has no usable Condition"]
+    problems = []
+    subjects: list[Any] = []
+    audiences: list[Any] = []
+    for operator, entries in condition.items():
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if str(key).endswith(":sub"):
+                if operator != "StringEquals":
+                    problems.append(f"matches the subject with {operator} instead of StringEquals")
+                subjects.extend(as_list(value))
+            elif str(key).endswith(":aud"):
+                audiences.extend(as_list(value))
+    if any(is_unknown(v) for v in subjects + audiences):
+        return []
+    if len(subjects) != 1 or not _SERVICE_ACCOUNT_SUBJECT.match(str(subjects[0])):
+        problems.append(
+            f"trusts {len(subjects)} subjects instead of exactly one system:serviceaccount:<namespace>:<name>"
+        )
+    if audiences != ["sts.amazonaws.com"]:
+        problems.append("does not pin the audience to sts.amazonaws.com")
+    return problems
+
+
+def _role_web_identity(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != IAM_ROLE:
+        return
+    document = policy_document(plain(args.props).get("assumeRolePolicy"))
+    for i, statement in _statements(document or {}):
+        for problem in _web_identity_problems(statement):
+            report(
+                message(
+                    f"assumeRolePolicy Statement[{i}] {problem}",
+                    "Add Condition StringEquals {'<issuer>:sub': 'system:serviceaccount:<namespace>:<name>', "
+                    "'<issuer>:aud': 'sts.amazonaws.com'}",
+                ),
+                None,
+            )
+
+
+# Source: EKS user guide, "Configure a Kubernetes service account to assume an IAM role" (scope the
+# trust policy to one service account with StringEquals on :sub and :aud).
+AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT = ResourceValidationPolicy(
+    name="aws-iam-role-web-identity-subject",
+    description="IAM roles assumed with web identity must trust exactly one ServiceAccount.",
+    validate=_role_web_identity,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(),
+    remediation_steps="Pin the trust policy's :sub to one system:serviceaccount:<ns>:<name> and :aud to STS.",
+)
+
+
+# --- Azure RBAC ---------------------------------------------------------------------------------
+
+_BROAD_SCOPE = (
+    (re.compile(r"^/?$"), "the tenant root"),
+    (re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+/?$"), "a management group"),
+    (re.compile(r"^/subscriptions/[^/]+/?$"), "a subscription"),
+    (re.compile(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/?$"), "a resource group"),
+    (re.compile(r"/providers/microsoft\.keyvault/(vaults|managedhsms)/[^/]+/?$"), "a whole Key Vault"),
+)
+
+
+def role_assignment_scope_kind(scope: str) -> str | None:
+    """What a too-broad scope is (`a subscription`...), or None for one secret, key or other resource."""
+    lowered = scope.lower()
+    if "/secrets/" in lowered or "/keys/" in lowered:
+        return None
+    for pattern, kind in _BROAD_SCOPE:
+        if pattern.search(lowered):
+            return kind
+    return None
+
+
+def _role_assignment_scope(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ROLE_ASSIGNMENT:
+        return
+    cfg = settings(args, AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE.config_schema)
+    props = plain(args.props)
+    scope, principal = props.get("scope"), props.get("principalId")
+    if not isinstance(scope, str) or is_unknown(scope) or is_unknown(principal):
+        return
+    if props.get("principalType") == "Group" and principal in cfg["allowedOperatorPrincipalIds"]:
+        return
+    kind = role_assignment_scope_kind(scope)
+    if kind:
+        report(
+            message(
+                f"The role assignment's scope is {kind}",
+                "Scope it to the one secret or key the workload uses (an id containing /secrets/ or "
+                "/keys/), or list the operator group in allowedOperatorPrincipalIds",
+            ),
+            None,
+        )
+
+
+# Source: Azure Key Vault docs, "Best practices: use RBAC at the scope of individual keys, secrets and
+# certificates for applications".
+AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE = ResourceValidationPolicy(
+    name="azure-authorization-role-assignment-scope",
+    description="Workload role assignments must be scoped to one secret or key, never a vault, group or "
+    "subscription.",
+    validate=_role_assignment_scope,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(
+        allowedOperatorPrincipalIds={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Object ids of operator groups that may hold roles on wider scopes.",
+        }
+    ),
+    remediation_steps="Scope the assignment to a single secret or key id.",
+)
+
+
+POLICIES = [
+    KUBERNETES_ROLE_WILDCARDS,
+    KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
+    KUBERNETES_ROLE_SECRET_VERBS,
+    KUBERNETES_CLUSTERROLE_SECRETS,
+    KUBERNETES_ROLEBINDING_CLUSTER_ADMIN,
+    KUBERNETES_ROLEBINDING_SUBJECTS,
+    AWS_IAM_POLICY_SECRETS_WILDCARDS,
+    AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
+    AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
+]

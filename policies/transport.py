@@ -1,0 +1,259 @@
+"""Transport: secrets leave the cluster only over TLS, and the BFF's front door is narrow.
+
+Every Ingress terminates TLS for every host it routes. The BFF ingress, the only way a mobile app
+gets a secret, also limits the request rate per client and the networks allowed to call it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies._support import as_list, as_number, dig, is_unknown, known, message, plain, schema, settings
+
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+
+RATE_LIMIT_ANNOTATIONS = [
+    "nginx.ingress.kubernetes.io/limit-rpm",
+    "nginx.ingress.kubernetes.io/limit-rps",
+]
+"""ingress-nginx per-client-IP rate limits (ingress-nginx docs, "Rate Limiting")."""
+SOURCE_RANGE_ANNOTATIONS = [
+    "nginx.ingress.kubernetes.io/whitelist-source-range",
+    "nginx.ingress.kubernetes.io/allowlist-source-range",
+]
+"""ingress-nginx client IP allow-lists (the second is the newer name of the first)."""
+
+
+def host_covered(host: str, tls_hosts: list[str]) -> bool:
+    """Whether a TLS host list covers a host; `*.example.com` covers exactly one more label."""
+    for tls_host in tls_hosts:
+        if tls_host == host:
+            return True
+        if (
+            tls_host.startswith("*.")
+            and host.count(".") == tls_host.count(".")
+            and host.endswith(tls_host[1:])
+        ):
+            return True
+    return False
+
+
+def _ingress_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != INGRESS:
+        return
+    spec = plain(args.props).get("spec")
+    if not isinstance(spec, dict):
+        return
+    tls = spec.get("tls")
+    rules = spec.get("rules")
+    if is_unknown(tls) or is_unknown(rules):
+        return
+    tls_hosts = [str(h) for entry in as_list(tls) for h in as_list(dig(entry, "hosts")) if known(h)]
+    if any(is_unknown(h) for entry in as_list(tls) for h in as_list(dig(entry, "hosts"))):
+        return
+    if not as_list(tls):
+        report(
+            message(
+                "The ingress serves plain HTTP: it has no tls section",
+                "Add spec.tls with the ingress's hosts and the Secret holding their certificate",
+            ),
+            None,
+        )
+        return
+    for i, rule in enumerate(as_list(rules)):
+        host = rule.get("host") if isinstance(rule, dict) else None
+        if is_unknown(host):
+            continue
+        if not host:
+            report(
+                message(
+                    f"rules[{i}] has no host, so it answers any name, including ones no certificate covers",
+                    "Set the rule's host and list it under spec.tls",
+                ),
+                None,
+            )
+        elif not host_covered(str(host), tls_hosts):
+            report(
+                message(
+                    f"rules[{i}] routes {host}, which no spec.tls entry covers",
+                    f"Add {host} to the hosts of a spec.tls entry",
+                ),
+                None,
+            )
+    for i, entry in enumerate(as_list(tls)):
+        if isinstance(entry, dict) and "secretName" not in entry:
+            report(
+                message(
+                    f"tls[{i}] names no certificate Secret",
+                    "Set secret_name to the kubernetes.io/tls Secret of the hosts",
+                ),
+                None,
+            )
+
+
+# Source: CIS Kubernetes Benchmark (ingress traffic), Kubernetes docs "Ingress: TLS".
+KUBERNETES_INGRESS_TLS = ResourceValidationPolicy(
+    name="kubernetes-ingress-tls",
+    description="Ingresses must terminate TLS for every host they route.",
+    validate=_ingress_tls,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(),
+    remediation_steps="List every rule's host under spec.tls with a certificate Secret.",
+)
+
+
+def _bff_annotations(
+    args: ResourceValidationArgs, policy: ResourceValidationPolicy
+) -> tuple[dict, dict] | None:
+    """(config, annotations) of an ingress selected by the policy's labels; None for other objects."""
+    if args.resource_type != INGRESS:
+        return None
+    cfg = settings(args, policy.config_schema)
+    metadata = plain(args.props).get("metadata")
+    labels = dig(metadata, "labels")
+    if not isinstance(labels, dict) or any(labels.get(k) != v for k, v in cfg["selector"].items()):
+        return None
+    annotations = dig(metadata, "annotations")
+    return cfg, annotations if isinstance(annotations, dict) else {}
+
+
+def _bff_rate_limit(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    selected = _bff_annotations(args, KUBERNETES_INGRESS_BFF_RATE_LIMIT)
+    if selected is None:
+        return
+    cfg, annotations = selected
+    present = [a for a in cfg["annotations"] if a in annotations]
+    if any(is_unknown(annotations[a]) for a in present):
+        return
+    if not present:
+        report(
+            message(
+                "The BFF ingress has no rate limit",
+                f"Annotate it with {cfg['annotations'][0]}: '<requests a minute per client IP>'",
+            ),
+            None,
+        )
+        return
+    for annotation in present:
+        limit = as_number(annotations[annotation])
+        if limit is None or limit <= 0:
+            report(
+                message(
+                    f"The {annotation} annotation is not a positive number",
+                    f"Set {annotation} to the requests allowed per client IP",
+                ),
+                None,
+            )
+
+
+KUBERNETES_INGRESS_BFF_RATE_LIMIT = ResourceValidationPolicy(
+    name="kubernetes-ingress-bff-rate-limit",
+    description="The BFF ingress must limit the request rate per client.",
+    validate=_bff_rate_limit,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        selector={
+            "type": "object",
+            "default": {"app.kubernetes.io/name": "bff"},
+            "description": "Labels that identify the BFF ingress.",
+        },
+        annotations={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": RATE_LIMIT_ANNOTATIONS,
+            "description": "Annotations that set a per-client rate limit (any one suffices).",
+        },
+    ),
+    remediation_steps="Annotate the BFF ingress with nginx.ingress.kubernetes.io/limit-rpm.",
+)
+
+
+def _networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    try:
+        return [ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+    except ValueError:
+        return None
+
+
+def _bff_source_range(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    selected = _bff_annotations(args, KUBERNETES_INGRESS_BFF_SOURCE_RANGE)
+    if selected is None:
+        return
+    cfg, annotations = selected
+    present = [a for a in SOURCE_RANGE_ANNOTATIONS if a in annotations]
+    if any(is_unknown(annotations[a]) for a in present):
+        return
+    if not present:
+        report(
+            message(
+                "The BFF ingress accepts clients from any network without an explicit allow-list",
+                f"Annotate it with {SOURCE_RANGE_ANNOTATIONS[0]}: '<comma-separated CIDRs>'",
+            ),
+            None,
+        )
+        return
+    allowed_networks = _networks(",".join(cfg["allowedCidrs"])) or []
+    for annotation in present:
+        networks = _networks(str(annotations[annotation]))
+        if not networks:
+            report(
+                message(
+                    f"The {annotation} annotation is not a list of CIDRs",
+                    "Set it to comma-separated networks such as 203.0.113.0/24",
+                ),
+                None,
+            )
+            continue
+        outside = [
+            str(n)
+            for n in networks
+            if not any(n.version == a.version and n.subnet_of(a) for a in allowed_networks)  # type: ignore[arg-type]
+        ]
+        if outside:
+            report(
+                message(
+                    f"The {annotation} annotation admits {', '.join(outside)}, outside the allowed networks",
+                    "Narrow the BFF's allowedCidrs, or widen allowedCidrs in the policy config on purpose",
+                ),
+                None,
+            )
+
+
+KUBERNETES_INGRESS_BFF_SOURCE_RANGE = ResourceValidationPolicy(
+    name="kubernetes-ingress-bff-source-range",
+    description="The BFF ingress must allow-list client networks within allowedCidrs.",
+    validate=_bff_source_range,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(
+        selector={
+            "type": "object",
+            "default": {"app.kubernetes.io/name": "bff"},
+            "description": "Labels that identify the BFF ingress.",
+        },
+        allowedCidrs={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["0.0.0.0/0", "::/0"],
+            "description": "Networks the BFF's allow-list may admit (mobile apps call from anywhere).",
+        },
+    ),
+    remediation_steps="Annotate the BFF ingress with nginx.ingress.kubernetes.io/whitelist-source-range.",
+)
+
+
+POLICIES = [
+    KUBERNETES_INGRESS_TLS,
+    KUBERNETES_INGRESS_BFF_RATE_LIMIT,
+    KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
+]

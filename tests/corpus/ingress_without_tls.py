@@ -1,0 +1,40 @@
+"""The BFF ingress serving plain HTTP."""
+
+from __future__ import annotations
+
+import pulumi_kubernetes as k8s
+
+EXPECTED = {"kubernetes-ingress-tls"}
+
+
+def program() -> None:
+    k8s.networking.v1.Ingress(
+        "bff",
+        metadata={
+            "name": "bff",
+            "namespace": "bff",
+            "labels": {"app.kubernetes.io/name": "bff"},
+            "annotations": {
+                "nginx.ingress.kubernetes.io/limit-rpm": "600",
+                "nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0",
+            },
+        },
+        spec={
+            "ingress_class_name": "nginx",
+            "tls": None,
+            "rules": [
+                {
+                    "host": "bff.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "path_type": "Prefix",
+                                "backend": {"service": {"name": "bff", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    )

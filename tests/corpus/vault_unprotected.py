@@ -1,0 +1,23 @@
+"""A Key Vault declared without the protect option."""
+
+from __future__ import annotations
+
+import pulumi_azure_native as azure_native
+
+EXPECTED = {"azure-keyvault-protect"}
+
+
+def program() -> None:
+    azure_native.keyvault.Vault(
+        "vault",
+        vault_name="kv-secrets-prod-weu",
+        resource_group_name="rg-secrets-prod",
+        properties={
+            "tenant_id": "8f1c2a4e-1b2c-4d5e-8f90-1a2b3c4d5e6f",
+            "sku": {"family": "A", "name": "premium"},
+            "enable_rbac_authorization": True,
+            "enable_soft_delete": True,
+            "soft_delete_retention_in_days": 90,
+            "enable_purge_protection": True,
+        },
+    )

@@ -1,0 +1,231 @@
+"""Secret-hygiene policies: plaintext secrets in pod specs, ConfigMaps, Helm values, metadata, tags."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_azure_native as azure_native
+import pulumi_kubernetes as k8s
+import pytest
+
+from policies._support import plaintext_secret, secret_like_key, secret_like_value, shannon_entropy
+from policies.hygiene import (
+    AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET,
+    AWS_RESOURCE_TAGS_PLAINTEXT_SECRET,
+    AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET,
+    KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET,
+    KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET,
+    KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET,
+    KUBERNETES_METADATA_PLAINTEXT_SECRET,
+)
+from tests.policies.conftest import PROJECT, judge
+
+RANDOM_TOKEN = "q8ZfK2mR7vXw4LpN9tBc3HjY6sDe1GaU"  # 32 characters drawn like a generated API key
+SECRET_REF = {"secret_key_ref": {"name": "payments-provider-v1", "key": "api-key"}}
+
+
+def _deployment(name: str, env: list[dict], args: list[str] | None = None) -> None:
+    k8s.apps.v1.Deployment(
+        name,
+        metadata={"namespace": "payments"},
+        spec={
+            "selector": {"match_labels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {"name": "api", "image": "ghcr.io/example/api:1.0.0", "env": env, "args": args}
+                    ]
+                },
+            },
+        },
+    )
+
+
+def test_container_env_plaintext_secret() -> None:
+    def body() -> None:
+        token = pulumi.Config(PROJECT).require_secret("token")
+        _deployment(
+            "passed-1",
+            [{"name": "LOG_LEVEL", "value": "info"}, {"name": "API_KEY", "value_from": SECRET_REF}],
+        )
+        _deployment("passed-2", [{"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db/password"}])
+        _deployment("passed-3", [{"name": "IMAGE", "value": "ghcr.io/example/payments-api:2.4.1"}])
+        _deployment("failed-1", [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}])
+        _deployment("failed-2", [{"name": "API_TOKEN", "value": token}])
+        _deployment("failed-3", [{"name": "SESSION", "value": RANDOM_TOKEN}])
+        _deployment("failed-4", [], args=["--listen=:8080", "--db-password=correct-horse"])
+        k8s.batch.v1.CronJob(
+            "failed-5",
+            spec={
+                "schedule": "0 * * * *",
+                "job_template": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "restart_policy": "Never",
+                                "containers": [
+                                    {
+                                        "name": "c",
+                                        "image": "busybox",
+                                        "env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "x" * 8}],
+                                    }
+                                ],
+                            }
+                        }
+                    }
+                },
+            },
+        )
+
+    found = judge(KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET, body)
+    assert "DB_PASSWORD" in found["failed-1"][0], "the message names the variable"
+
+
+def test_configmap_plaintext_secret() -> None:
+    def body() -> None:
+        k8s.core.v1.ConfigMap(
+            "passed-1", data={"LOG_LEVEL": "info", "app.properties": "db.url=postgres://db:5432/app\n"}
+        )
+        k8s.core.v1.ConfigMap("failed-1", data={"client_secret": "s3cr3t-value"})
+        k8s.core.v1.ConfigMap(
+            "failed-2", data={"app.properties": "db.url=postgres://db/app\ndb.password=hunter22\n"}
+        )
+        k8s.core.v1.ConfigMap("failed-3", data={"key.pem": "-----BEGIN PRIVATE KEY-----\nMIIE...\n"})
+
+    judge(KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET, body)
+
+
+def test_helm_release_values_plaintext_secret() -> None:
+    def body() -> None:
+        k8s.helm.v3.Release(
+            "passed-1",
+            chart="charts/bff",
+            values={"secret": {"existingSecret": "bff-secret-values-v1", "cmsToken": ""}, "replicaCount": 2},
+        )
+        k8s.helm.v3.Release(
+            "failed-1", chart="charts/bff", values={"secret": {"cmsToken": "static-token-123"}}
+        )
+        k8s.helm.v3.Release("failed-2", chart="postgresql", values={"auth": {"postgresPassword": "hunter22"}})
+        k8s.helm.v3.Release(
+            "failed-3", chart="x", values={"extraEnv": [{"name": "X", "value": RANDOM_TOKEN}]}
+        )
+
+    judge(KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET, body)
+
+
+def test_helm_release_values_allow_list() -> None:
+    def body() -> None:
+        k8s.helm.v3.Release("passed-1", chart="x", values={"secret": {"cmsToken": "delivered-as-override"}})
+        k8s.helm.v3.Release("failed-1", chart="x", values={"auth": {"password": "hunter22"}})
+
+    judge(KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET, body, {"allowList": ["secret.cmsToken"]})
+
+
+def test_metadata_plaintext_secret() -> None:
+    def body() -> None:
+        k8s.core.v1.Secret(
+            "passed-1",
+            metadata={
+                "labels": {
+                    "app.kubernetes.io/managed-by": "secrets-platform",
+                    "secrets-platform/secret": "payments-db",
+                },
+                "annotations": {"secrets-platform/rotation-days": "30"},
+            },
+        )
+        k8s.core.v1.Service("failed-1", metadata={"annotations": {"example.com/api-key": "abc123def456"}})
+        _annotated_deployment("failed-2", {"vault.example.com/token": RANDOM_TOKEN})
+
+    judge(KUBERNETES_METADATA_PLAINTEXT_SECRET, body)
+
+
+def _annotated_deployment(name: str, annotations: dict) -> None:
+    k8s.apps.v1.Deployment(
+        name,
+        spec={
+            "selector": {"match_labels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}, "annotations": annotations},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            },
+        },
+    )
+
+
+def test_aws_resource_tags_plaintext_secret() -> None:
+    def body() -> None:
+        aws.sns.Topic("passed-1", tags={"team": "platform", "secret-name": "payments-db"})
+        aws.sns.Topic("failed-1", tags={"deploy-token": "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"})
+        aws.sns.Topic("failed-2", tags={"owner": "AKIAIOSFODNN7EXAMPLE"})
+
+    judge(AWS_RESOURCE_TAGS_PLAINTEXT_SECRET, body)
+
+
+def test_azure_resource_tags_plaintext_secret() -> None:
+    def body() -> None:
+        azure_native.resources.ResourceGroup("passed-1", tags={"environment": "prod"})
+        azure_native.resources.ResourceGroup("failed-1", tags={"adminPassword": "P@ssw0rd-2024"})
+
+    judge(AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET, body)
+
+
+def _function(name: str, variables: dict) -> None:
+    aws.lambda_.Function(
+        name,
+        role="arn:aws:iam::111122223333:role/rotation",
+        package_type="Image",
+        image_uri="111122223333.dkr.ecr.eu-west-1.amazonaws.com/rotate:1",
+        environment={"variables": variables},
+    )
+
+
+def test_lambda_function_environment_plaintext_secret() -> None:
+    def body() -> None:
+        _function(
+            "passed-1", {"SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"}
+        )
+        _function("failed-1", {"DB_PASSWORD": "hunter22"})
+
+    judge(AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET, body)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("DB_PASSWORD", True),
+        ("oauthClientSecret", True),
+        ("api-key", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("secretName", False),
+        ("existingSecret", False),
+        ("tokenTTL", False),
+        ("secrets-platform/rotation-days", False),
+        ("password_file", False),
+    ],
+)
+def test_secret_like_key(key: str, expected: bool) -> None:
+    assert secret_like_key(key) is expected, key
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (RANDOM_TOKEN, True),
+        ("-----BEGIN RSA PRIVATE KEY-----", True),
+        ("postgres://app:hunter22@db:5432/app", True),
+        ("ghcr.io/example/payments-api:2.4.1", False),
+        ("3c9d1e2f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", False),
+        ("subnet-0a1b2c3d4e5f60718", False),
+        ("sha256:4f8a1e0c9b7d6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19", False),
+        ("/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", False),
+    ],
+)
+def test_secret_like_value(value: str, expected: bool) -> None:
+    assert secret_like_value(value, entropy_threshold=4.0, min_length=24) is expected, value
+
+
+def test_entropy_threshold_and_references() -> None:
+    assert shannon_entropy("aaaa") == 0 and round(shannon_entropy("abcd"), 3) == 2
+    assert not plaintext_secret("token", "${TOKEN}", entropy_threshold=4.0, min_length=24)
+    assert not plaintext_secret("SESSION", RANDOM_TOKEN, entropy_threshold=5.5, min_length=24)

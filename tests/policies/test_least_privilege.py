@@ -1,0 +1,268 @@
+"""Least-privilege policies: RBAC rules and bindings, IAM documents and trust, Azure role scopes."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi_aws as aws
+import pulumi_azure_native as azure_native
+import pulumi_kubernetes as k8s
+
+from policies.least_privilege import (
+    AWS_IAM_POLICY_SECRETS_WILDCARDS,
+    AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
+    AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
+    KUBERNETES_CLUSTERROLE_SECRETS,
+    KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
+    KUBERNETES_ROLE_SECRET_VERBS,
+    KUBERNETES_ROLE_WILDCARDS,
+    KUBERNETES_ROLEBINDING_CLUSTER_ADMIN,
+    KUBERNETES_ROLEBINDING_SUBJECTS,
+    role_assignment_scope_kind,
+)
+from tests.policies.conftest import judge
+
+READER = {
+    "api_groups": [""],
+    "resources": ["secrets"],
+    "resource_names": ["payments-db-v1"],
+    "verbs": ["get"],
+}
+
+
+def _role(name: str, *rules: dict, cluster: bool = False) -> None:
+    kind = k8s.rbac.v1.ClusterRole if cluster else k8s.rbac.v1.Role
+    kind(name, metadata={"name": name, "namespace": None if cluster else "payments"}, rules=list(rules))
+
+
+def test_role_wildcards() -> None:
+    def body() -> None:
+        _role("passed-1", READER)
+        _role("passed-2", {"api_groups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]})
+        _role("failed-1", {**READER, "verbs": ["*"]})
+        _role("failed-2", {"api_groups": ["*"], "resources": ["configmaps"], "verbs": ["get"]})
+        _role("failed-3", {"api_groups": [""], "resources": ["*"], "verbs": ["get"]}, cluster=True)
+
+    judge(KUBERNETES_ROLE_WILDCARDS, body)
+
+
+def test_role_secret_resource_names() -> None:
+    def body() -> None:
+        _role("passed-1", READER)
+        _role(
+            "passed-2", {"api_groups": [""], "resources": ["secrets"], "verbs": ["create"]}
+        )  # cannot be named
+        _role("passed-3", {"api_groups": [""], "resources": ["configmaps"], "verbs": ["get"]})
+        _role("passed-4", {"api_groups": ["example.com"], "resources": ["secrets"], "verbs": ["get"]})
+        _role("failed-1", {**READER, "resource_names": []})
+        _role(
+            "failed-2", {"api_groups": [""], "resources": ["secrets"], "verbs": ["create", "get", "delete"]}
+        )
+        _role("failed-3", {"api_groups": [""], "resources": ["*"], "verbs": ["get"]})
+
+    found = judge(KUBERNETES_ROLE_SECRET_RESOURCE_NAMES, body)
+    assert "delete, get" in found["failed-2"][0], "create is not reported: it cannot be named"
+
+
+def test_role_secret_verbs() -> None:
+    def body() -> None:
+        _role("passed-1", READER)
+        _role("passed-2", {"api_groups": [""], "resources": ["configmaps"], "verbs": ["list", "watch"]})
+        _role("failed-1", {**READER, "verbs": ["get", "list"]})
+        _role("failed-2", {**READER, "verbs": ["watch"]})
+        _role("failed-3", {"api_groups": [""], "resources": ["*"], "verbs": ["list"]})
+
+    judge(KUBERNETES_ROLE_SECRET_VERBS, body)
+
+
+def test_clusterrole_secrets() -> None:
+    def body() -> None:
+        _role("passed-1", READER)  # a namespaced Role may
+        _role("passed-2", {"api_groups": [""], "resources": ["configmaps"], "verbs": ["get"]}, cluster=True)
+        _role("failed-1", READER, cluster=True)
+        _role("failed-2", {"api_groups": [""], "resources": ["*"], "verbs": ["get"]}, cluster=True)
+
+    judge(KUBERNETES_CLUSTERROLE_SECRETS, body)
+
+
+def test_clusterrole_secrets_allow_list() -> None:
+    def body() -> None:
+        _role("passed-1", READER, cluster=True)
+        _role("failed-1", READER, cluster=True)
+
+    judge(KUBERNETES_CLUSTERROLE_SECRETS, body, {"allowList": ["passed-1"]})
+
+
+def _binding(name: str, role: str, subjects: list[dict], cluster: bool = False) -> None:
+    kind = k8s.rbac.v1.ClusterRoleBinding if cluster else k8s.rbac.v1.RoleBinding
+    kind(
+        name,
+        metadata={"name": name, "namespace": None if cluster else "payments"},
+        role_ref={
+            "api_group": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole" if cluster else "Role",
+            "name": role,
+        },
+        subjects=subjects,
+    )
+
+
+SA = {"kind": "ServiceAccount", "name": "payments-api", "namespace": "payments"}
+OPERATORS = {"kind": "Group", "name": "platform-operators", "api_group": "rbac.authorization.k8s.io"}
+
+
+def test_rolebinding_cluster_admin() -> None:
+    def body() -> None:
+        _binding("passed-1", "payments-api-secret-reader", [SA])
+        _binding("passed-2", "view", [SA], cluster=True)
+        _binding("failed-1", "cluster-admin", [SA], cluster=True)
+        _binding("failed-2", "cluster-admin", [SA])
+
+    judge(KUBERNETES_ROLEBINDING_CLUSTER_ADMIN, body)
+
+
+def test_rolebinding_subjects() -> None:
+    def body() -> None:
+        _binding("passed-1", "reader", [SA])
+        _binding("passed-2", "secrets-operator", [OPERATORS])
+        _binding(
+            "failed-1",
+            "reader",
+            [{"kind": "User", "name": "alice", "api_group": "rbac.authorization.k8s.io"}],
+        )
+        _binding("failed-2", "reader", [SA, {**OPERATORS, "name": "developers"}])
+        _binding("failed-3", "reader", [{**OPERATORS, "name": "system:authenticated"}], cluster=True)
+
+    judge(KUBERNETES_ROLEBINDING_SUBJECTS, body, {"allowedOperatorGroups": ["platform-operators"]})
+
+
+def _document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:payments-db-AbCdEf"
+KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+READ_ONE = {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": SECRET_ARN}
+EC2_TRUST = _document(
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+)
+
+
+def test_iam_policy_secrets_wildcards() -> None:
+    def body() -> None:
+        aws.iam.Policy(
+            "passed-1",
+            policy=_document(READ_ONE, {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY_ARN}),
+        )
+        aws.iam.Policy(
+            "passed-2", policy=_document({"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"})
+        )
+        aws.iam.Policy(
+            "passed-3", policy=_document({"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "*"})
+        )
+        aws.iam.Role(
+            "passed-4",
+            assume_role_policy=EC2_TRUST,
+            inline_policies=[{"name": "read", "policy": _document(READ_ONE)}],
+        )
+        aws.iam.Policy("failed-1", policy=_document({**READ_ONE, "Action": "secretsmanager:*"}))
+        aws.iam.Policy("failed-2", policy=_document({**READ_ONE, "Resource": "*"}))
+        aws.iam.Policy("failed-3", policy=_document({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+        aws.iam.RolePolicy(
+            "failed-4",
+            role="app",
+            policy=_document(
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:*:key/*"}
+            ),
+        )
+        aws.iam.Role(
+            "failed-5",
+            assume_role_policy=EC2_TRUST,
+            inline_policies=[
+                {"name": "read", "policy": _document({**READ_ONE, "Action": "secretsmanager:Get*"})}
+            ],
+        )
+        aws.iam.Policy(
+            "failed-6", policy=_document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+        )
+
+    judge(AWS_IAM_POLICY_SECRETS_WILDCARDS, body)
+
+
+ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
+
+
+def _irsa(name: str, condition: dict) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": condition,
+    }
+    aws.iam.Role(name, assume_role_policy=_document(statement))
+
+
+def test_iam_role_web_identity_subject() -> None:
+    sub, aud = f"{ISSUER}:sub", f"{ISSUER}:aud"
+
+    def body() -> None:
+        _irsa(
+            "passed-1",
+            {"StringEquals": {sub: "system:serviceaccount:payments:payments-api", aud: "sts.amazonaws.com"}},
+        )
+        aws.iam.Role("passed-2", assume_role_policy=EC2_TRUST)
+        _irsa("failed-1", {"StringLike": {sub: "system:serviceaccount:payments:*", aud: "sts.amazonaws.com"}})
+        _irsa("failed-2", {"StringEquals": {aud: "sts.amazonaws.com"}})
+        _irsa(
+            "failed-3",
+            {
+                "StringEquals": {
+                    sub: ["system:serviceaccount:payments:a", "system:serviceaccount:orders:b"],
+                    aud: "sts.amazonaws.com",
+                }
+            },
+        )
+        _irsa("failed-4", {"StringEquals": {sub: "system:serviceaccount:payments:payments-api"}})
+
+    judge(AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT, body)
+
+
+SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
+VAULT = f"{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+OPERATOR_GROUP = "3c9d1e2f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+
+
+def _assignment(
+    name: str, scope: str, principal_type: str = "ServicePrincipal", principal: str = "app"
+) -> None:
+    azure_native.authorization.RoleAssignment(
+        name,
+        principal_id=principal,
+        principal_type=principal_type,
+        role_definition_id=f"{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/4633458b",
+        scope=scope,
+    )
+
+
+def test_role_assignment_scope() -> None:
+    def body() -> None:
+        _assignment("passed-1", f"{VAULT}/secrets/payments-db")
+        _assignment("passed-2", f"{VAULT}/keys/cluster-secrets")
+        _assignment("passed-3", VAULT, "Group", OPERATOR_GROUP)
+        _assignment(
+            "passed-4",
+            f"{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr",
+        )
+        _assignment("failed-1", SUBSCRIPTION)
+        _assignment("failed-2", f"{SUBSCRIPTION}/resourceGroups/rg")
+        _assignment("failed-3", VAULT)
+        _assignment("failed-4", VAULT, "Group", "another-group")
+
+    judge(AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE, body, {"allowedOperatorPrincipalIds": [OPERATOR_GROUP]})
+
+
+def test_role_assignment_scope_kinds() -> None:
+    assert role_assignment_scope_kind("/") == "the tenant root"
+    assert role_assignment_scope_kind(SUBSCRIPTION + "/") == "a subscription"
+    assert role_assignment_scope_kind(VAULT.upper()) == "a whole Key Vault"
+    assert role_assignment_scope_kind(f"{VAULT}/secrets/x") is None

@@ -1,0 +1,209 @@
+"""The pack's conventions: names, descriptions, levels, config defaults, imports, and unknown values."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE
+
+import policies
+from offline.runtime import Capture, Registration
+from policies import ALL_POLICIES
+from tests.conftest import ROOT
+from tests.policies.conftest import options, resource_args, stack_args
+
+PACK = ROOT / "policies"
+NAME = re.compile(r"^(aws|azure|kubernetes|random|stack)-[a-z0-9]+(-[a-z0-9]+)+$")
+TYPES = sorted(
+    {
+        "aws:eks/cluster:Cluster",
+        "aws:kms/key:Key",
+        "aws:iam/role:Role",
+        "aws:iam/policy:Policy",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:lambda/function:Function",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:secretsmanager/secret:Secret",
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "azure-native:authorization:RoleAssignment",
+        "azure-native:containerservice:ManagedCluster",
+        "azure-native:keyvault:Key",
+        "azure-native:keyvault:Secret",
+        "azure-native:keyvault:Vault",
+        "kubernetes:apps/v1:Deployment",
+        "kubernetes:batch/v1:CronJob",
+        "kubernetes:core/v1:ConfigMap",
+        "kubernetes:core/v1:Secret",
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+        "kubernetes:rbac.authorization.k8s.io/v1:Role",
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        "random:index/randomPassword:RandomPassword",
+    }
+)
+"""Every type some policy judges."""
+
+
+def test_every_policy_is_named_domain_resource_property_and_unique() -> None:
+    names = [p.name for p in ALL_POLICIES]
+    assert len(names) == len(set(names)), "policy names must be unique"
+    for name in names:
+        assert NAME.match(name), f"{name} is not <domain>-<resource>-<property> in kebab case"
+
+
+@pytest.mark.parametrize("policy", ALL_POLICIES, ids=lambda p: p.name)
+def test_policy_metadata(policy: ResourceValidationPolicy | StackValidationPolicy) -> None:
+    assert policy.description.endswith(".") and policy.description.count(". ") == 0, (
+        f"{policy.name}: the description must be one sentence"
+    )
+    assert " must " in policy.description, f"{policy.name}: the description must read 'X must Y'"
+    assert policy.enforcement_level is not None, f"{policy.name} has no enforcement level"
+    assert policy.remediation_steps, f"{policy.name} has no remediation steps"
+    assert policy.severity is not None, f"{policy.name} has no severity"
+    assert policy.config_schema is not None, f"{policy.name} has no config schema"
+    properties = policy.config_schema.properties
+    defaults = {k: v["default"] for k, v in properties.items()}
+    assert set(defaults) == set(properties), f"{policy.name}: every config property needs a default"
+    jsonschema.validate(defaults, {"type": "object", "properties": properties})
+
+
+def test_policies_import_without_starting_the_pack_and_never_import_components_or_offline() -> None:
+    started = subprocess.run(
+        [sys.executable, "-c", "import policies, sys; assert 'policies.__main__' not in sys.modules"],
+        cwd=ROOT,
+        timeout=30,
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode == 0, started.stderr
+    for path in sorted(PACK.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for module in modules:
+                assert module.split(".")[0] not in ("components", "offline", "config"), (
+                    f"{path.name} imports {module}: the pack must run unchanged under pulumi preview"
+                )
+
+
+def test_all_policies_is_every_module_list() -> None:
+    modules = [
+        policies.rotation,
+        policies.least_privilege,
+        policies.encryption,
+        policies.hygiene,
+        policies.transport,
+    ]
+    assert [p for m in modules for p in m.POLICIES] == ALL_POLICIES
+
+
+def _registration(resource_type: str, inputs: dict) -> Registration:
+    return Registration(
+        type=resource_type,
+        name="r",
+        urn=f"urn:pulumi:t::p::{resource_type}::r",
+        parent="",
+        custom=True,
+        provider="",
+        inputs=inputs,
+        secret_paths=[],
+        unknown_paths=[],
+        options={"protect": True},
+        dependencies=[],
+        property_dependencies={},
+    )
+
+
+UNKNOWN_INPUTS = {
+    key: UNKNOWN_OBJECT_VALUE
+    for key in (
+        "metadata",
+        "spec",
+        "rules",
+        "subjects",
+        "roleRef",
+        "properties",
+        "rotationRules",
+        "keepers",
+        "values",
+        "data",
+        "tags",
+        "environment",
+        "securityProfile",
+        "encryptionConfig",
+        "inlinePolicies",
+    )
+} | {
+    key: UNKNOWN_STRING_VALUE
+    for key in (
+        "policy",
+        "assumeRolePolicy",
+        "scope",
+        "principalId",
+        "kmsKeyId",
+        "enableKeyRotation",
+        "secretId",
+    )
+}
+
+
+@pytest.mark.parametrize("inputs", [{}, UNKNOWN_INPUTS], ids=["missing", "unknown"])
+def test_validators_tolerate_missing_and_unknown_values(inputs: dict) -> None:
+    registrations = [_registration(t, dict(inputs)) for t in TYPES]
+    for policy in ALL_POLICIES:
+        messages: list[str] = []
+        report = messages.append
+        if isinstance(policy, ResourceValidationPolicy):
+            for reg in registrations:
+                policy.validate(resource_args(reg), lambda m, urn=None, report=report: report(m))
+        else:
+            policy.validate(
+                stack_args(Capture(resources=registrations)), lambda m, urn=None, report=report: report(m)
+            )
+        if inputs:
+            # Unknown values are "cannot judge yet", never a violation (the protect option is known).
+            assert messages == [], f"{policy.name} reported on unknown values: {messages}"
+    assert options(registrations[0]).protect is True
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_policy_config_names_real_policies_and_properties(stack: str) -> None:
+    doc = json.loads((PACK / "config" / f"{stack}.json").read_text(encoding="utf-8"))
+    by_name = {p.name: p for p in ALL_POLICIES}
+    for name, entry in doc.items():
+        assert name == "all" or name in by_name, f"{stack}.json: {name} is not a policy"
+        if isinstance(entry, dict):
+            properties = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            schema = by_name[name].config_schema
+            jsonschema.validate(
+                properties,
+                {
+                    "type": "object",
+                    "properties": schema.properties if schema else {},
+                    "additionalProperties": False,
+                },
+            )
+
+
+def test_pack_entry_point_and_project_file() -> None:
+    project = (PACK / "PulumiPolicy.yaml").read_text(encoding="utf-8")
+    assert "name: python" in project and "virtualenv: ../.venv" in project
+    assert (PACK / "../.venv/bin/python").exists(), "the virtualenv named in PulumiPolicy.yaml exists"
+    main = (PACK / "__main__.py").read_text(encoding="utf-8")
+    assert "PolicyPack(" in main and "from policies import ALL_POLICIES" in main
+    assert Path(policies.__file__).parent == PACK

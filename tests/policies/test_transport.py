@@ -1,0 +1,119 @@
+"""Transport policies: TLS on every Ingress host, rate limit and allow-list on the BFF ingress."""
+
+from __future__ import annotations
+
+import pulumi_kubernetes as k8s
+
+from policies.transport import (
+    KUBERNETES_INGRESS_BFF_RATE_LIMIT,
+    KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
+    KUBERNETES_INGRESS_TLS,
+    host_covered,
+)
+from tests.policies.conftest import judge
+
+BFF = {"app.kubernetes.io/name": "bff"}
+RATE = {"nginx.ingress.kubernetes.io/limit-rpm": "600"}
+RANGE = {"nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0"}
+BACKEND = {"service": {"name": "bff", "port": {"number": 80}}}
+
+
+def _ingress(
+    name: str,
+    hosts: list[str | None],
+    tls: list[dict] | None,
+    labels: dict | None = None,
+    annotations: dict | None = None,
+) -> None:
+    rules = [
+        {
+            **({"host": h} if h else {}),
+            "http": {"paths": [{"path": "/", "path_type": "Prefix", "backend": BACKEND}]},
+        }
+        for h in hosts
+    ]
+    k8s.networking.v1.Ingress(
+        name,
+        metadata={"namespace": "bff", "labels": labels or {}, "annotations": annotations or {}},
+        spec={"ingress_class_name": "nginx", "rules": rules, "tls": tls},
+    )
+
+
+def test_ingress_tls() -> None:
+    def body() -> None:
+        _ingress(
+            "passed-1", ["bff.example.com"], [{"hosts": ["bff.example.com"], "secret_name": "bff-tls-v1"}]
+        )
+        _ingress(
+            "passed-2", ["a.example.com", "b.example.com"], [{"hosts": ["*.example.com"], "secret_name": "w"}]
+        )
+        _ingress("failed-1", ["bff.example.com"], None)
+        _ingress(
+            "failed-2",
+            ["bff.example.com", "admin.example.com"],
+            [{"hosts": ["bff.example.com"], "secret_name": "t"}],
+        )
+        _ingress("failed-3", [None], [{"hosts": ["bff.example.com"], "secret_name": "t"}])
+        _ingress("failed-4", ["bff.example.com"], [{"hosts": ["bff.example.com"]}])
+        _ingress("failed-5", ["a.b.example.com"], [{"hosts": ["*.example.com"], "secret_name": "w"}])
+
+    judge(KUBERNETES_INGRESS_TLS, body)
+
+
+def test_host_covered_by_one_label_wildcard_only() -> None:
+    assert host_covered("bff.example.com", ["*.example.com"])
+    assert not host_covered("example.com", ["*.example.com"])
+    assert not host_covered("x.bff.example.com", ["*.example.com"])
+
+
+TLS = [{"hosts": ["bff.example.com"], "secret_name": "bff-tls-v1"}]
+
+
+def test_bff_rate_limit() -> None:
+    def body() -> None:
+        _ingress("passed-1", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE})
+        _ingress(
+            "passed-2", ["cms.example.com"], TLS, {"app.kubernetes.io/name": "cms"}, RANGE
+        )  # not the BFF
+        _ingress("failed-1", ["bff.example.com"], TLS, BFF, RANGE)
+        _ingress(
+            "failed-2", ["bff.example.com"], TLS, BFF, {"nginx.ingress.kubernetes.io/limit-rpm": "0", **RANGE}
+        )
+
+    judge(KUBERNETES_INGRESS_BFF_RATE_LIMIT, body)
+
+
+def test_bff_source_range() -> None:
+    def body() -> None:
+        _ingress("passed-1", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE})
+        _ingress(
+            "passed-2",
+            ["bff.example.com"],
+            TLS,
+            BFF,
+            {**RATE, "nginx.ingress.kubernetes.io/allowlist-source-range": "203.0.113.0/24, 198.51.100.0/24"},
+        )
+        _ingress("failed-1", ["bff.example.com"], TLS, BFF, RATE)
+        _ingress(
+            "failed-2",
+            ["bff.example.com"],
+            TLS,
+            BFF,
+            {**RATE, "nginx.ingress.kubernetes.io/whitelist-source-range": "x"},
+        )
+
+    judge(KUBERNETES_INGRESS_BFF_SOURCE_RANGE, body)
+
+
+def test_bff_source_range_within_configured_networks() -> None:
+    def body() -> None:
+        _ingress(
+            "passed-1",
+            ["bff.example.com"],
+            TLS,
+            BFF,
+            {**RATE, "nginx.ingress.kubernetes.io/whitelist-source-range": "203.0.113.0/25"},
+        )
+        _ingress("failed-1", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE})
+
+    judge(KUBERNETES_INGRESS_BFF_SOURCE_RANGE, body, {"allowedCidrs": ["203.0.113.0/24"]})
