@@ -66,6 +66,8 @@ class KubernetesSecret(pulumi.ComponentResource):
     """Namespace of the Kubernetes Secret."""
     secret: k8s.core.v1.Secret
     """The Secret itself, for `depends_on` of its consumers."""
+    values: Mapping[str, pulumi.Output[str]]
+    """Data key -> value, each a Pulumi secret (for Helm secret overrides); never export it."""
 
     def __init__(
         self, name: str, args: KubernetesSecretArgs, opts: pulumi.ResourceOptions | None = None
@@ -95,6 +97,7 @@ class KubernetesSecret(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
         )
         self.secret = secret
+        self.values = {key: pulumi.Output.secret(value) for key, value in values.items()}
         self.secret_name = secret.metadata.name
         self.namespace = secret.metadata.namespace
         self.register_outputs({"secret_name": self.secret_name, "namespace": self.namespace})

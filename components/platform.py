@@ -9,6 +9,13 @@ from pathlib import Path
 import pulumi
 
 from components.cloud import foundation
+from components.helm_release import (
+    HelmChartRelease,
+    HelmChartReleaseArgs,
+    bff_sets,
+    overrides_rotation_days,
+    overrides_version,
+)
 from components.kubernetes_secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
 from components.namespace import IsolatedNamespace, namespace_args
 from components.rbac import SecretOperator, SecretOperatorArgs, SecretReader, SecretReaderArgs
@@ -62,11 +69,18 @@ class Platform(pulumi.ComponentResource):
             if entry.source != "cloud"
         }
         _workloads(name, stack, namespaces, secrets, k8s_opts)
+        _helm_releases(name, stack, args.project_dir, namespaces, secrets, k8s_opts)
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
             SecretOperator(
                 f"{name}-operators-{namespace}",
                 SecretOperatorArgs(
-                    namespace=namespaces[namespace].namespace_name, group=stack.operators.group
+                    namespace=namespaces[namespace].namespace_name,
+                    group=stack.operators.group,
+                    secret_names=sorted(
+                        versioned_name(e.name, e.version)
+                        for e in stack.secrets
+                        if stack.secret_namespace(e) == namespace
+                    ),
                 ),
                 k8s_opts,
             )
@@ -121,5 +135,42 @@ def _workloads(
         WorkloadDeployment(
             f"{name}-workload-{workload.name}",
             WorkloadDeploymentArgs(workload=workload, service_account_name=service_account, secrets=grants),
+            opts,
+        )
+
+
+def _helm_releases(
+    name: str,
+    stack: StackConfig,
+    project_dir: Path,
+    namespaces: Mapping[str, IsolatedNamespace],
+    secrets: Mapping[str, KubernetesSecret],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """Per Helm release: its secret overrides in a versioned Secret, and the release reading it."""
+    catalogue = {entry.name: entry for entry in stack.secrets}
+    for release in stack.helm_releases:
+        # The BFF chart gets the stack's `bff:` settings; the TLS Secret's output makes it wait for it.
+        sets = (
+            bff_sets(stack.bff, secrets[stack.bff.tls_secret].secret_name)
+            if release.chart == "charts/bff"
+            else {}
+        )
+        namespace = (
+            namespaces[release.namespace].namespace_name
+            if release.namespace in namespaces
+            else release.namespace
+        )
+        HelmChartRelease(
+            f"{name}-helm-{release.name}",
+            HelmChartReleaseArgs(
+                release=release,
+                project_dir=project_dir,
+                namespace=namespace,
+                secret_values={o.path: secrets[o.secret].values[o.key] for o in release.secret_values},
+                sets=sets,
+                secret_version=overrides_version(release, catalogue),
+                rotation_days=overrides_rotation_days(release, catalogue),
+            ),
             opts,
         )

@@ -54,6 +54,8 @@ class SecretOperatorArgs:
     """Namespace whose Secrets the group manages (the Namespace's output)."""
     group: str
     """Kubernetes group of the operations team (`operators.group`)."""
+    secret_names: list[str]
+    """Versioned names of the catalogue Secrets of this namespace, the only ones operators may touch."""
 
 
 def check_reader_args(args: SecretReaderArgs) -> list[str]:
@@ -139,7 +141,15 @@ class SecretOperator(pulumi.ComponentResource):
             f"{name}-role",
             metadata=metadata,
             rules=[
-                {"api_groups": [""], "resources": ["secrets"], "verbs": OPERATOR_SECRET_VERBS},
+                # `create` cannot be limited by name (the authorizer sees no name yet, per the
+                # Kubernetes RBAC docs), so it stands alone; everything else names the Secrets.
+                {"api_groups": [""], "resources": ["secrets"], "verbs": ["create"]},
+                {
+                    "api_groups": [""],
+                    "resources": ["secrets"],
+                    "resource_names": sorted(args.secret_names),
+                    "verbs": [v for v in OPERATOR_SECRET_VERBS if v != "create"],
+                },
                 {"api_groups": ["apps"], "resources": ["deployments"], "verbs": OPERATOR_DEPLOYMENT_VERBS},
             ],
             opts=pulumi.ResourceOptions(parent=self),

@@ -231,7 +231,11 @@ def _referenced_literal_keys(catalogue: Any) -> set[str]:
     """Config keys named by literal secrets, read leniently so a broken entry elsewhere still counts."""
     keys: set[str] = set()
     for entry in catalogue if isinstance(catalogue, list) else []:
-        if isinstance(entry, dict) and entry.get("source") == "literal" and isinstance(entry.get("keys"), dict):
+        if (
+            isinstance(entry, dict)
+            and entry.get("source") == "literal"
+            and isinstance(entry.get("keys"), dict)
+        ):
             keys |= {v for v in entry["keys"].values() if isinstance(v, str)}
     return keys
 

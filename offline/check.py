@@ -16,8 +16,8 @@ all the same.
 On top of the pack, the check runs what only the offline plan can see: which inputs are Pulumi
 secrets (`offline-*` checks below).
 
-Exit codes: 0 no mandatory violation, 1 the plan failed its own checks, 2 the stack config or the
-policy config is wrong, 4 at least one mandatory violation.
+Exit codes: 0 no mandatory violation, 1 the plan failed its own checks (or the pack did not
+answer), 2 the stack config or the policy config is wrong, 4 at least one mandatory violation.
 """
 
 from __future__ import annotations
@@ -661,6 +661,14 @@ def _describe_policies(
     return described
 
 
+def _shown(path: Path) -> str:
+    """A path as the report shows it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(PACK_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 def run_check(
     project_dir: Path,
     stack: str,
@@ -686,7 +694,7 @@ def run_check(
         result = CheckResult(
             project=stack_input.project,
             stack=stack,
-            pack={"name": pack.info.name, "version": pack_version(pack_dir), "config": str(path)},
+            pack={"name": pack.info.name, "version": pack_version(pack_dir), "config": _shown(path)},
             violations=violations,
             policies=_describe_policies(pack, config),
             resource_count=len(capture.resources),
@@ -699,28 +707,33 @@ def run_check(
 
 
 def render(result: CheckResult, out: TextIO = sys.stdout) -> None:
-    """Violations grouped by policy (mandatory first), each with its resource and remediation."""
-    out.write(
+    """Violations grouped by policy (mandatory first), each with its resource and remediation.
+
+    The text is redacted again on its way out, whatever produced the violations.
+    """
+    lines = [
         f"Policy check of stack {result.stack}: pack {result.pack['name']} {result.pack['version']}, "
-        f"{len(result.policies)} policies and checks, {result.resource_count} resources\n"
-    )
+        f"{len(result.policies)} policies and checks, {result.resource_count} resources"
+    ]
     groups: dict[tuple[str, str], list[Violation]] = defaultdict(list)
     for violation in result.violations:
         groups[(violation.level, violation.policy)].append(violation)
     for (level, policy), violations in sorted(
         groups.items(), key=lambda g: (g[0][0] != "mandatory", g[0][1])
     ):
-        out.write(f"\n{level.upper()}  {policy}  ({len(violations)})  {violations[0].description}\n")
+        lines += ["", f"{level.upper()}  {policy}  ({len(violations)})  {violations[0].description}"]
         for violation in violations:
-            out.write(f"  - {violation.urn or '(stack)'}\n      {violation.message}\n")
+            lines += [f"  - {violation.urn or '(stack)'}", f"      {violation.message}"]
         if violations[0].remediation:
-            out.write(f"  remediation: {violations[0].remediation}\n")
+            lines.append(f"  remediation: {violations[0].remediation}")
     mandatory = len(result.mandatory)
     advisory = len(result.violations) - mandatory
     verdict = "FAILED" if mandatory else "passed"
-    out.write(
-        f"\n{verdict}: {mandatory} mandatory and {advisory} advisory violation(s) in stack {result.stack}\n"
-    )
+    lines += [
+        "",
+        f"{verdict}: {mandatory} mandatory and {advisory} advisory violation(s) in stack {result.stack}",
+    ]
+    out.write(Redactor()("\n".join(lines) + "\n"))
 
 
 def to_json(result: CheckResult) -> dict[str, Any]:
@@ -841,6 +854,9 @@ def cmd_check(args: argparse.Namespace, project_dir: Path) -> int:
         return EXIT_CONFIG
     except PackError as exc:
         print(f"error: {Redactor()(str(exc))}", file=sys.stderr)
+        return EXIT_PLAN
+    except grpc.RpcError as exc:
+        print(f"error: the policy pack stopped answering: {Redactor()(str(exc))}", file=sys.stderr)
         return EXIT_PLAN
     render(result, sys.stdout)
     if args.out:

@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs
@@ -306,8 +307,6 @@ def plaintext_secret(
 
 def allowed(path: str, patterns: list[str]) -> bool:
     """Whether a key path matches an allow-list entry (`fnmatch` patterns on the path or its last key)."""
-    from fnmatch import fnmatchcase
-
     last = path.rsplit(".", 1)[-1]
     return any(fnmatchcase(path, p) or fnmatchcase(last, p) for p in patterns)
 

@@ -54,6 +54,10 @@ def _eks_secrets_encryption(args: ResourceValidationArgs, report: ReportViolatio
         return
     # pulumi-aws 7 takes one object; older versions a list of one.
     configs = [c for c in as_list(config) if isinstance(c, dict)]
+    if any(
+        unknown_at(c, "resources") or any(is_unknown(r) for r in as_list(c.get("resources"))) for c in configs
+    ):
+        return
     covers_secrets = [c for c in configs if "secrets" in as_list(c.get("resources"))]
     if not covers_secrets:
         report(

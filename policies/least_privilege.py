@@ -454,7 +454,9 @@ def _role_assignment_scope(args: ResourceValidationArgs, report: ReportViolation
     cfg = settings(args, AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE.config_schema)
     props = plain(args.props)
     scope, principal = props.get("scope"), props.get("principalId")
-    if not isinstance(scope, str) or is_unknown(scope) or is_unknown(principal):
+    if not isinstance(scope, str) or any(
+        is_unknown(v) for v in (scope, principal, props.get("principalType"))
+    ):
         return
     if props.get("principalType") == "Group" and principal in cfg["allowedOperatorPrincipalIds"]:
         return

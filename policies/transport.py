@@ -16,7 +16,18 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies._support import as_list, as_number, dig, is_unknown, known, message, plain, schema, settings
+from policies._support import (
+    as_list,
+    as_number,
+    dig,
+    is_unknown,
+    known,
+    message,
+    plain,
+    schema,
+    settings,
+    unknown_at,
+)
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 
@@ -56,9 +67,12 @@ def _ingress_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
     rules = spec.get("rules")
     if is_unknown(tls) or is_unknown(rules):
         return
-    tls_hosts = [str(h) for entry in as_list(tls) for h in as_list(dig(entry, "hosts")) if known(h)]
-    if any(is_unknown(h) for entry in as_list(tls) for h in as_list(dig(entry, "hosts"))):
+    if any(
+        unknown_at(entry, "hosts") or any(is_unknown(h) for h in as_list(dig(entry, "hosts")))
+        for entry in as_list(tls)
+    ):
         return
+    tls_hosts = [str(h) for entry in as_list(tls) for h in as_list(dig(entry, "hosts")) if known(h)]
     if not as_list(tls):
         report(
             message(
@@ -118,7 +132,10 @@ def _bff_annotations(
     if args.resource_type != INGRESS:
         return None
     cfg = settings(args, policy.config_schema)
-    metadata = plain(args.props).get("metadata")
+    props = plain(args.props)
+    if unknown_at(props, "metadata", "labels") or unknown_at(props, "metadata", "annotations"):
+        return None
+    metadata = props.get("metadata")
     labels = dig(metadata, "labels")
     if not isinstance(labels, dict) or any(labels.get(k) != v for k, v in cfg["selector"].items()):
         return None

@@ -26,8 +26,9 @@ def project(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
     def make(stack_doc: dict[str, Any], stack: str = "t") -> Path:
         for name in ("Pulumi.yaml", "__main__.py"):
             shutil.copy(ROOT / name, tmp_path / name)
-        if not (tmp_path / "certs").exists():
-            shutil.copytree(ROOT / "certs", tmp_path / "certs")
+        for folder in ("certs", "charts"):
+            if not (tmp_path / folder).exists():
+                shutil.copytree(ROOT / folder, tmp_path / folder)
         (tmp_path / f"Pulumi.{stack}.yaml").write_text(
             yaml.safe_dump(copy.deepcopy(stack_doc)), encoding="utf-8"
         )

@@ -145,6 +145,9 @@ def canary_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project_dir = tmp_path_factory.mktemp("canary")
     for name in ("Pulumi.yaml", "__main__.py"):
         (project_dir / name).write_bytes((ROOT / name).read_bytes())
+    import shutil
+
+    shutil.copytree(ROOT / "charts", project_dir / "charts")
     (project_dir / "certs").mkdir()
     (project_dir / "certs/canary.pem").write_text(f"{PLACEHOLDER_PREFIX}-file-canary-1\n", encoding="utf-8")
     doc = dev_stack()

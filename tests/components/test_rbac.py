@@ -41,7 +41,12 @@ def _reader(args: SecretReaderArgs) -> Capture:
 
 def _operator() -> Capture:
     return run(
-        lambda: SecretOperator("o", SecretOperatorArgs(namespace="payments", group="platform-operators"))
+        lambda: SecretOperator(
+            "o",
+            SecretOperatorArgs(
+                namespace="payments", group="platform-operators", secret_names=["payments-db-v2"]
+            ),
+        )
     )
 
 
@@ -94,10 +99,12 @@ def test_reader_with_wildcard_or_duplicate_names_is_refused(names: list[str], ex
 def test_operator_role_manages_secrets_and_rolls_deployments_without_list_or_watch() -> None:
     role = by_name(_operator(), "o-role")
     assert role.inputs["rules"] == [
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
         {
             "apiGroups": [""],
             "resources": ["secrets"],
-            "verbs": ["create", "delete", "get", "patch", "update"],
+            "resourceNames": ["payments-db-v2"],
+            "verbs": ["delete", "get", "patch", "update"],
         },
         {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]},
     ], f"{role.urn}: operator verbs"
@@ -113,9 +120,9 @@ def test_operator_binding_binds_the_group_only() -> None:
 
 
 def test_operator_role_for_everyone_is_refused() -> None:
-    assert check_operator_args(SecretOperatorArgs(namespace="payments", group="system:authenticated")) == [
-        "group 'system:authenticated' is not a team: name the operations team's own group"
-    ]
+    assert check_operator_args(
+        SecretOperatorArgs(namespace="payments", group="system:authenticated", secret_names=["x-v1"])
+    ) == ["group 'system:authenticated' is not a team: name the operations team's own group"]
 
 
 # --- the whole dev plan ------------------------------------------------------------------------------

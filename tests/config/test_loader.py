@@ -93,8 +93,8 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "app-asks-for-unknown-secret",
         _set("apps.0.secrets", ["maps-api-key", "stripe-key"]),
         'secrets-platform:apps[0].secrets[1]: found "stripe-key"; expected the name of a secret in '
-        "secrets-platform:secrets (bff-tls, maps-api-key, orders-queue, payments-ca, payments-db, "
-        "payments-provider)",
+        "secrets-platform:secrets (bff-cache-key, bff-cms-token, bff-tls, maps-api-key, orders-queue, "
+        "payments-ca, payments-db, payments-provider)",
     ),
     (
         "reader-workload-does-not-exist",
@@ -105,7 +105,7 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "duplicate-secret-name",
         _duplicate_secret,
-        'secrets-platform:secrets[6].name: found "payments-db"; expected a secret name not used before',
+        'secrets-platform:secrets[8].name: found "payments-db"; expected a secret name not used before',
     ),
     (
         "invalid-kubernetes-name",
@@ -220,7 +220,10 @@ def test_yaml_syntax_error_names_line_and_column(
     _yaml_error(project_dir)
     code, _, err = _plan(project_dir, capsys)
     assert code == 2
-    assert "Pulumi.t.yaml: line 3, column 7: found a YAML syntax error (mapping values are not allowed here); expected valid YAML" in err, err
+    assert (
+        "Pulumi.t.yaml: line 3, column 7: found a YAML syntax error (mapping values are not allowed here); expected valid YAML"
+        in err
+    ), err
     assert "Traceback" not in err
 
 

@@ -46,5 +46,12 @@ def test_required_fields_have_no_default_and_optional_ones_do() -> None:
 
 def test_reference_documents_every_field_of_every_model() -> None:
     text = render_reference()
-    for key in ("rotationDays", "kubernetesVersion", "allowFrom", "secretValues", "operatorRoleArn", "keyVaultName"):
+    for key in (
+        "rotationDays",
+        "kubernetesVersion",
+        "allowFrom",
+        "secretValues",
+        "operatorRoleArn",
+        "keyVaultName",
+    ):
         assert f"| `{key}` |" in text, key

@@ -301,7 +301,7 @@ def test_reports_never_show_a_secret_value(pack: PolicyPackProcess, configs: dic
         project="secrets-platform",
         stack="t",
         pack={"name": "secrets-platform", "version": "0.1.0", "config": "prod.json"},
-        violations=violations + [_canary_violation()],
+        violations=[*violations, _canary_violation()],
         policies={
             v.policy: {
                 "description": v.description,
@@ -309,7 +309,7 @@ def test_reports_never_show_a_secret_value(pack: PolicyPackProcess, configs: dic
                 "level": v.level,
                 "severity": "",
             }
-            for v in violations + [_canary_violation()]
+            for v in [*violations, _canary_violation()]
         },
     )
     out = io.StringIO()

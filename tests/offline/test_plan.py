@@ -21,7 +21,9 @@ DEV_PASSPHRASE = "dev-only-example-passphrase"  # documented in the README; dev'
 CANARY = re.compile(r"(spcanary|spgenerated)-[a-z0-9-]+")
 
 
-def _plan_cli(project_dir: Path, stack: str, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+def _plan_cli(
+    project_dir: Path, stack: str, out: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[str, str]:
     code = main(["--project-dir", str(project_dir), "plan", "--stack", stack, "--out", str(out)])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
@@ -37,6 +39,7 @@ def test_dev_secure_values_decrypt_with_the_documented_passphrase() -> None:
         "secrets-platform:bffTlsCert",
         "secrets-platform:bffTlsKey",
         "secrets-platform:mapsApiKey",
+        "secrets-platform:bffCmsToken",
     }
     values = {k: decrypt(key, v) for k, v in secure.items()}
     assert values["secrets-platform:bffTlsCert"].startswith("-----BEGIN CERTIFICATE-----")
@@ -50,9 +53,10 @@ def test_stack_reader_turns_each_secure_value_into_a_unique_secret_placeholder()
         "secrets-platform:bffTlsCert",
         "secrets-platform:bffTlsKey",
         "secrets-platform:mapsApiKey",
+        "secrets-platform:bffCmsToken",
     ]
     values = [stack_input.config[k] for k in stack_input.secret_keys]
-    assert len(set(values)) == 4 and all(v in stack_input.placeholders for v in values)
+    assert len(set(values)) == 5 and all(v in stack_input.placeholders for v in values)
     assert not any(v.startswith("v1:") for v in values), "the engine never hands ciphertext to the program"
     # namespaced keys, structured values as JSON, other namespaces kept as they are
     assert stack_input.config["aws:region"] == "eu-west-1"
@@ -109,7 +113,9 @@ def test_canaries_never_reach_stdout_stderr_logs_or_the_json(
     # and the real dev values, decrypted here only, are nowhere either
     doc = dev_stack()
     key = key_from_salt_state(DEV_PASSPHRASE, doc["encryptionsalt"])
-    for value in (decrypt(key, v["secure"]) for v in doc["config"].values() if isinstance(v, dict) and "secure" in v):
+    for value in (
+        decrypt(key, v["secure"]) for v in doc["config"].values() if isinstance(v, dict) and "secure" in v
+    ):
         for line in value.splitlines()[1:2] or [value]:
             assert line not in stdout + stderr + text
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pulumi_kubernetes as k8s
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE
 
+from offline.runtime import Registration
 from policies.transport import (
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
     KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
     KUBERNETES_INGRESS_TLS,
     host_covered,
 )
-from tests.policies.conftest import judge
+from tests.policies.conftest import judge, resource_args
 
 BFF = {"app.kubernetes.io/name": "bff"}
 RATE = {"nginx.ingress.kubernetes.io/limit-rpm": "600"}
@@ -117,3 +119,36 @@ def test_bff_source_range_within_configured_networks() -> None:
         _ingress("failed-1", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE})
 
     judge(KUBERNETES_INGRESS_BFF_SOURCE_RANGE, body, {"allowedCidrs": ["203.0.113.0/24"]})
+
+
+def test_unknown_hosts_and_annotations_are_not_judged_during_preview() -> None:
+    def ingress(spec: dict, metadata: dict) -> Registration:
+        return Registration(
+            type="kubernetes:networking.k8s.io/v1:Ingress",
+            name="bff",
+            urn="urn:pulumi:t::p::kubernetes:networking.k8s.io/v1:Ingress::bff",
+            parent="",
+            custom=True,
+            provider="",
+            inputs={"metadata": metadata, "spec": spec},
+            secret_paths=[],
+            unknown_paths=[],
+            options={},
+            dependencies=[],
+            property_dependencies={},
+        )
+
+    spec = {
+        "rules": [{"host": "bff.example.com"}],
+        "tls": [{"hosts": UNKNOWN_ARRAY_VALUE, "secretName": "t"}],
+    }
+    metadata = {"labels": BFF, "annotations": UNKNOWN_OBJECT_VALUE}
+    reg = ingress(spec, metadata)
+    for policy in (
+        KUBERNETES_INGRESS_TLS,
+        KUBERNETES_INGRESS_BFF_RATE_LIMIT,
+        KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
+    ):
+        messages: list[str] = []
+        policy.validate(resource_args(reg), lambda m, urn=None, out=messages: out.append(m))
+        assert messages == [], f"{policy.name} judged unknown values of ingress bff: {messages}"
