@@ -92,8 +92,9 @@ def scratch_project(base: Path, stack: str, doc: dict[str, Any]) -> Path:
     base.mkdir(parents=True, exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, base / name)
-    if not (base / "certs").exists():
-        shutil.copytree(ROOT / "certs", base / "certs")
+    for folder in ("certs", "charts"):  # files the stack reads (file secrets, Helm values)
+        if (ROOT / folder).is_dir() and not (base / folder).exists():
+            shutil.copytree(ROOT / folder, base / folder)
     (base / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return base
 
