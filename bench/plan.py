@@ -35,8 +35,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = "secrets-platform:"
-KEPT_SECRETS = ("bff-tls", "maps-api-key")
-"""Literal secrets of the dev stack the BFF and the apps need; kept in every synthetic stack."""
 NAMESPACES = 10
 AIM_RATIO = 1.5
 AIM_GROWTH = 1.3
@@ -64,7 +62,9 @@ def synthetic_stack(dev_doc: dict[str, Any], n: int) -> dict[str, Any]:
         }
         for i, name in enumerate(workloads)
     ]
-    kept = [s for s in config[NS + "secrets"] if s["name"] in KEPT_SECRETS]
+    # The dev secrets no workload reads are the platform's own (BFF TLS, the apps' keys, Helm
+    # overrides such as bff-tls and maps-api-key): kept, so the BFF, apps and Helm config stay valid.
+    kept = [s for s in config[NS + "secrets"] if not s.get("readers")]
     generated = [
         {
             "name": f"gen-{i:05d}",
@@ -77,7 +77,7 @@ def synthetic_stack(dev_doc: dict[str, Any], n: int) -> dict[str, Any]:
         for i in range(n)
     ]
     config[NS + "secrets"] = generated + kept
-    referenced = {key for s in kept for key in s["keys"].values()}
+    referenced = {key for s in kept if s.get("source") == "literal" for key in s["keys"].values()}
     for key in list(config):
         value = config[key]
         if isinstance(value, dict) and set(value) == {"secure"} and key.removeprefix(NS) not in referenced:

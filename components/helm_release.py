@@ -236,6 +236,8 @@ def bff_sets(bff: BffConfig, tls_secret_name: pulumi.Input[str]) -> dict[str, pu
         path: getattr(bff, name) for name, path in mapping.items() if name in stated
     }
     sets["ingress.tlsSecretName"] = tls_secret_name
+    # The platform declares the Ingress itself (components/bff_ingress.py), where policies see it.
+    sets["ingress.enabled"] = False
     if "image" in stated:
         reference, _, digest = bff.image.partition("@")
         repository, colon, tag = reference.rpartition(":")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.bff_ingress import BffIngress, BffIngressArgs
 from components.cloud import foundation
 from components.helm_release import (
     HelmChartRelease,
@@ -147,15 +148,18 @@ def _helm_releases(
     secrets: Mapping[str, KubernetesSecret],
     opts: pulumi.ResourceOptions,
 ) -> None:
-    """Per Helm release: its secret overrides in a versioned Secret, and the release reading it."""
+    """Per Helm release: its secret overrides in a versioned Secret, and the release reading it.
+
+    The BFF chart also gets the stack's `bff:` settings and an Ingress declared by the platform.
+    """
     catalogue = {entry.name: entry for entry in stack.secrets}
+    tls = catalogue[stack.bff.tls_secret]
+    # The TLS Secret's output, when the platform declares it, makes the release wait for it.
+    tls_secret = (
+        secrets[tls.name].secret_name if tls.name in secrets else versioned_name(tls.name, tls.version)
+    )
     for release in stack.helm_releases:
-        # The BFF chart gets the stack's `bff:` settings; the TLS Secret's output makes it wait for it.
-        sets = (
-            bff_sets(stack.bff, secrets[stack.bff.tls_secret].secret_name)
-            if release.chart == "charts/bff"
-            else {}
-        )
+        is_bff = release.chart == "charts/bff"
         namespace = (
             namespaces[release.namespace].namespace_name
             if release.namespace in namespaces
@@ -168,9 +172,21 @@ def _helm_releases(
                 project_dir=project_dir,
                 namespace=namespace,
                 secret_values={o.path: secrets[o.secret].values[o.key] for o in release.secret_values},
-                sets=sets,
+                sets=bff_sets(stack.bff, tls_secret) if is_bff else {},
                 secret_version=overrides_version(release, catalogue),
                 rotation_days=overrides_rotation_days(release, catalogue),
             ),
             opts,
         )
+        if is_bff:
+            BffIngress(
+                f"{name}-bff-ingress",
+                BffIngressArgs(
+                    bff=stack.bff,
+                    namespace=namespace,
+                    # `bff.fullname` in the chart: the release name when it contains the chart's name.
+                    service_name=release.name if "bff" in release.name else f"{release.name}-bff",
+                    tls_secret_name=tls_secret,
+                ),
+                opts,
+            )

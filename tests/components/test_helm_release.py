@@ -355,6 +355,7 @@ def test_bff_sets_carry_only_what_the_stack_states() -> None:
         }
     )
     assert bff_sets(bff, "bff-tls-v1") == {
+        "ingress.enabled": False,
         "ingress.hostname": "bff.dev.example.com",
         "config.oauth.issuer": "https://auth.dev.example.com/",
         "config.oauth.audience": "shopper-apps",
