@@ -89,6 +89,15 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                         "(pods cannot mount Secrets of another namespace)",
                     )
                 )
+        if entry.source == "cloud" and cfg.cloud == "azure" and getattr(entry, "store", "default") == "default":
+            problems.append(
+                Problem(
+                    f"{NS}secrets[{i}].source",
+                    '"cloud" on an azure stack',
+                    "literal, file or generated: syncing Key Vault secrets into the cluster is not "
+                    "supported yet (AWS Secrets Manager is)",
+                )
+            )
         if getattr(entry, "store", "default") == "hashicorp-vault" and cfg.vault is None:
             problems.append(
                 Problem(

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from config.errors import ConfigError
 from offline.cli import main
 from offline.plan import capture_stack
 from offline.runtime import Capture
-from tests.conftest import dev_stack
+from tests.conftest import ROOT, dev_stack
 
 C = "config"
 NS = "secrets-platform:"
@@ -55,6 +56,15 @@ def _secure_in_catalogue(doc: dict[str, Any]) -> None:
 
 def _plain_literal(doc: dict[str, Any]) -> None:
     doc[C][NS + "mapsApiKey"] = "AIzaPlainTextKeyThatShouldBeSecret"
+
+
+def _prod_with_cloud_secret(doc: dict[str, Any]) -> None:
+    """Turn the document into the prod (Azure) stack plus a secret kept in the cloud store."""
+    doc.clear()
+    doc.update(yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text(encoding="utf-8")))
+    doc[C][NS + "secrets"].append(
+        {"name": "queue", "source": "cloud", "keys": ["password"], "namespace": "bff"}
+    )
 
 
 def _yaml_error(project_dir: Path) -> None:
@@ -181,6 +191,12 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda doc: (_set("secrets.4.keys", {"tls.crt": "bffTlsCert"})(doc), doc[C].pop(NS + "bffTlsKey")),
         'secrets-platform:bff.tlsSecret: found secret "bff-tls" with keys tls.crt; expected a secret with the '
         "keys tls.crt and tls.key",
+    ),
+    (
+        "cloud-source-on-azure",
+        _prod_with_cloud_secret,
+        'secrets-platform:secrets[7].source: found "cloud" on an azure stack; expected literal, file or '
+        "generated: syncing Key Vault secrets into the cluster is not supported yet (AWS Secrets Manager is)",
     ),
     (
         "key-of-other-namespace-for-region",
