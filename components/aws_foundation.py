@@ -79,6 +79,14 @@ LOGS_KEY_ACTIONS = [
 """What CloudWatch Logs needs on a log group's key ("Encrypt log data in CloudWatch Logs using AWS
 KMS"; the guide's `kms:Encrypt*`-style wildcards expanded)."""
 
+GENERATE_DATA_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"]
+"""`kms:GenerateDataKey*` of the CloudTrail and SNS guides, expanded: the key-pair variants are never
+used by these services' envelope encryption."""
+
+ALARM_TOPIC_SERVICES = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]
+"""Service principals that use the store key for the encrypted alarm topic of the secrets audit
+(SNS guide, "Enable compatibility between event sources from AWS services and encrypted topics")."""
+
 
 def aws_settings(stack: StackConfig) -> AwsConfig:
     """The AWS block of a stack, refused when the stack cannot be built on AWS.
@@ -110,18 +118,38 @@ def cluster_log_group_name(cluster_name: str) -> str:
     return f"/aws/eks/{cluster_name}/cluster"
 
 
+def audit_log_group_name(cluster_name: str) -> str:
+    """CloudTrail's log group of the secrets audit (`SecretAccessAudit`).
+
+    Fixed, like the trail's name, so the store key's policy can name both before they exist: the
+    trail and its log group need the key, so the key cannot wait for them.
+    """
+    return f"/aws/cloudtrail/{cluster_name}"
+
+
+def audit_trail_name(cluster_name: str) -> str:
+    """Name of the secrets audit trail (see `audit_log_group_name` for why it is fixed)."""
+    return f"{cluster_name}-secrets-audit"
+
+
 def key_policy(
     account_id: str,
     operator_role_arn: str,
     *,
     logs_region: str | None = None,
     log_group_arns: list[str] | None = None,
+    cloudtrail_trail_arns: list[str] | None = None,
+    alarm_topic_services: list[str] | None = None,
 ) -> str:
     """The key policy of a customer-managed key, as JSON.
 
     In a key policy `Resource: "*"` means "this key" (the KMS developer guide's form, since the
     key's ARN does not exist yet); it grants nothing on other keys. The account root keeps `kms:*`
     so the key can never become unmanageable, and IAM policies in the account can delegate use of it.
+
+    `log_group_arns` are the log groups CloudWatch Logs (of `logs_region`) may encrypt with the key;
+    `cloudtrail_trail_arns` the trails that may encrypt their log files with it; `alarm_topic_services`
+    the service principals that publish to a topic encrypted with it, from this account only.
     """
     statements: list[dict[str, Any]] = [
         {
@@ -148,6 +176,44 @@ def key_policy(
                 "Action": LOGS_KEY_ACTIONS,
                 "Resource": "*",
                 "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns or []}},
+            }
+        )
+    if cloudtrail_trail_arns:
+        # CloudTrail guide, "Configure AWS KMS key policies for CloudTrail": encrypt with aws:SourceArn
+        # and the trail in the encryption context; DescribeKey carries no encryption context, so its
+        # statement can only name the trail.
+        statements += [
+            {
+                "Sid": "AllowCloudTrailToEncryptTheAuditTrail",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": GENERATE_DATA_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "aws:SourceArn": cloudtrail_trail_arns,
+                        "kms:EncryptionContext:aws:cloudtrail:arn": cloudtrail_trail_arns,
+                    }
+                },
+            },
+            {
+                "Sid": "AllowCloudTrailToDescribeTheKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceArn": cloudtrail_trail_arns}},
+            },
+        ]
+    if alarm_topic_services:
+        statements.append(
+            {
+                "Sid": "AllowAlarmsToUseTheEncryptedTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": alarm_topic_services},
+                "Action": ["kms:Decrypt", *GENERATE_DATA_KEY_ACTIONS],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
@@ -233,8 +299,12 @@ def _keys(
     parent: pulumi.Resource, name: str, stack: StackConfig, aws_cfg: AwsConfig
 ) -> tuple[aws.kms.Key, aws.kms.Key]:
     cluster = stack.cluster.name
-    log_group_arn = (
-        f"arn:aws:logs:{stack.region}:{aws_cfg.account_id}:log-group:{cluster_log_group_name(cluster)}"
+    log_group_arns = [
+        f"arn:aws:logs:{stack.region}:{aws_cfg.account_id}:log-group:{log_group}"
+        for log_group in (cluster_log_group_name(cluster), audit_log_group_name(cluster))
+    ]
+    audit_trail_arn = (
+        f"arn:aws:cloudtrail:{stack.region}:{aws_cfg.account_id}:trail/{audit_trail_name(cluster)}"
     )
     secrets_key = _kms_key(
         parent,
@@ -255,7 +325,9 @@ def _keys(
             aws_cfg.account_id,
             aws_cfg.operator_role_arn,
             logs_region=stack.region,
-            log_group_arns=[log_group_arn],
+            log_group_arns=log_group_arns,
+            cloudtrail_trail_arns=[audit_trail_arn],
+            alarm_topic_services=ALARM_TOPIC_SERVICES,
         ),
         aws_cfg,
     )

@@ -3,6 +3,8 @@
     secrets-platform plan --stack dev [--out plan.json]
     secrets-platform check --stack prod [--out DIR] [--policy-config FILE]
     secrets-platform access --stack dev [--format markdown|json]
+    secrets-platform diff --stack dev --base origin/main [--out diff.md]
+    secrets-platform diff --base-plan A.json --plan B.json [--base-violations A --violations B]
     secrets-platform schema [--check]
 
 Exit codes: 0 fine, 1 the plan failed its own checks (a leak, a dropped input), 2 the stack config
@@ -66,6 +68,12 @@ def cmd_access(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from offline.diff import cmd_diff as run
+
+    return run(args, _project_dir(args.project_dir))
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from config.schema import project_config_block, render_reference
 
@@ -103,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
     access.add_argument("--format", choices=["markdown", "json"], default="markdown")
     access.set_defaults(func=cmd_access)
+
+    diff = sub.add_parser("diff", help="what a change does to a stack, as Markdown for its pull request")
+    diff.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    diff.add_argument("--base", help="git ref to compare the working tree with (plans and checks both)")
+    diff.add_argument("--no-check", action="store_true", help="with --base: skip the policy check")
+    diff.add_argument("--base-plan", help="the base side's plan JSON (from `plan --out`)")
+    diff.add_argument("--plan", help="the changed side's plan JSON")
+    diff.add_argument("--base-violations", help="the base side's violations.json (from `check --out`)")
+    diff.add_argument("--violations", help="the changed side's violations.json")
+    diff.add_argument("--out", help="also write the Markdown to this file")
+    diff.set_defaults(func=cmd_diff)
 
     schema = sub.add_parser("schema", help="the config reference generated from the models")
     schema.add_argument("--format", choices=["markdown", "pulumi-yaml"], default="markdown")

@@ -266,6 +266,17 @@ def _sns_topic(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any
     return {"name": real, "arn": arn, "id": arn}
 
 
+def _s3_bucket(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # Bucket ARNs carry neither region nor account; the ID is the bucket's name.
+    real = inputs.get("bucket") or f"{name}-{_suffix(name)}"
+    return {"bucket": real, "arn": f"arn:aws:s3:::{real}", "id": real}
+
+
+def _metric_alarm(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or f"{name}-{_suffix(name)}"
+    return {"name": real, "arn": m._arn("cloudwatch", f"alarm:{real}"), "id": real}
+
+
 def _helm_release(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     real = inputs.get("name") or f"{name}-{_suffix(name)}"
     return {
@@ -290,6 +301,9 @@ _HANDLERS = {
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:lambda/function:Function": _lambda,
     "aws:sns/topic:Topic": _sns_topic,
+    "aws:s3/bucket:Bucket": _s3_bucket,
+    "aws:cloudtrail/trail:Trail": _named_arn("cloudtrail", "trail"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
     "azure-native:keyvault:Vault": _key_vault,

@@ -5,12 +5,26 @@ the capture into a `Plan`: every resource with its inputs (secret values masked)
 are secret, and its options. It fails when a secret shows up anywhere but a secret input path, or
 when an input was dropped because a mock lacked an output. `Plan.to_json()` is the documented,
 versioned format the check and diff commands read (see `PLAN_FORMAT`).
+
+Each resource may carry `secretSources` (optional, additive to version 1): for every leaf under a
+secret input path, where its value comes from, by name only, so a diff can tell whether a secret
+changed without the plan holding anything derived from it:
+
+- `{"kind": "config", "key": "secrets-platform:mapsApiKey"}`: a `secure:` config value (the key
+  path, as `StackInput.placeholders` records it);
+- `{"kind": "file", "path": "certs/payments-ca.crt"}`: the content of a file the stack config names;
+- `{"kind": "generated", "urn": "<urn of the random resource>"}`: a generated value;
+- `{"kind": "computed"}`: anything else (a kubeconfig built from outputs, a literal in the program).
+
+Names, paths and URNs only: never a value, a ciphertext or a hash of either. Readers of plans
+without the field treat every source as unknown.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import sys
 import time
@@ -22,7 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from offline.mocks import GENERATED_PREFIX, PlanMocks
-from offline.runtime import Capture, join, run_program
+from offline.runtime import Capture, Registration, join, run_program
 from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
 
 PLAN_FORMAT = "secrets-platform/plan"
@@ -56,6 +70,8 @@ class Resource:
     options: dict[str, Any]
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
+    secret_sources: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """Secret leaf path -> where its value comes from, by name only (see the module docstring)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +86,7 @@ class Resource:
             "options": self.options,
             "dependencies": self.dependencies,
             "propertyDependencies": self.property_dependencies,
+            "secretSources": self.secret_sources,
         }
 
     @classmethod
@@ -86,6 +103,7 @@ class Resource:
             options=doc["options"],
             dependencies=doc["dependencies"],
             property_dependencies=doc["propertyDependencies"],
+            secret_sources=doc.get("secretSources", {}),
         )
 
 
@@ -224,6 +242,73 @@ def find_dropped(capture: Capture) -> list[str]:
     return unknown + missing
 
 
+# --- where secret values come from ------------------------------------------------------------
+
+_MAX_SOURCE_FILE = 1 << 20
+
+
+def _named_files(project_dir: Path, config: dict[str, str]) -> dict[str, str]:
+    """Files under the project that the stack config names (relative path -> content, in memory).
+
+    A `file` secret's value is such a file's content; the content never leaves this process.
+    """
+    strings: list[str] = []
+    for value in config.values():
+        try:
+            doc = json.loads(value) if value[:1] in ("[", "{") else value
+        except ValueError:
+            doc = value
+        strings += [v for _, v in leaves(doc) if isinstance(v, str)]
+    root = project_dir.resolve()
+    files: dict[str, str] = {}
+    for text in strings:
+        if not text or len(text) > 255 or "\n" in text or text.startswith(("/", PLACEHOLDER_PREFIX)):
+            continue
+        path = (root / text).resolve()
+        try:
+            if path.is_relative_to(root) and path.is_file() and path.stat().st_size <= _MAX_SOURCE_FILE:
+                files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+    return files
+
+
+def secret_sources(
+    reg: Registration,
+    placeholders: dict[str, str],
+    generated: dict[str, str],
+    files: dict[str, str],
+    urns: dict[str, str],
+) -> dict[str, list[dict[str, str]]]:
+    """Each secret leaf of a registration -> its sources (config key, file, generator), names only.
+
+    `generated` maps a generated canary to the name of the resource that made it, `urns` a resource
+    name to its URN. Values are compared here, in memory, and dropped.
+    """
+    sources: dict[str, list[dict[str, str]]] = {}
+    for path, value in leaves(reg.inputs):
+        if not _covered(path, reg.secret_paths):
+            continue
+        found: list[dict[str, str]] = []
+        text = value if isinstance(value, str) else ""
+        if PLACEHOLDER_PREFIX in text:
+            found += [{"kind": "config", "key": key} for ph, key in placeholders.items() if ph in text]
+        if GENERATED_PREFIX in text:
+            found += [
+                {"kind": "generated", "urn": urns.get(name, name)}
+                for canary, name in generated.items()
+                if canary in text
+            ]
+        if text and not found:
+            found += [
+                {"kind": "file", "path": name}
+                for name, content in files.items()
+                if content and (text == content or (len(content) >= 32 and content in text))
+            ]
+        sources[path] = found or [{"kind": "computed"}]
+    return sources
+
+
 # --- making a plan -------------------------------------------------------------------------------
 
 
@@ -273,12 +358,18 @@ def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -
     """Plan a stack offline; raise `ConfigError` or `PlanError` when it cannot be trusted."""
     started = time.perf_counter()
     tracing = not tracemalloc.is_tracing()
-    stack_input, capture, _ = capture_stack(project_dir, stack, progress)
+    stack_input, capture, plan_mocks = capture_stack(project_dir, stack, progress)
     if progress:
         progress.done()
     findings = find_dropped(capture) + find_leaks(capture)
     if findings:
         raise PlanError(stack, findings)
+    files = (
+        _named_files(project_dir, stack_input.config)
+        if any(r.secret_paths for r in capture.resources)
+        else {}
+    )
+    urns = {r.name: r.urn for r in capture.resources if r.type.startswith("random:")}
     resources = [
         Resource(
             urn=r.urn,
@@ -292,6 +383,9 @@ def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -
             options=r.options,
             dependencies=r.dependencies,
             property_dependencies=r.property_dependencies,
+            secret_sources=secret_sources(r, stack_input.placeholders, plan_mocks.generated, files, urns)
+            if r.secret_paths
+            else {},
         )
         for r in sorted(capture.resources, key=lambda r: r.urn)
     ]

@@ -21,6 +21,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from components.aws_foundation import (
+    ALARM_TOPIC_SERVICES,
     KEY_ADMIN_ACTIONS,
     KMS_ROTATION_PERIOD_DAYS,
     AwsFoundation,
@@ -263,6 +264,70 @@ def test_store_key_policy_lets_cloudwatch_logs_use_it_for_the_cluster_log_group_
     )
 
 
+AUDIT_TRAIL = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/secrets-dev-secrets-audit"
+AUDIT_LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/cloudtrail/secrets-dev"
+CLUSTER_LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/secrets-dev/cluster"
+
+
+def _audit_store_policy() -> dict[str, Any]:
+    return json.loads(
+        key_policy(
+            ACCOUNT,
+            OPERATOR_ROLE,
+            logs_region=REGION,
+            log_group_arns=[CLUSTER_LOG_GROUP, AUDIT_LOG_GROUP],
+            cloudtrail_trail_arns=[AUDIT_TRAIL],
+            alarm_topic_services=ALARM_TOPIC_SERVICES,
+        )
+    )
+
+
+def test_key_policy_lets_cloudtrail_encrypt_only_for_the_audit_trail() -> None:
+    by_sid = {s["Sid"]: s for s in _audit_store_policy()["Statement"]}
+    assert by_sid["AllowCloudTrailToEncryptTheAuditTrail"] == {
+        "Sid": "AllowCloudTrailToEncryptTheAuditTrail",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "aws:SourceArn": [AUDIT_TRAIL],
+                "kms:EncryptionContext:aws:cloudtrail:arn": [AUDIT_TRAIL],
+            }
+        },
+    }, "CloudTrail may encrypt with the store key only for the audit trail"
+    assert by_sid["AllowCloudTrailToDescribeTheKey"] == {
+        "Sid": "AllowCloudTrailToDescribeTheKey",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": ["kms:DescribeKey"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceArn": [AUDIT_TRAIL]}},
+    }, "CloudTrail may describe the store key only for the audit trail"
+
+
+def test_key_policy_lets_alarms_use_the_encrypted_topic_from_this_account_only() -> None:
+    by_sid = {s["Sid"]: s for s in _audit_store_policy()["Statement"]}
+    assert by_sid["AllowAlarmsToUseTheEncryptedTopic"] == {
+        "Sid": "AllowAlarmsToUseTheEncryptedTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }, "CloudWatch and SNS may use the store key for the alarm topic, on behalf of this account only"
+
+
+def test_key_policy_with_audit_grants_has_no_wildcard_beyond_the_root_statement() -> None:
+    for statement in _audit_store_policy()["Statement"][1:]:
+        assert all("*" not in action for action in statement["Action"]), f"{statement['Sid']} wildcard"
+        assert "*" not in json.dumps(statement["Principal"]), f"{statement['Sid']} must name its principal"
+        assert statement["Sid"] == "AllowOperatorKeyAdministration" or statement["Condition"], (
+            f"{statement['Sid']} must be conditioned on the resource it serves"
+        )
+
+
 def test_key_admin_actions_are_explicit() -> None:
     assert all("*" not in action for action in KEY_ADMIN_ACTIONS), "KEY_ADMIN_ACTIONS must not use wildcards"
 
@@ -379,8 +444,29 @@ def test_log_group_is_encrypted_with_the_store_key(monitor: CapturingMonitor) ->
         store = json.loads(monitor.get("aws:kms/key:Key", "found-store-key").inputs["policy"])
         allowed = next(s for s in store["Statement"] if s["Sid"] == "AllowCloudWatchLogsOfThisPlatform")
         condition = allowed["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
-        assert condition == [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/secrets-dev/cluster"], (
-            "found-store-key must let CloudWatch Logs use it for the cluster's log group"
+        assert condition == [CLUSTER_LOG_GROUP, AUDIT_LOG_GROUP], (
+            "found-store-key must let CloudWatch Logs use it for the cluster's and the audit's log groups"
+        )
+
+    return foundation.cluster.urn.apply(check)
+
+
+@pulumi.runtime.test
+def test_store_key_names_the_audit_trail_and_the_secrets_key_does_not(monitor: CapturingMonitor) -> Any:
+    foundation = AwsFoundation("found", stack())
+
+    def check(_: Any) -> None:
+        store = json.loads(monitor.get("aws:kms/key:Key", "found-store-key").inputs["policy"])
+        by_sid = {s["Sid"]: s for s in store["Statement"]}
+        encrypt = by_sid["AllowCloudTrailToEncryptTheAuditTrail"]["Condition"]["StringEquals"]
+        assert encrypt["aws:SourceArn"] == [AUDIT_TRAIL], "found-store-key must name the audit trail"
+        topic = by_sid["AllowAlarmsToUseTheEncryptedTopic"]
+        assert topic["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, (
+            "found-store-key must serve the alarm topic of this account only"
+        )
+        secrets = json.loads(monitor.get("aws:kms/key:Key", "found-secrets-key").inputs["policy"])
+        assert not any("Service" in s["Principal"] for s in secrets["Statement"]), (
+            "found-secrets-key must not name any service principal"
         )
 
     return foundation.cluster.urn.apply(check)

@@ -1,0 +1,1123 @@
+"""`secrets-platform diff`: what a change does to a stack, as Markdown ready to post on a pull request.
+
+Two plans (the base branch's and the change's, both made offline and without credentials) are
+matched by URN: resources to create, update, replace and delete; for a replacement, the property
+that forces it (`REPLACE_RULES`, a small table per type, plus each resource's `replaceOnChanges`);
+property-level changes of plain values; secret inputs only as `[secret]` with whether they changed;
+the policy violations the change introduces or fixes; and who gains or loses read access to which
+secret (`offline.access`).
+
+How a secret change is known without any secret. The offline engine never holds a secret value:
+the plan's secret inputs are placeholders, and the plan records only where each one comes from
+(`secretSources`: a config key path, a file path, a generating resource's URN; see
+`offline.plan`). What "changed" means follows from that provenance, decided in memory:
+
+- a config key: in `--base` mode, the `secure:` ciphertext of that key in each side's stack file.
+  A ciphertext is not a secret, but it is compared here and dropped: it is never printed, written
+  or hashed. A new ciphertext means the value was set again (Pulumi re-encrypts even an equal value
+  with a fresh nonce); a changed `encryptionsalt`/`encryptedkey` re-encrypts everything, so values
+  are then unknown;
+- a file: in `--base` mode, the two files' contents, compared in memory;
+- a generated value: changed when the generating resource is created or replaced (its `keepers`
+  changed), which both plans show;
+- a different source on each side (another config key, file or generator): changed;
+- anything else, and every config or file source when only two plan files are given: unknown
+  ("plan files hold no secret material").
+
+Nothing this module prints or writes holds a value, a ciphertext or a hash; the rendered text is
+checked for placeholders, generated canaries and the ciphertexts it compared before it leaves.
+
+Modes:
+
+    secrets-platform diff --base-plan A.json --plan B.json [--base-violations A.json --violations B.json]
+    secrets-platform diff --stack dev --base origin/main [--out diff.md] [--no-check]
+
+The second plans (and checks) the working tree and the git ref, each in its own process with the
+same interpreter (`python -m offline.cli --project-dir <tree> plan|check ...`), the ref's tree
+extracted with `git archive`: the ref's code plans the ref, and module state never mixes.
+
+Exit codes: 0 the diff was made, 1 a plan failed its own checks or a planner did not run, 2 the
+stack config is wrong, 3 usage errors (a missing ref, a plan file of another format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from offline.access import access_report
+from offline.mocks import GENERATED_PREFIX
+from offline.plan import MASK, Plan, Resource
+from offline.runtime import join
+from offline.stackfiles import PLACEHOLDER_PREFIX
+
+EXIT_PLAN = 1
+EXIT_CONFIG = 2
+EXIT_USAGE = 3
+
+COMMENT_LIMIT = 60_000
+"""Characters a rendered diff may take: GitHub refuses comments over 65,536."""
+_VALUE_WIDTH = 96
+_CHANGES_SHOWN = 40
+_ROWS_SHOWN = 200
+_CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[A-Za-z0-9_.-]+")
+_CIPHERTEXT = re.compile(r"\bv1:[A-Za-z0-9+/]{12,}={0,2}:[A-Za-z0-9+/]{16,}={0,2}")
+
+
+# --- what forces a replacement ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplaceRule:
+    """Input paths whose change makes the provider replace the resource instead of updating it."""
+
+    paths: tuple[str, ...]
+    """Input paths (dots for keys, `[i]` for items); `*` is every input."""
+    reason: str
+    """Why, in a few words, for the review."""
+
+
+_K8S_SOURCE = "pulumi-kubernetes provider/pkg/provider/diff.go (forceNew)"
+REPLACE_RULES: dict[str, tuple[ReplaceRule, ...]] = {
+    # pulumi-kubernetes diff.go metadataForceNewProperties: every object.
+    "kubernetes:*": (
+        ReplaceRule(
+            ("metadata.name", "metadata.namespace"), "a Kubernetes object is known by name and namespace"
+        ),
+    ),
+    # diff.go forceNew core/v1 Secret (.type, .stringData, .data): replaced unless the provider sets
+    # enableSecretMutable; `immutable: true` Secrets also refuse any update in the API server
+    # (Kubernetes docs, "Immutable Secrets").
+    "kubernetes:core/v1:Secret": (
+        ReplaceRule(("type", "data", "stringData"), "Secret data and type are replaced, never updated"),
+    ),
+    "kubernetes:core/v1:ConfigMap": (
+        ReplaceRule(("data", "binaryData"), "ConfigMap data is replaced, never updated"),
+    ),
+    "kubernetes:core/v1:Service": (ReplaceRule(("spec.clusterIP",), "a Service's clusterIP is immutable"),),
+    # diff.go: deployment/daemonset/statefulSet `.spec.selector`, job `.spec.template`, roleBinding `.roleRef`.
+    "kubernetes:apps/v1:Deployment": (
+        ReplaceRule(("spec.selector",), "a Deployment's selector is immutable"),
+    ),
+    "kubernetes:apps/v1:StatefulSet": (
+        ReplaceRule(
+            ("spec.selector", "spec.serviceName", "spec.volumeClaimTemplates", "spec.podManagementPolicy"),
+            "these StatefulSet fields are immutable",
+        ),
+    ),
+    "kubernetes:batch/v1:Job": (
+        ReplaceRule(("spec.selector", "spec.template"), "a Job's pod template is immutable"),
+    ),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": (
+        ReplaceRule(("roleRef",), "a binding's roleRef is immutable"),
+    ),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": (
+        ReplaceRule(("roleRef",), "a binding's roleRef is immutable"),
+    ),
+    # helm_release.go Diff: forceNewFields ".name", ".namespace".
+    "kubernetes:helm.sh/v3:Release": (
+        ReplaceRule(("name", "namespace"), "a Helm release is known by name and namespace"),
+    ),
+    # terraform-provider-random: every argument of every resource RequiresReplace; `keepers` exist
+    # to force a new value.
+    "random:*": (ReplaceRule(("*",), "a random value is drawn again when any input (keepers) changes"),),
+    # terraform-provider-aws ForceNew arguments (resource names and identity).
+    "aws:secretsmanager/secret:Secret": (ReplaceRule(("name", "namePrefix"), "the secret's name"),),
+    "aws:secretsmanager/secretVersion:SecretVersion": (
+        ReplaceRule(("secretId", "secretString", "secretBinary"), "a secret version is immutable"),
+    ),
+    "aws:kms/key:Key": (
+        ReplaceRule(
+            ("customerMasterKeySpec", "keyUsage", "multiRegion"), "a KMS key's spec and usage are fixed"
+        ),
+    ),
+    "aws:kms/alias:Alias": (ReplaceRule(("name", "namePrefix"), "the alias name"),),
+    "aws:iam/role:Role": (ReplaceRule(("name", "namePrefix", "path"), "the role's name and path"),),
+    "aws:iam/policy:Policy": (
+        ReplaceRule(("name", "namePrefix", "path", "description"), "the policy's name"),
+    ),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
+        ReplaceRule(("role", "policyArn"), "an attachment is its role and policy"),
+    ),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (ReplaceRule(("url",), "the issuer URL"),),
+    "aws:eks/cluster:Cluster": (ReplaceRule(("name", "roleArn"), "the cluster's name and role"),),
+    "aws:eks/nodeGroup:NodeGroup": (
+        ReplaceRule(
+            (
+                "clusterName",
+                "nodeGroupName",
+                "nodeGroupNamePrefix",
+                "nodeRoleArn",
+                "subnetIds",
+                "instanceTypes",
+                "capacityType",
+                "diskSize",
+            ),
+            "a node group's name, role, subnets and instance types are fixed",
+        ),
+    ),
+    "aws:eks/accessEntry:AccessEntry": (
+        ReplaceRule(("clusterName", "principalArn", "type"), "an access entry is its cluster and principal"),
+    ),
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": (
+        ReplaceRule(
+            ("clusterName", "principalArn", "policyArn"), "an association is its principal and policy"
+        ),
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": (ReplaceRule(("name", "namePrefix"), "the log group's name"),),
+    "aws:lambda/function:Function": (ReplaceRule(("name",), "the function's name"),),
+    "aws:sns/topic:Topic": (ReplaceRule(("name", "namePrefix", "fifoTopic"), "the topic's name"),),
+    # Azure Resource Manager: path parameters (resource group and resource name) and `location`
+    # are create-only (pulumi-azure-native marks them forceNew).
+    "azure-native:*": (
+        ReplaceRule(("resourceGroupName", "location"), "an Azure resource's group and location"),
+    ),
+    "azure-native:keyvault:Vault": (ReplaceRule(("vaultName",), "the vault's name"),),
+    "azure-native:keyvault:Key": (ReplaceRule(("vaultName", "keyName"), "the key's vault and name"),),
+    "azure-native:keyvault:Secret": (
+        ReplaceRule(("vaultName", "secretName"), "the secret's vault and name"),
+    ),
+    "azure-native:containerservice:ManagedCluster": (ReplaceRule(("resourceName",), "the cluster's name"),),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        ReplaceRule(("resourceName",), "the identity's name"),
+    ),
+    "azure-native:authorization:RoleAssignment": (
+        ReplaceRule(
+            ("scope", "roleAssignmentName", "principalId", "roleDefinitionId"),
+            "a role assignment cannot be updated",
+        ),
+    ),
+}
+"""Type (or `<package>:*` for every type of a package) -> what forces a replacement, and why."""
+
+
+def replace_rules(resource_type: str) -> tuple[ReplaceRule, ...]:
+    """The rules of a type: its package's, then its own."""
+    package = resource_type.split(":", 1)[0]
+    return REPLACE_RULES.get(f"{package}:*", ()) + REPLACE_RULES.get(resource_type, ())
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """A rule or option path covers a changed input path (either may be the other's ancestor)."""
+    if pattern == "*":
+        return True
+    return any(a == b or a.startswith((b + ".", b + "[")) for a, b in ((path, pattern), (pattern, path)))
+
+
+# --- provenance: where secrets come from, compared in memory ------------------------------------
+
+
+UNCHANGED, CHANGED, UNKNOWN, ADDED, REMOVED = "unchanged", "changed", "unknown", "added", "removed"
+
+
+class Provenance:
+    """Both sides' stack files and project files, compared in memory for `--base` mode.
+
+    Only verdicts leave this object (changed or not, and why, by key name or path); the
+    ciphertexts and file contents it reads stay in it, and `forbidden()` hands them to the output
+    guard only.
+    """
+
+    def __init__(self, base_dir: Path, head_dir: Path, stack: str) -> None:
+        self.base_dir, self.head_dir, self.stack = base_dir, head_dir, stack
+        self._docs = {
+            side: _stack_doc(path, stack) for side, path in (("base", base_dir), ("head", head_dir))
+        }
+        self._projects = {
+            side: _project_name(path) for side, path in (("base", base_dir), ("head", head_dir))
+        }
+
+    @property
+    def rekeyed(self) -> bool:
+        """The stack's secrets provider or its key changed: every ciphertext differs."""
+        keys = ("secretsprovider", "encryptionsalt", "encryptedkey")
+        return any(self._docs["base"].get(k) != self._docs["head"].get(k) for k in keys)
+
+    def config(self, key: str) -> tuple[str, str]:
+        """Did the `secure:` value at a config key path change? Only the verdict is returned."""
+        base = _secure_at(self._docs["base"], self._projects["base"], key)
+        head = _secure_at(self._docs["head"], self._projects["head"], key)
+        if base is None or head is None:
+            return (
+                UNKNOWN,
+                f"`{key}` holds no `secure:` value on the {'base' if base is None else 'head'} side",
+            )
+        if base == head:
+            return UNCHANGED, f"same ciphertext of `{key}`"
+        if self.rekeyed:
+            return UNKNOWN, f"`{key}` was re-encrypted: the stack's secrets provider or key changed"
+        return CHANGED, f"`{key}` has a new ciphertext (its value was set again)"
+
+    def file(self, path: str) -> tuple[str, str]:
+        """Did a file that a secret is read from change? Compared in memory, bytes to bytes."""
+        try:
+            same = (self.base_dir / path).read_bytes() == (self.head_dir / path).read_bytes()
+        except OSError:
+            return UNKNOWN, f"`{path}` is missing on one side"
+        return (UNCHANGED, f"`{path}` is unchanged") if same else (CHANGED, f"`{path}` changed")
+
+    def forbidden(self) -> list[str]:
+        """Every ciphertext and key envelope read, for the output guard only."""
+        found: list[str] = []
+        for doc in self._docs.values():
+            found += list(_secure_values(doc.get("config")))
+            found += [str(doc[k]) for k in ("encryptionsalt", "encryptedkey") if doc.get(k)]
+        return found
+
+
+def _stack_doc(project_dir: Path, stack: str) -> dict[str, Any]:
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        return {}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return doc if isinstance(doc, dict) else {}
+
+
+def _project_name(project_dir: Path) -> str:
+    path = project_dir / "Pulumi.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return str(doc.get("name", "")) if isinstance(doc, dict) else ""
+
+
+def _secure_values(value: Any) -> Iterator[str]:
+    """Every `secure:` string in a config tree."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"} and isinstance(value["secure"], str):
+            yield value["secure"]
+            return
+        for v in value.values():
+            yield from _secure_values(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _secure_values(v)
+
+
+def _secure_at(doc: dict[str, Any], project: str, key_path: str) -> str | None:
+    """The `secure:` string at a placeholder's key path (`ns:key`, then `.k` / `[i]` steps)."""
+    for raw, value in (doc.get("config") or {}).items():
+        full = str(raw) if ":" in str(raw) else f"{project}:{raw}"
+        if key_path == full or key_path.startswith((full + ".", full + "[")):
+            node = _walk(value, key_path[len(full) :])
+            if isinstance(node, dict) and set(node) == {"secure"} and isinstance(node["secure"], str):
+                return node["secure"]
+            return None
+    return None
+
+
+def _walk(node: Any, rest: str) -> Any:
+    if not rest:
+        return node
+    if rest.startswith("[") and isinstance(node, list):
+        end = rest.index("]")
+        index = int(rest[1:end])
+        return _walk(node[index], rest[end + 1 :]) if index < len(node) else None
+    if rest.startswith(".") and isinstance(node, dict):
+        # Keys may hold dots (`tls.crt`): try the longest key that fits.
+        for key in sorted((str(k) for k in node), key=len, reverse=True):
+            tail = rest[1 + len(key) :]
+            if rest[1:].startswith(key) and (not tail or tail[0] in ".["):
+                return _walk(node[key], tail)
+    return None
+
+
+# --- the diff ---------------------------------------------------------------------------------
+
+_MISSING: Any = object()
+
+
+@dataclass
+class PropertyChange:
+    """One plain input (or option) that differs; values are plain, never secret."""
+
+    path: str
+    old: Any
+    new: Any
+    ignored: bool = False
+    """Listed in the resource's `ignoreChanges`: the engine keeps the old value."""
+
+
+@dataclass
+class SecretChange:
+    """One secret input leaf: shown as `[secret]`, with a verdict and a reason without values."""
+
+    path: str
+    status: str
+    detail: str
+
+
+@dataclass
+class ResourceChange:
+    """A resource to create, update, replace or delete."""
+
+    action: str
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    properties: list[PropertyChange] = field(default_factory=list)
+    options: list[PropertyChange] = field(default_factory=list)
+    secrets: list[SecretChange] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    """Why it is replaced: `path` (rule reason)."""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """A reader that gains or loses read access to a secret."""
+
+    change: str
+    secret: str
+    reader_kind: str
+    reader: str
+    through: str
+    verbs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ViolationChange:
+    """A policy violation the change introduces or fixes."""
+
+    change: str
+    policy: str
+    level: str
+    urn: str
+    message: str
+
+
+@dataclass
+class Diff:
+    """Everything the review needs, free of secret material."""
+
+    stack: str
+    base_label: str
+    head_label: str
+    mode: str
+    """`base` (provenance compared) or `plans` (two plan files)."""
+    resources: list[ResourceChange]
+    unchanged: int
+    access: list[AccessChange]
+    violations: list[ViolationChange] | None
+    """None when no violations were given for both sides."""
+    unseen_secrets: int = 0
+    """Secret inputs whose sources are the same on both sides but whose values this diff cannot see."""
+    version_follows: list[str] = field(default_factory=list)
+    """Readers whose access moved with a rotation (`ns/name-vN` -> `-vM`): not an access change."""
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.resources if r.action == action and r.custom)
+
+
+def _walk_inputs(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Leaves of an input tree; empty maps and lists are leaves too."""
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield from _walk_inputs(v, join(path, k))
+    elif isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            yield from _walk_inputs(v, join(path, i))
+    else:
+        yield path, value
+
+
+def _covered(path: str, prefixes: list[str]) -> bool:
+    return any(p == "" or path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+
+
+def _plain_changes(base: Resource, head: Resource) -> list[PropertyChange]:
+    secret = list(base.secret_paths) + list(head.secret_paths)
+    old = {p: v for p, v in _walk_inputs(base.inputs) if not _covered(p, secret)}
+    new = {p: v for p, v in _walk_inputs(head.inputs) if not _covered(p, secret)}
+    ignore = list(head.options.get("ignoreChanges") or [])
+    changes = []
+    for path in sorted(set(old) | set(new), key=_path_key):
+        before, after = old.get(path, _MISSING), new.get(path, _MISSING)
+        if before != after:
+            changes.append(PropertyChange(path, before, after, any(_matches(i, path) for i in ignore)))
+    # A secret path that was plain on one side: say so, show no value.
+    for path in sorted(set(base.secret_paths) ^ set(head.secret_paths)):
+        became = "now a secret" if path in head.secret_paths else "no longer a secret"
+        changes.append(PropertyChange(path, MASK, f"({became})"))
+    return changes
+
+
+def _path_key(path: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p]
+
+
+_OPTIONS = (
+    "protect",
+    "retainOnDelete",
+    "deleteBeforeReplace",
+    "ignoreChanges",
+    "replaceOnChanges",
+    "aliases",
+)
+
+
+def _option_changes(base: Resource, head: Resource) -> list[PropertyChange]:
+    changes = []
+    for key in _OPTIONS:
+        before, after = base.options.get(key), head.options.get(key)
+        if before != after and (before or after):  # None, False and [] all mean the default
+            changes.append(PropertyChange(key, before, after))
+    if base.provider.rsplit("::", 1)[0] != head.provider.rsplit("::", 1)[0]:
+        changes.append(
+            PropertyChange("provider", base.provider.rsplit("::", 1)[0], head.provider.rsplit("::", 1)[0])
+        )
+    return changes
+
+
+def _replacement(resource: Resource, changed: list[str], plans: dict[str, Resource]) -> list[str]:
+    """Why a resource with these changed input paths is replaced (empty: it is updated in place)."""
+    reasons = []
+    for rule in replace_rules(resource.type):
+        for pattern in rule.paths:
+            hits = [p for p in changed if _matches(pattern, p)]
+            if not hits:
+                continue
+            data = resource.type == "kubernetes:core/v1:Secret" and pattern in ("data", "stringData")
+            if data and _secret_mutable(resource, plans):
+                continue
+            shown = hits[0] if pattern == "*" else pattern
+            reasons.append(f"`{shown}` changed: {rule.reason}")
+    for pattern in resource.options.get("replaceOnChanges") or []:
+        hits = [p for p in changed if _matches(pattern, p)]
+        if hits:
+            reasons.append(f"`{hits[0]}` changed: listed in the resource's `replaceOnChanges` (`{pattern}`)")
+    return list(dict.fromkeys(reasons))
+
+
+def _secret_mutable(resource: Resource, plans: dict[str, Resource]) -> bool:
+    """A mutable Secret updates its data in place: provider `enableSecretMutable` and not immutable."""
+    if resource.inputs.get("immutable") in (True, "true"):
+        return False
+    provider = plans.get(resource.provider.rsplit("::", 1)[0])
+    return bool(provider and provider.inputs.get("enableSecretMutable") in (True, "true"))
+
+
+def _source_text(source: dict[str, str]) -> str:
+    kind = source.get("kind")
+    if kind == "config":
+        return f"config key `{source.get('key')}`"
+    if kind == "file":
+        return f"file `{source.get('path')}`"
+    if kind == "generated":
+        return f"generated by `{str(source.get('urn', '')).rsplit('::', 1)[-1]}`"
+    return "computed by the program"
+
+
+def _leaf_sources(resource: Resource) -> dict[str, list[dict[str, str]]]:
+    """Secret leaf -> sources; a plan without `secretSources` gives each secret path no source."""
+    return resource.secret_sources or {path: [] for path in resource.secret_paths}
+
+
+def _secret_changes(
+    base: Resource | None,
+    head: Resource,
+    provenance: Provenance | None,
+    regenerated: dict[str, str],
+) -> tuple[list[SecretChange], list[str]]:
+    """Each secret leaf's verdict, and the leaves with the same sources whose change cannot be seen."""
+    head_sources = _leaf_sources(head)
+    if base is None:
+        return [
+            SecretChange(
+                path, ADDED, "from " + ", ".join(_source_text(s) for s in sources) if sources else "new"
+            )
+            for path, sources in sorted(head_sources.items())
+        ], []
+    base_sources = _leaf_sources(base)
+    if provenance is not None and not base.secret_sources and head.secret_sources:
+        # A base planned by code that predates `secretSources`: assume it read the same sources.
+        base_sources = {p: s for p, s in head_sources.items() if _covered(p, base.secret_paths)}
+    found: list[SecretChange] = []
+    unseen: list[str] = []
+    for path in sorted(set(base_sources) | set(head_sources), key=_path_key):
+        if path not in head_sources:
+            found.append(SecretChange(path, REMOVED, "removed"))
+            continue
+        if path not in base_sources:
+            sources = head_sources[path]
+            found.append(
+                SecretChange(path, ADDED, "new, from " + ", ".join(_source_text(s) for s in sources))
+            )
+            continue
+        before, after = base_sources[path], head_sources[path]
+        status, detail = _compare_sources(before, after, provenance, regenerated)
+        if status == UNKNOWN and before == after:
+            unseen.append(path)
+            continue
+        found.append(SecretChange(path, status, detail))
+    return found, unseen
+
+
+def _compare_sources(
+    before: list[dict[str, str]],
+    after: list[dict[str, str]],
+    provenance: Provenance | None,
+    regenerated: dict[str, str],
+) -> tuple[str, str]:
+    if not before or not after:
+        return UNKNOWN, "unknown (the plan records no source for it)"
+    if _canonical(before) != _canonical(after):
+        was = ", ".join(_source_text(s) for s in before)
+        now = ", ".join(_source_text(s) for s in after)
+        return CHANGED, f"now from {now} (was {was})"
+    verdicts = []
+    for source in after:
+        kind = source.get("kind")
+        if kind == "generated":
+            urn = source.get("urn", "")
+            name = urn.rsplit("::", 1)[-1]
+            if urn in regenerated:
+                verdicts.append((CHANGED, f"regenerated: `{name}` is {regenerated[urn]}"))
+            else:
+                verdicts.append((UNCHANGED, f"same generated value (`{name}` is kept)"))
+        elif provenance is None:
+            verdicts.append((UNKNOWN, "changed: unknown (plan files hold no secret material)"))
+        elif kind == "config":
+            verdicts.append(provenance.config(source.get("key", "")))
+        elif kind == "file":
+            verdicts.append(provenance.file(source.get("path", "")))
+        else:
+            verdicts.append((UNKNOWN, "computed by the program from other resources; not compared"))
+    statuses = {s for s, _ in verdicts}
+    status = CHANGED if CHANGED in statuses else UNKNOWN if UNKNOWN in statuses else UNCHANGED
+    return status, "; ".join(d for s, d in verdicts if s == status)
+
+
+def _canonical(sources: list[dict[str, str]]) -> list[tuple[tuple[str, str], ...]]:
+    return sorted(tuple(sorted(s.items())) for s in sources)
+
+
+def diff_plans(
+    base: Plan,
+    head: Plan,
+    *,
+    provenance: Provenance | None = None,
+    base_violations: dict[str, Any] | None = None,
+    head_violations: dict[str, Any] | None = None,
+    base_label: str = "base",
+    head_label: str = "this change",
+) -> Diff:
+    """Compare two plans of one stack (matched by URN); a pure function of its arguments."""
+    olds, news = base.by_urn(), head.by_urn()
+    changes: dict[str, ResourceChange] = {}
+    for urn in sorted(set(news) - set(olds)):
+        r = news[urn]
+        changes[urn] = ResourceChange("create", urn, r.type, r.name, r.custom)
+    for urn in sorted(set(olds) - set(news)):
+        r = olds[urn]
+        change = ResourceChange("delete", urn, r.type, r.name, r.custom)
+        if r.options.get("protect"):
+            change.notes.append("protected: `pulumi up` refuses to delete it until `protect` is removed")
+        if r.options.get("retainOnDelete"):
+            change.notes.append("retainOnDelete: it leaves the stack but stays in the cloud")
+        changes[urn] = change
+
+    plain: dict[str, list[PropertyChange]] = {}
+    for urn in sorted(set(olds) & set(news)):
+        old, new = olds[urn], news[urn]
+        properties = _plain_changes(old, new)
+        plain[urn] = properties
+        change = ResourceChange("update", urn, new.type, new.name, new.custom, properties=properties)
+        change.options = _option_changes(old, new)
+        change.reasons = _replacement(new, [p.path for p in properties if not p.ignored], news)
+        changes[urn] = change
+
+    # Secrets: generated values follow their generator, and a changed value may force a replacement
+    # (of a Secret whose data is immutable), which may regenerate nothing further: two passes settle it.
+    unseen = 0
+    for _ in range(2):
+        regenerated = {
+            urn: "created" if c.action == "create" else f"replaced ({c.reasons[0].split(':')[0]})"
+            for urn, c in changes.items()
+            if c.action == "create" or (c.action == "update" and c.reasons)
+        }
+        unseen = 0
+        for urn in sorted(news):
+            new = news[urn]
+            if not (new.secret_paths or (urn in olds and olds[urn].secret_paths)):
+                continue
+            change = changes[urn]
+            secrets, hidden = _secret_changes(olds.get(urn), new, provenance, regenerated)
+            change.secrets = secrets
+            unseen += len(hidden)
+            if change.action == "update":
+                changed = [p.path for p in plain[urn] if not p.ignored] + [
+                    s.path for s in secrets if s.status in (CHANGED, ADDED, REMOVED)
+                ]
+                change.reasons = _replacement(new, changed, news)
+                maybe = hidden + [s.path for s in secrets if s.status == UNKNOWN]
+                if maybe and not change.reasons and _replacement(new, maybe, news):
+                    note = "replaced if a secret value changed (this diff cannot see values)"
+                    change.notes = [n for n in change.notes if n != note] + [note]
+
+    for urn, change in changes.items():
+        if change.action != "update":
+            continue
+        if change.reasons:
+            change.action = "replace"
+            new = news[urn]
+            if new.options.get("protect"):
+                change.notes.append("protected: `pulumi up` refuses to replace it until `protect` is removed")
+            dbr = new.options.get("deleteBeforeReplace")
+            change.notes.insert(0, "delete before create" if dbr else "create before delete")
+            literal = [s for s in change.secrets if s.detail.startswith("same ciphertext")]
+            if (
+                literal
+                and all(s.status == UNCHANGED for s in change.secrets)
+                and new.type.endswith(":Secret")
+            ):
+                change.notes.append(
+                    "its values are unchanged: rotating a literal secret needs a new value "
+                    "(`pulumi config set --secret`) as well as a new version"
+                )
+    listed = [
+        c
+        for c in changes.values()
+        if c.action != "update"
+        or any(not p.ignored for p in c.properties)
+        or c.options
+        or any(s.status != UNCHANGED for s in c.secrets)
+    ]
+    for c in changes.values():
+        if c.action == "update" and c not in listed and c.secrets:
+            c.secrets = []
+    order = {"replace": 0, "delete": 1, "create": 2, "update": 3}
+    listed.sort(key=lambda c: (order[c.action], not c.custom, c.type, c.name))
+    unchanged = sum(1 for urn in set(olds) & set(news) if olds[urn].custom and changes[urn] not in listed)
+
+    access, follows = diff_access(base, head)
+    violations = (
+        diff_violations(base_violations, head_violations)
+        if base_violations is not None and head_violations is not None
+        else None
+    )
+    return Diff(
+        stack=head.stack or base.stack,
+        base_label=base_label,
+        head_label=head_label,
+        mode="base" if provenance is not None else "plans",
+        resources=listed,
+        unchanged=unchanged,
+        access=access,
+        violations=violations,
+        unseen_secrets=unseen,
+        version_follows=follows,
+    )
+
+
+def _unversioned(secret: str) -> str:
+    return re.sub(r"-v\d+$", "", secret)
+
+
+def diff_access(base: Plan, head: Plan) -> tuple[list[AccessChange], list[str]]:
+    """Readers that gain or lose read access, matched by catalogue secret (its version ignored)."""
+
+    def index(plan: Plan) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+        rows: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for row in access_report(plan):
+            rows[(_unversioned(row["secret"]), row["reader_kind"], row["reader"])].append(row)
+        return rows
+
+    before, after = index(base), index(head)
+    changes, follows = [], []
+    for key in sorted(set(before) | set(after)):
+        old = {(r["through"], tuple(r["verbs"])) for r in before.get(key, [])}
+        new = {(r["through"], tuple(r["verbs"])) for r in after.get(key, [])}
+        rows = after.get(key) or before.get(key) or []
+        if old == new:
+            versions = (
+                {r["secret"] for r in before.get(key, [])},
+                {r["secret"] for r in after.get(key, [])},
+            )
+            if versions[0] != versions[1]:
+                follows.append(
+                    f"`{key[2]}` reads {' / '.join(sorted(versions[1]))} (was {' / '.join(sorted(versions[0]))})"
+                )
+            continue
+        secret = rows[0]["secret"]
+        for through, verbs in sorted(new - old):
+            changes.append(AccessChange("gains", secret, key[1], key[2], through, verbs))
+        for through, verbs in sorted(old - new):
+            secret_before = (before.get(key) or rows)[0]["secret"]
+            changes.append(AccessChange("loses", secret_before, key[1], key[2], through, verbs))
+    return changes, follows
+
+
+def diff_violations(base: dict[str, Any], head: dict[str, Any]) -> list[ViolationChange]:
+    """Violations only one side has, matched by (policy, URN, message), then by (policy, URN)."""
+
+    def rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+        return [
+            (v.get("policy", ""), v.get("urn", ""), v.get("enforcementLevel", ""), v.get("message", ""))
+            for v in doc.get("violations", [])
+        ]
+
+    old, new = rows(base), rows(head)
+    left_old, left_new = list(old), []
+    for row in new:
+        if row in left_old:
+            left_old.remove(row)
+        else:
+            left_new.append(row)
+    # The same policy on the same resource with another message (a threshold moved): not news.
+    for row in list(left_new):
+        twin = next((o for o in left_old if o[:2] == row[:2]), None)
+        if twin is not None:
+            left_old.remove(twin)
+            left_new.remove(row)
+    return [ViolationChange("introduced", p, lvl, u, m) for p, u, lvl, m in left_new] + [
+        ViolationChange("fixed", p, lvl, u, m) for p, u, lvl, m in left_old
+    ]
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+_SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+_STATUS = {
+    CHANGED: "changed",
+    UNCHANGED: "unchanged",
+    UNKNOWN: "changed: unknown",
+    ADDED: "new",
+    REMOVED: "removed",
+}
+
+
+def _code(text: str) -> str:
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    if len(text) > _VALUE_WIDTH:
+        text = text[: _VALUE_WIDTH - 1] + "…"
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _value(value: Any) -> str:
+    if value is _MISSING:
+        return "(none)"
+    if isinstance(value, str):
+        return _code(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _code(json.dumps(value, sort_keys=True))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else "(stack)"
+
+
+def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
+    """The diff as GitHub-flavoured Markdown: summary, resources, secrets, access, policies."""
+    counts = {a: diff.count(a) for a in ("create", "update", "replace", "delete")}
+    head = [
+        f"### Offline diff of stack `{diff.stack}`",
+        "",
+        f"{_code(diff.base_label)} → {_code(diff.head_label)}: **{counts['create']} to create, "
+        f"{counts['update']} to update, {counts['replace']} to replace, {counts['delete']} to delete**, "
+        f"{diff.unchanged} unchanged (custom resources; components not counted).",
+        "",
+    ]
+    body: list[str] = []
+    custom = [c for c in diff.resources if c.custom]
+    if custom:
+        body += ["| | resource | type | why |", "|---|---|---|---|"]
+        for c in custom[:_ROWS_SHOWN]:
+            why = (
+                "; ".join(c.reasons)
+                if c.action == "replace"
+                else ", ".join(
+                    [p.path for p in c.properties if not p.ignored][:3]
+                    + [
+                        f"{s.path} ([secret] {_STATUS[s.status]})" for s in c.secrets if s.status != UNCHANGED
+                    ][:2]
+                )
+            )
+            body.append(
+                f"| `{_SYMBOL[c.action]}` {c.action} | `{_cell(c.name)}` | `{_cell(c.type)}` | {_cell(why)} |"
+            )
+        if len(custom) > _ROWS_SHOWN:
+            body.append(f"| | … and {len(custom) - _ROWS_SHOWN} more | | |")
+        body.append("")
+    else:
+        body += ["No resource changes.", ""]
+
+    details: list[list[str]] = []
+    for c in custom:
+        lines = [f"#### `{_SYMBOL[c.action]}` {c.action} `{c.name}` ({_code(c.type)})", ""]
+        if c.reasons:
+            lines.append("Replaced because " + "; ".join(c.reasons) + ".")
+        lines += [f"- note: {n}" for n in c.notes]
+        shown = [p for p in c.properties][:_CHANGES_SHOWN]
+        for p in shown:
+            suffix = " (ignored: `ignoreChanges`)" if p.ignored else ""
+            if p.old is MASK:
+                lines.append(f"- `{p.path}`: [secret] {p.new}{suffix}")
+            else:
+                lines.append(f"- `{p.path}`: {_value(p.old)} → {_value(p.new)}{suffix}")
+        if len(c.properties) > len(shown):
+            lines.append(f"- … and {len(c.properties) - len(shown)} more changed inputs")
+        lines += [f"- option `{o.path}`: {_value(o.old)} → {_value(o.new)}" for o in c.options]
+        lines += [f"- `{s.path}`: [secret], {_STATUS[s.status]} ({s.detail})" for s in c.secrets]
+        if c.action in ("create", "delete") and not c.secrets and not c.notes:
+            continue
+        details.append([*lines, ""])
+
+    secrets = [(c, s) for c in custom for s in c.secrets if s.status != UNCHANGED]
+    tail: list[str] = ["#### Secret values", ""]
+    if secrets:
+        tail += ["| resource | secret input | value |", "|---|---|---|"]
+        tail += [
+            f"| `{_cell(c.name)}` | `{_cell(s.path)}` | [secret] {_STATUS[s.status]}: {_cell(s.detail)} |"
+            for c, s in secrets
+        ]
+    else:
+        tail.append("No secret input changes.")
+    if diff.unseen_secrets:
+        tail.append("")
+        tail.append(
+            f"{diff.unseen_secrets} secret input(s) keep their sources; whether their values changed is "
+            + (
+                "unknown: they are computed by the program from other resources."
+                if diff.mode == "base"
+                else "unknown (plan files hold no secret material): run `secrets-platform diff --stack "
+                f"{diff.stack} --base <ref>` to compare the stack files."
+            )
+        )
+    tail += ["", "#### Access to secrets", ""]
+    if diff.access:
+        tail += ["| | secret | reader | through | verbs |", "|---|---|---|---|---|"]
+        tail += [
+            f"| {a.change} | `{_cell(a.secret)}` | {a.reader_kind} `{_cell(a.reader)}` | {_cell(a.through)} | "
+            f"{', '.join(a.verbs)} |"
+            for a in diff.access
+        ]
+    else:
+        tail.append("No reader gains or loses read access.")
+    if diff.version_follows:
+        tail += ["", "Readers that follow a rotation: " + "; ".join(diff.version_follows) + "."]
+    tail += ["", "#### Policy violations", ""]
+    if diff.violations is None:
+        tail.append("Not compared (no violations given for both sides).")
+    elif diff.violations:
+        tail += ["| | level | policy | resource | message |", "|---|---|---|---|---|"]
+        tail += [
+            f"| {v.change} | {v.level} | `{v.policy}` | `{_cell(_short(v.urn))}` | {_cell(v.message)} |"
+            for v in diff.violations
+        ]
+    else:
+        tail.append("None introduced, none fixed.")
+    tail.append("")
+
+    text = head + body
+    budget = limit - len("\n".join(text + tail)) - 200
+    used, dropped = 0, 0
+    for block in details:
+        size = len("\n".join(block)) + 1
+        if used + size > budget:
+            dropped += 1
+            continue
+        used += size
+        text += block
+    if dropped:
+        text += [f"_{dropped} resource detail(s) left out to fit a pull request comment._", ""]
+    return "\n".join(text + tail)
+
+
+def guard(text: str, forbidden: list[str] | None = None) -> str:
+    """Last line of defence: no placeholder, canary or ciphertext leaves, whatever produced the text."""
+    for secret in sorted(forbidden or [], key=len, reverse=True):
+        if len(secret) >= 8:
+            text = text.replace(secret, MASK)
+    return _CIPHERTEXT.sub(MASK, _CANARY.sub(MASK, text))
+
+
+# --- --base: plan a git ref and the working tree ------------------------------------------------
+
+
+class DiffError(Exception):
+    """The diff could not be made; `code` is the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}", EXIT_USAGE)
+    return result.stdout.strip()
+
+
+def extract_ref(project_dir: Path, ref: str, into: Path) -> tuple[Path, str]:
+    """The project as it is at `ref` (`git archive`, no git state changed); returns its dir and SHA."""
+    top = Path(_git(project_dir, "rev-parse", "--show-toplevel"))
+    prefix = _git(project_dir, "rev-parse", "--show-prefix")
+    try:
+        sha = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except DiffError:
+        raise DiffError(
+            f"{ref!r} is not a commit of this repository (fetch it first, e.g. `git fetch origin main`)",
+            EXIT_USAGE,
+        ) from None
+    with subprocess.Popen(["git", "archive", "--format=tar", sha], cwd=top, stdout=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
+            archive.extractall(into, filter="data")
+    if proc.returncode != 0:
+        raise DiffError(f"git archive {ref} failed", EXIT_USAGE)
+    return into / prefix, sha
+
+
+def _run_offline(project_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m offline.cli --project-dir <dir> ...` in a fresh process, importing that tree's code."""
+    env = {**os.environ, "PYTHONPATH": str(project_dir)}
+    env.pop("SECRETS_PLATFORM_PROJECT", None)
+    return subprocess.run(
+        [sys.executable, "-m", "offline.cli", "--project-dir", str(project_dir), *args],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _plan_tree(
+    project_dir: Path, stack: str, out: Path, check: bool, label: str
+) -> tuple[Plan, dict[str, Any] | None]:
+    """Plan (and check) one tree in its own processes; an absent stack file is an empty stack."""
+    if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
+        empty = {"format": "secrets-platform/violations", "violations": []}
+        return Plan(_project_name(project_dir), stack, "", []), empty if check else None
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        planning = pool.submit(
+            _run_offline, project_dir, "plan", "--stack", stack, "--out", str(out / "plan.json")
+        )
+        checking = (
+            pool.submit(_run_offline, project_dir, "check", "--stack", stack, "--out", str(out / "check"))
+            if check
+            else None
+        )
+        planned = planning.result()
+        checked = checking.result() if checking else None
+    if planned.returncode != 0 or not (out / "plan.json").is_file():
+        message = guard(planned.stderr.strip() or planned.stdout.strip())[-3000:]
+        code = EXIT_CONFIG if planned.returncode == EXIT_CONFIG else EXIT_PLAN
+        raise DiffError(f"the plan of {label} failed:\n{message}", code)
+    plan = Plan.from_json(json.loads((out / "plan.json").read_text(encoding="utf-8")))
+    violations = None
+    if checked is not None:
+        report = out / "check" / "violations.json"
+        if report.is_file():
+            violations = json.loads(report.read_text(encoding="utf-8"))
+        else:
+            message = guard(checked.stderr.strip() or checked.stdout.strip())[-2000:]
+            raise DiffError(f"the policy check of {label} failed:\n{message}", EXIT_PLAN)
+    return plan, violations
+
+
+def diff_against_ref(
+    project_dir: Path, stack: str, ref: str, *, check: bool = True
+) -> tuple[Diff, list[str]]:
+    """Plan the working tree and `ref` and compare them; returns the diff and the output guard's list."""
+    with tempfile.TemporaryDirectory(prefix="secrets-platform-diff-") as tmp:
+        work = Path(tmp)
+        base_dir, sha = extract_ref(project_dir, ref, work / "base")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            base = pool.submit(_plan_tree, base_dir, stack, work / "out-base", check, f"{ref} ({sha[:12]})")
+            head = pool.submit(_plan_tree, project_dir, stack, work / "out-head", check, "the working tree")
+            base_plan, base_violations = base.result()
+            head_plan, head_violations = head.result()
+        provenance = Provenance(base_dir, project_dir, stack)
+        diff = diff_plans(
+            base_plan,
+            head_plan,
+            provenance=provenance,
+            base_violations=base_violations,
+            head_violations=head_violations,
+            base_label=f"{ref} ({sha[:12]})",
+            head_label="working tree",
+        )
+        return diff, provenance.forbidden()
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def _read_json(path: str, what: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DiffError(f"{what} {path}: {exc}", EXIT_USAGE) from None
+    if not isinstance(doc, dict):
+        raise DiffError(f"{what} {path}: not a JSON object", EXIT_USAGE)
+    return doc
+
+
+def _read_plan(path: str) -> Plan:
+    try:
+        return Plan.from_json(_read_json(path, "plan"))
+    except (KeyError, ValueError) as exc:
+        raise DiffError(f"plan {path}: {exc}", EXIT_USAGE) from None
+
+
+def run_diff(args: argparse.Namespace, project_dir: Path) -> str:
+    """The Markdown for the `diff` subcommand's arguments; raises `DiffError`."""
+    forbidden: list[str] = []
+    if args.base:
+        if args.base_plan or args.plan or args.base_violations or args.violations:
+            raise DiffError(
+                "--base plans both sides itself: drop --base-plan, --plan and --*violations", EXIT_USAGE
+            )
+        diff, forbidden = diff_against_ref(project_dir, args.stack, args.base, check=not args.no_check)
+    else:
+        if not (args.base_plan and args.plan):
+            raise DiffError("give --base <git ref>, or both --base-plan and --plan", EXIT_USAGE)
+        if bool(args.base_violations) != bool(args.violations):
+            raise DiffError("give both --base-violations and --violations, or neither", EXIT_USAGE)
+        diff = diff_plans(
+            _read_plan(args.base_plan),
+            _read_plan(args.plan),
+            base_violations=_read_json(args.base_violations, "violations") if args.base_violations else None,
+            head_violations=_read_json(args.violations, "violations") if args.violations else None,
+            base_label=Path(args.base_plan).name,
+            head_label=Path(args.plan).name,
+        )
+    return guard(render_markdown(diff), forbidden)
+
+
+def cmd_diff(args: argparse.Namespace, project_dir: Path) -> int:
+    """The `diff` subcommand (registered in offline/cli.py)."""
+    try:
+        text = run_diff(args, project_dir)
+    except DiffError as exc:
+        print(f"error: {guard(str(exc))}", file=sys.stderr)
+        return exc.code
+    sys.stdout.write(text)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Diff written to {args.out}", file=sys.stderr)
+    return 0
