@@ -590,8 +590,8 @@ class SyncSecretStore(pulumi.ComponentResource):
             spec=secret_store_spec(args.region, args.service_account),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[operator.release, binding]),
         )
-        self.store_name = store.metadata.name
-        self.namespace = store.metadata.namespace
+        self.store_name = store.metadata["name"]
+        self.namespace = store.metadata["namespace"]
         self.register_outputs({"store_name": self.store_name, "namespace": self.namespace})
 
 
@@ -627,10 +627,9 @@ def check_synced_args(args: SyncedSecretArgs) -> list[str]:
         )
     if isinstance(args.remote_key, str) and (not args.remote_key or "*" in args.remote_key):
         problems.append(f"{where}: remote_key {args.remote_key!r} must name one secret exactly")
+    # The interval is then at most a quarter of the rotation period, whatever the ceiling.
     if args.max_refresh.total_seconds() < 1 or args.max_refresh.total_seconds() % 1:
         problems.append(f"{where}: max_refresh must be a positive whole number of seconds")
-    elif refresh_interval(entry.rotation_days, args.max_refresh) >= timedelta(days=entry.rotation_days):
-        problems.append(f"{where}: the refresh interval must be shorter than the rotation period")
     return problems
 
 
@@ -673,8 +672,8 @@ class SyncedSecret(pulumi.ComponentResource):
                 parent=self, depends_on=[args.operator.release], delete_before_replace=False
             ),
         )
-        self.secret_name = external_secret.metadata.name
-        self.namespace = external_secret.metadata.namespace
+        self.secret_name = external_secret.metadata["name"]
+        self.namespace = external_secret.metadata["namespace"]
         self.refresh_interval = go_duration(refresh)
         self.register_outputs(
             {

@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base-violations", help="the base side's violations.json (from `check --out`)")
     diff.add_argument("--violations", help="the changed side's violations.json")
     diff.add_argument("--out", help="also write the Markdown to this file")
+    diff.add_argument(
+        "--max-chars", type=int, default=60_000, help="longest Markdown to print (GitHub comments: 65,536)"
+    )
     diff.set_defaults(func=cmd_diff)
 
     schema = sub.add_parser("schema", help="the config reference generated from the models")

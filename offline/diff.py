@@ -99,9 +99,9 @@ REPLACE_RULES: dict[str, tuple[ReplaceRule, ...]] = {
             ("metadata.name", "metadata.namespace"), "a Kubernetes object is known by name and namespace"
         ),
     ),
-    # diff.go forceNew core/v1 Secret (.type, .stringData, .data): replaced unless the provider sets
-    # enableSecretMutable; `immutable: true` Secrets also refuse any update in the API server
-    # (Kubernetes docs, "Immutable Secrets").
+    # diff.go forceNewProperties: a Secret's .type, .stringData and .data (a ConfigMap's .data and
+    # .binaryData) force a replacement unless the provider sets enableSecretMutable
+    # (enableConfigMapMutable) and the object is not `immutable: true` (see `_mutable`).
     "kubernetes:core/v1:Secret": (
         ReplaceRule(("type", "data", "stringData"), "Secret data and type are replaced, never updated"),
     ),
@@ -490,8 +490,8 @@ def _replacement(resource: Resource, changed: list[str], plans: dict[str, Resour
             hits = [p for p in changed if _matches(pattern, p)]
             if not hits:
                 continue
-            data = resource.type == "kubernetes:core/v1:Secret" and pattern in ("data", "stringData")
-            if data and _secret_mutable(resource, plans):
+            data = pattern in ("data", "stringData", "binaryData")
+            if data and resource.type in _MUTABLE_FLAG and _mutable(resource, plans):
                 continue
             shown = hits[0] if pattern == "*" else pattern
             reasons.append(f"`{shown}` changed: {rule.reason}")
@@ -502,12 +502,32 @@ def _replacement(resource: Resource, changed: list[str], plans: dict[str, Resour
     return list(dict.fromkeys(reasons))
 
 
-def _secret_mutable(resource: Resource, plans: dict[str, Resource]) -> bool:
-    """A mutable Secret updates its data in place: provider `enableSecretMutable` and not immutable."""
+_MUTABLE_FLAG = {
+    "kubernetes:core/v1:Secret": "enableSecretMutable",
+    "kubernetes:core/v1:ConfigMap": "enableConfigMapMutable",
+}
+
+
+def _mutable(resource: Resource, plans: dict[str, Resource]) -> bool:
+    """Data updated in place: the provider's `enableSecretMutable` (or ConfigMap flag), not immutable."""
     if resource.inputs.get("immutable") in (True, "true"):
         return False
     provider = plans.get(resource.provider.rsplit("::", 1)[0])
-    return bool(provider and provider.inputs.get("enableSecretMutable") in (True, "true"))
+    return bool(provider and provider.inputs.get(_MUTABLE_FLAG[resource.type]) in (True, "true"))
+
+
+def _deletes_first(old: Resource, new: Resource) -> bool:
+    """Whether a replacement deletes the old resource before creating the new one.
+
+    The `deleteBeforeReplace` option says so; pulumi-kubernetes also forces it when the new object
+    keeps the old name and namespace (provider.go Diff: the two cannot exist at once).
+    """
+    if new.options.get("deleteBeforeReplace"):
+        return True
+    if not new.type.startswith("kubernetes:") or new.type.startswith("kubernetes:helm.sh/"):
+        return False
+    before, after = old.inputs.get("metadata") or {}, new.inputs.get("metadata") or {}
+    return bool(after.get("name")) and all(before.get(k) == after.get(k) for k in ("name", "namespace"))
 
 
 def _source_text(source: dict[str, str]) -> str:
@@ -531,13 +551,14 @@ def _secret_changes(
     head: Resource,
     provenance: Provenance | None,
     regenerated: dict[str, str],
-) -> tuple[list[SecretChange], list[str]]:
-    """Each secret leaf's verdict, and the leaves with the same sources whose change cannot be seen."""
+) -> tuple[list[SecretChange], list[SecretChange]]:
+    """Each secret leaf's verdict; second, the leaves whose sources are the same but whose values
+    this diff cannot see (listed only for resources that change for other reasons)."""
     head_sources = _leaf_sources(head)
     if base is None:
         return [
             SecretChange(
-                path, ADDED, "from " + ", ".join(_source_text(s) for s in sources) if sources else "new"
+                path, ADDED, "from " + ", ".join(_source_text(s) for s in sources) if sources else ""
             )
             for path, sources in sorted(head_sources.items())
         ], []
@@ -546,21 +567,19 @@ def _secret_changes(
         # A base planned by code that predates `secretSources`: assume it read the same sources.
         base_sources = {p: s for p, s in head_sources.items() if _covered(p, base.secret_paths)}
     found: list[SecretChange] = []
-    unseen: list[str] = []
+    unseen: list[SecretChange] = []
     for path in sorted(set(base_sources) | set(head_sources), key=_path_key):
         if path not in head_sources:
-            found.append(SecretChange(path, REMOVED, "removed"))
+            found.append(SecretChange(path, REMOVED, ""))
             continue
         if path not in base_sources:
             sources = head_sources[path]
-            found.append(
-                SecretChange(path, ADDED, "new, from " + ", ".join(_source_text(s) for s in sources))
-            )
+            found.append(SecretChange(path, ADDED, "from " + ", ".join(_source_text(s) for s in sources)))
             continue
         before, after = base_sources[path], head_sources[path]
         status, detail = _compare_sources(before, after, provenance, regenerated)
         if status == UNKNOWN and before == after:
-            unseen.append(path)
+            unseen.append(SecretChange(path, status, detail))
             continue
         found.append(SecretChange(path, status, detail))
     return found, unseen
@@ -589,7 +608,7 @@ def _compare_sources(
             else:
                 verdicts.append((UNCHANGED, f"same generated value (`{name}` is kept)"))
         elif provenance is None:
-            verdicts.append((UNKNOWN, "changed: unknown (plan files hold no secret material)"))
+            verdicts.append((UNKNOWN, "plan files hold no secret material"))
         elif kind == "config":
             verdicts.append(provenance.config(source.get("key", "")))
         elif kind == "file":
@@ -642,14 +661,13 @@ def diff_plans(
 
     # Secrets: generated values follow their generator, and a changed value may force a replacement
     # (of a Secret whose data is immutable), which may regenerate nothing further: two passes settle it.
-    unseen = 0
+    hidden_by_urn: dict[str, list[SecretChange]] = {}
     for _ in range(2):
         regenerated = {
             urn: "created" if c.action == "create" else f"replaced ({c.reasons[0].split(':')[0]})"
             for urn, c in changes.items()
             if c.action == "create" or (c.action == "update" and c.reasons)
         }
-        unseen = 0
         for urn in sorted(news):
             new = news[urn]
             if not (new.secret_paths or (urn in olds and olds[urn].secret_paths)):
@@ -657,13 +675,13 @@ def diff_plans(
             change = changes[urn]
             secrets, hidden = _secret_changes(olds.get(urn), new, provenance, regenerated)
             change.secrets = secrets
-            unseen += len(hidden)
+            hidden_by_urn[urn] = hidden
             if change.action == "update":
                 changed = [p.path for p in plain[urn] if not p.ignored] + [
                     s.path for s in secrets if s.status in (CHANGED, ADDED, REMOVED)
                 ]
                 change.reasons = _replacement(new, changed, news)
-                maybe = hidden + [s.path for s in secrets if s.status == UNKNOWN]
+                maybe = [s.path for s in hidden + secrets if s.status == UNKNOWN]
                 if maybe and not change.reasons and _replacement(new, maybe, news):
                     note = "replaced if a secret value changed (this diff cannot see values)"
                     change.notes = [n for n in change.notes if n != note] + [note]
@@ -676,8 +694,16 @@ def diff_plans(
             new = news[urn]
             if new.options.get("protect"):
                 change.notes.append("protected: `pulumi up` refuses to replace it until `protect` is removed")
-            dbr = new.options.get("deleteBeforeReplace")
-            change.notes.insert(0, "delete before create" if dbr else "create before delete")
+            if not _deletes_first(olds[urn], new):
+                change.notes.insert(0, "create before delete")
+            elif new.options.get("deleteBeforeReplace"):
+                change.notes.insert(0, "delete before create (`deleteBeforeReplace`)")
+            else:
+                change.notes.insert(
+                    0,
+                    "delete before create: the new object keeps the old name, so the provider deletes the old "
+                    "one first and readers see no object meanwhile (a new `version` rotates without a gap)",
+                )
             literal = [s for s in change.secrets if s.detail.startswith("same ciphertext")]
             if (
                 literal
@@ -696,9 +722,13 @@ def diff_plans(
         or c.options
         or any(s.status != UNCHANGED for s in c.secrets)
     ]
-    for c in changes.values():
-        if c.action == "update" and c not in listed and c.secrets:
+    unseen = 0
+    for urn, c in changes.items():
+        if c in listed:
+            c.secrets = sorted(c.secrets + hidden_by_urn.get(urn, []), key=lambda s: _path_key(s.path))
+        else:
             c.secrets = []
+            unseen += len(hidden_by_urn.get(urn, []))
     order = {"replace": 0, "delete": 1, "create": 2, "update": 3}
     listed.sort(key=lambda c: (order[c.action], not c.custom, c.type, c.name))
     unchanged = sum(1 for urn in set(olds) & set(news) if olds[urn].custom and changes[urn] not in listed)
@@ -820,7 +850,14 @@ def _value(value: Any) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _detail(change: SecretChange) -> str:
+    """` (why)` for unknown verdicts, `: why` otherwise."""
+    if not change.detail or change.detail == change.status:
+        return ""
+    return f" ({change.detail})" if change.status == UNKNOWN else f": {change.detail}"
 
 
 def _short(urn: str) -> str:
@@ -878,7 +915,7 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
         if len(c.properties) > len(shown):
             lines.append(f"- … and {len(c.properties) - len(shown)} more changed inputs")
         lines += [f"- option `{o.path}`: {_value(o.old)} → {_value(o.new)}" for o in c.options]
-        lines += [f"- `{s.path}`: [secret], {_STATUS[s.status]} ({s.detail})" for s in c.secrets]
+        lines += [f"- `{s.path}`: [secret], {_STATUS[s.status]}{_detail(s)}" for s in c.secrets]
         if c.action in ("create", "delete") and not c.secrets and not c.notes:
             continue
         details.append([*lines, ""])
@@ -888,7 +925,7 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
     if secrets:
         tail += ["| resource | secret input | value |", "|---|---|---|"]
         tail += [
-            f"| `{_cell(c.name)}` | `{_cell(s.path)}` | [secret] {_STATUS[s.status]}: {_cell(s.detail)} |"
+            f"| `{_cell(c.name)}` | `{_cell(s.path)}` | [secret], {_STATUS[s.status]}{_cell(_detail(s))} |"
             for c, s in secrets
         ]
     else:
@@ -1106,7 +1143,7 @@ def run_diff(args: argparse.Namespace, project_dir: Path) -> str:
             base_label=Path(args.base_plan).name,
             head_label=Path(args.plan).name,
         )
-    return guard(render_markdown(diff), forbidden)
+    return guard(render_markdown(diff, limit=getattr(args, "max_chars", COMMENT_LIMIT)), forbidden)
 
 
 def cmd_diff(args: argparse.Namespace, project_dir: Path) -> int:

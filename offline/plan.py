@@ -28,7 +28,6 @@ import json
 import re
 import sys
 import time
-import tracemalloc
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from offline.mocks import GENERATED_PREFIX, PlanMocks
-from offline.runtime import Capture, Registration, join, run_program
+from offline.runtime import Capture, Registration, collector_paused, join, run_program
 from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
 
 PLAN_FORMAT = "secrets-platform/plan"
@@ -356,8 +355,12 @@ def capture_stack(
 
 def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -> Plan:
     """Plan a stack offline; raise `ConfigError` or `PlanError` when it cannot be trusted."""
+    with collector_paused():
+        return _make_plan(project_dir, stack, progress)
+
+
+def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan:
     started = time.perf_counter()
-    tracing = not tracemalloc.is_tracing()
     stack_input, capture, plan_mocks = capture_stack(project_dir, stack, progress)
     if progress:
         progress.done()
@@ -389,7 +392,6 @@ def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -
         )
         for r in sorted(capture.resources, key=lambda r: r.urn)
     ]
-    del tracing
     plan = Plan(stack_input.project, stack, stack_input.secrets_provider, resources, mask_outputs(capture))
     plan.stats["seconds"] = time.perf_counter() - started
     return plan

@@ -237,7 +237,7 @@ def test_yaml_syntax_error_names_line_and_column(
     code, _, err = _plan(project_dir, capsys)
     assert code == 2
     assert (
-        "Pulumi.t.yaml: line 3, column 7: found a YAML syntax error (mapping values are not allowed here); expected valid YAML"
+        "Pulumi.t.yaml: line 3, column 7: found a YAML syntax error (mapping values are not allowed in this context); expected valid YAML"
         in err
     ), err
     assert "Traceback" not in err
