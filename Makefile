@@ -49,6 +49,7 @@ lock:
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/check.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
