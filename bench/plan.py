@@ -92,7 +92,7 @@ def scratch_project(base: Path, stack: str, doc: dict[str, Any]) -> Path:
     base.mkdir(parents=True, exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, base / name)
-    for folder in ("certs", "charts"):  # files the stack reads (file secrets, Helm values)
+    for folder in ("certs", "charts", "functions"):  # files the program reads (secrets, Helm, Lambda)
         if (ROOT / folder).is_dir() and not (base / folder).exists():
             shutil.copytree(ROOT / folder, base / folder)
     (base / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")

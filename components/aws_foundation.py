@@ -113,6 +113,11 @@ def aws_settings(stack: StackConfig) -> AwsConfig:
     return stack.aws
 
 
+def rotation_log_group_name(cluster_name: str) -> str:
+    """Log group of the Secrets Manager rotation Lambda (named here so the key policy can name it)."""
+    return f"/aws/lambda/{cluster_name}-secret-rotation"
+
+
 def cluster_log_group_name(cluster_name: str) -> str:
     """EKS writes control-plane logs to this exact name; declaring it first lets us encrypt it."""
     return f"/aws/eks/{cluster_name}/cluster"
@@ -301,7 +306,11 @@ def _keys(
     cluster = stack.cluster.name
     log_group_arns = [
         f"arn:aws:logs:{stack.region}:{aws_cfg.account_id}:log-group:{log_group}"
-        for log_group in (cluster_log_group_name(cluster), audit_log_group_name(cluster))
+        for log_group in (
+            cluster_log_group_name(cluster),
+            audit_log_group_name(cluster),
+            rotation_log_group_name(cluster),
+        )
     ]
     audit_trail_arn = (
         f"arn:aws:cloudtrail:{stack.region}:{aws_cfg.account_id}:trail/{audit_trail_name(cluster)}"

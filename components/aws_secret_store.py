@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws_foundation import service_trust_policy
+from components.aws_foundation import rotation_log_group_name, service_trust_policy
 from config.models import CloudSecret
 from functions.package import build_zip
 
@@ -88,11 +88,6 @@ def secret_name(cluster_name: str, entry: CloudSecret) -> str:
 def rotation_function_name(cluster_name: str) -> str:
     """The rotation Lambda's name, fixed so that its log group can be named before it exists."""
     return f"{cluster_name}-secret-rotation"
-
-
-def rotation_log_group_name(cluster_name: str) -> str:
-    """Lambda writes to `/aws/lambda/<function>`; declaring it first lets us encrypt and expire it."""
-    return f"/aws/lambda/{rotation_function_name(cluster_name)}"
 
 
 def check_store_args(args: AwsSecretStoreArgs) -> list[str]:

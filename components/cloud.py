@@ -6,6 +6,8 @@ provider and the customer-managed keys, whichever cloud the stack chose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol
 
 import pulumi
@@ -36,3 +38,33 @@ def foundation(name: str, stack: StackConfig, opts: pulumi.ResourceOptions | Non
     from components.azure_foundation import AzureFoundation
 
     return AzureFoundation(name, stack, opts)
+
+
+def deliver_store_secrets(
+    name: str,
+    stack: StackConfig,
+    cloud: CloudFoundation,
+    namespaces: Mapping[str, object],
+    project_dir: Path,
+    opts: pulumi.ResourceOptions | None = None,
+) -> Mapping[str, pulumi.Output[str]]:
+    """Declare the cloud store of `source: cloud` secrets and their sync into the cluster.
+
+    Returns catalogue name -> name of the Kubernetes Secret kept in sync (empty when none).
+    On Azure, config refuses cloud-store secrets for now (config/references.py).
+    """
+    if stack.cloud != "aws":
+        return {}
+    from components.aws_secret_delivery import AwsSecretDelivery, AwsSecretDeliveryArgs
+
+    delivery = AwsSecretDelivery(
+        name,
+        AwsSecretDeliveryArgs(
+            stack=stack,
+            foundation=cloud,  # type: ignore[arg-type]  # AwsFoundation on an AWS stack
+            namespaces=namespaces,  # type: ignore[arg-type]
+            project_dir=project_dir,
+        ),
+        opts,
+    )
+    return delivery.synced_secret_names

@@ -9,7 +9,7 @@ from pathlib import Path
 import pulumi
 
 from components.bff_ingress import BffIngress, BffIngressArgs
-from components.cloud import foundation
+from components.cloud import deliver_store_secrets, foundation
 from components.helm_release import (
     HelmChartRelease,
     HelmChartReleaseArgs,
@@ -69,7 +69,8 @@ class Platform(pulumi.ComponentResource):
             # `cloud` secrets are synced into the cluster by the cloud store, under the same name.
             if entry.source != "cloud"
         }
-        _workloads(name, stack, namespaces, secrets, k8s_opts)
+        synced = deliver_store_secrets(f"{name}-store", stack, cloud, namespaces, args.project_dir, k8s_opts)
+        _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
         _helm_releases(name, stack, args.project_dir, namespaces, secrets, k8s_opts)
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
             SecretOperator(
@@ -87,7 +88,9 @@ class Platform(pulumi.ComponentResource):
             )
 
         self.cluster_name = cloud.cluster_name
-        self.secret_names = pulumi.Output.from_input({n: s.secret_name for n, s in secrets.items()})
+        self.secret_names = pulumi.Output.from_input(
+            {**{n: s.secret_name for n, s in secrets.items()}, **synced}
+        )
         self.app_secrets = pulumi.Output.from_input({app.name: list(app.secrets) for app in stack.apps})
         self.register_outputs(
             {
@@ -103,6 +106,7 @@ def _workloads(
     stack: StackConfig,
     namespaces: Mapping[str, IsolatedNamespace],
     secrets: Mapping[str, KubernetesSecret],
+    synced: Mapping[str, pulumi.Output[str]],
     opts: pulumi.ResourceOptions,
 ) -> None:
     """Per workload: a reader Role on exactly its Secrets, and its Deployment consuming them."""
@@ -114,7 +118,7 @@ def _workloads(
                 # The KubernetesSecret's output makes the Deployment wait for the new Secret.
                 secret_name=secrets[entry.name].secret_name
                 if entry.name in secrets
-                else versioned_name(entry.name, entry.version),
+                else synced.get(entry.name, versioned_name(entry.name, entry.version)),
                 namespace=stack.secret_namespace(entry),
             )
             for entry in stack.secrets

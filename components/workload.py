@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.external_secrets import reloader_annotations
+from components.kubernetes_secret import versioned_name
 from components.namespace import APP_LABEL, MANAGED_BY
 from config.models import AnySecret, Workload
 
@@ -198,12 +200,18 @@ class WorkloadDeployment(pulumi.ComponentResource):
         env = _env(args.secrets)
         if env:
             container["env"] = env
+        synced = [
+            versioned_name(g.entry.name, g.entry.version) for g in args.secrets if g.entry.source == "cloud"
+        ]
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={
                 "name": workload.name,
                 "namespace": workload.namespace_name,
                 "labels": {**MANAGED_BY, **labels},
+                # On the Deployment, not the pod template: Reloader rolls the pods when a Secret kept
+                # in sync from the cloud store changes in place (env consumers need the restart).
+                "annotations": reloader_annotations(synced) if synced else {},
             },
             spec={
                 "replicas": workload.replicas,

@@ -26,7 +26,7 @@ def project(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
     def make(stack_doc: dict[str, Any], stack: str = "t") -> Path:
         for name in ("Pulumi.yaml", "__main__.py"):
             shutil.copy(ROOT / name, tmp_path / name)
-        for folder in ("certs", "charts"):
+        for folder in ("certs", "charts", "functions"):
             if not (tmp_path / folder).exists():
                 shutil.copytree(ROOT / folder, tmp_path / folder)
         (tmp_path / f"Pulumi.{stack}.yaml").write_text(

@@ -3,8 +3,14 @@ program under the capture engine (the mock runtime of `offline.runtime`)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from config.loader import parse
 from config.models import PROJECT, StackConfig
@@ -58,3 +64,30 @@ def by_name(capture: Capture, name: str) -> Registration:
 
 def of_type(capture: Capture, typ: str) -> list[Registration]:
     return sorted((r for r in capture.resources if r.type == typ), key=lambda r: r.name)
+
+
+CRD_DIR = Path(__file__).resolve().parent.parent / "crd"
+
+
+def validate_custom_resources(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run tests/crd/validate.js once over a batch of objects; one result per object, in order."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip(
+            "node is not installed: ESO custom resources are validated by tests/crd/validate.js on Node.js"
+        )
+    if not (CRD_DIR / "node_modules" / "@kubernetes-models" / "external-secrets").is_dir():
+        pytest.fail("the pinned CRD validators are not installed: run `npm ci` in tests/crd")
+    done = subprocess.run(
+        [node, "validate.js"],
+        cwd=CRD_DIR,
+        input=json.dumps(objects),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"validate.js failed: {done.stderr}"
+    results = json.loads(done.stdout)
+    assert len(results) == len(objects), "validate.js answers once per object"
+    return results

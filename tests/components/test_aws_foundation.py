@@ -444,8 +444,10 @@ def test_log_group_is_encrypted_with_the_store_key(monitor: CapturingMonitor) ->
         store = json.loads(monitor.get("aws:kms/key:Key", "found-store-key").inputs["policy"])
         allowed = next(s for s in store["Statement"] if s["Sid"] == "AllowCloudWatchLogsOfThisPlatform")
         condition = allowed["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
-        assert condition == [CLUSTER_LOG_GROUP, AUDIT_LOG_GROUP], (
-            "found-store-key must let CloudWatch Logs use it for the cluster's and the audit's log groups"
+        rotation = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/secrets-dev-secret-rotation"
+        assert condition == [CLUSTER_LOG_GROUP, AUDIT_LOG_GROUP, rotation], (
+            "found-store-key must let CloudWatch Logs use it for the cluster's, the audit's and the "
+            "rotation Lambda's log groups, and no other"
         )
 
     return foundation.cluster.urn.apply(check)

@@ -319,3 +319,10 @@ def test_refused_before_any_resource_exists(project_dir: Path) -> None:
     message, capture = refused(declare(store_args(project_dir, recovery_window_days=0), {}))
     assert "allows 7 to 30" in message
     assert [r for r in capture.resources if r.custom] == [], "no resource before the refusal"
+
+
+def test_rotation_log_group_is_the_one_the_store_key_admits() -> None:
+    from components.aws_foundation import rotation_log_group_name
+    from components.aws_secret_store import rotation_function_name
+
+    assert rotation_log_group_name("c") == f"/aws/lambda/{rotation_function_name('c')}"

@@ -10,6 +10,7 @@ OIDC providers as federation sources, so it cannot judge one (see the test that 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from components.aws_workload_identity import (
     ROLE_ARN_ANNOTATION,
     SecretSyncIdentity,
     SecretSyncIdentityArgs,
+    SyncIdentityPolicies,
     check_identity_args,
     identity_policies,
     secret_read_policy,
@@ -46,7 +48,7 @@ BROKER_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:orders-broker-Xy
 SUBJECT = "system:serviceaccount:orders:orders-api-secret-sync"
 
 
-def _policies(**changes: Any):
+def _policies(**changes: Any) -> SyncIdentityPolicies:
     args: dict[str, Any] = {
         "oidc_provider_arn": PROVIDER_ARN,
         "oidc_issuer": ISSUER,
@@ -133,7 +135,7 @@ def test_parliament_cannot_judge_a_trust_policy() -> None:
 def test_the_pack_accepts_this_trust_policy_and_refuses_a_looser_one() -> None:
     trust = json.loads(_policies().trust)
 
-    def variant(change) -> str:
+    def variant(change: Callable[[dict[str, Any]], object]) -> str:
         document = json.loads(json.dumps(trust))
         change(document["Statement"][0]["Condition"])
         return json.dumps(document)

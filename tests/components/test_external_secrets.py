@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -51,7 +48,7 @@ from offline.mocks import ACCOUNT
 from offline.plan import find_dropped, find_leaks
 from offline.runtime import Capture, Registration
 from policies import ALL_POLICIES
-from tests.components._support import by_name, of_type, refused, run, stack_config
+from tests.components._support import by_name, of_type, refused, run, stack_config, validate_custom_resources
 from tests.policies.conftest import violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,30 +165,6 @@ def parse_go_duration(text: str) -> timedelta:
 
 
 # --- CRD validation: one node run for the module ------------------------------------------------------
-
-
-def validate_custom_resources(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run tests/crd/validate.js once over a batch of objects; one result per object, in order."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip(
-            "node is not installed: ESO custom resources are validated by tests/crd/validate.js on Node.js"
-        )
-    if not (CRD_DIR / "node_modules" / "@kubernetes-models" / "external-secrets").is_dir():
-        pytest.fail("the pinned CRD validators are not installed: run `npm ci` in tests/crd")
-    done = subprocess.run(
-        [node, "validate.js"],
-        cwd=CRD_DIR,
-        input=json.dumps(objects),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"validate.js failed: {done.stderr}"
-    results = json.loads(done.stdout)
-    assert len(results) == len(objects), "validate.js answers once per object"
-    return results
 
 
 def _broken(capture: Capture) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ import yaml
 
 from config.models import ClusterConfig
 from offline.plan import MASK, Plan, Resource, make_plan
+from tests.components._support import validate_custom_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ["dev", "prod"]
@@ -57,6 +58,9 @@ def _plan(stack: str) -> Plan:
     return make_plan(ROOT, stack)
 
 
+CRD_GROUP = "kubernetes:external-secrets.io/"
+
+
 def kubernetes_version(stack: str) -> str:
     """The stack's `cluster.kubernetesVersion` as kubernetes-validate wants it (`1.31.0`)."""
     doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
@@ -84,7 +88,15 @@ def to_manifest(resource: Resource) -> dict[str, Any]:
 
 def _problems(plan: Plan, version: str) -> list[str]:
     problems = []
+    custom = [r for r in kubernetes_objects(plan) if r.type.startswith(CRD_GROUP)]
+    if custom:  # External Secrets objects: against their CRDs, with the pinned npm validators
+        results = validate_custom_resources([to_manifest(r) for r in custom])
+        problems += [
+            f"{r.urn}: {res['message']}" for r, res in zip(custom, results, strict=True) if not res["valid"]
+        ]
     for resource in kubernetes_objects(plan):
+        if resource.type.startswith(CRD_GROUP):
+            continue
         try:
             kubernetes_validate.validate(to_manifest(resource), version, strict=True)
         except kubernetes_validate.ValidationError as exc:

@@ -148,6 +148,7 @@ def canary_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import shutil
 
     shutil.copytree(ROOT / "charts", project_dir / "charts")
+    shutil.copytree(ROOT / "functions", project_dir / "functions")
     (project_dir / "certs").mkdir()
     (project_dir / "certs/canary.pem").write_text(f"{PLACEHOLDER_PREFIX}-file-canary-1\n", encoding="utf-8")
     doc = dev_stack()

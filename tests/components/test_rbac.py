@@ -182,4 +182,6 @@ def test_operators_hold_a_role_in_each_namespace_with_secrets_and_nobody_else_is
         ("payments", "secrets-operator", "Group", "platform-operators"),
         ("orders", "orders-api-secret-reader", "ServiceAccount", "orders-api"),
         ("payments", "payments-api-secret-reader", "ServiceAccount", "payments-api"),
+        # External Secrets may mint tokens for the one sync ServiceAccount of orders-api, nothing else.
+        ("orders", "orders-api-secret-sync-token", "ServiceAccount", "external-secrets"),
     }
