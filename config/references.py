@@ -89,7 +89,11 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                         "(pods cannot mount Secrets of another namespace)",
                     )
                 )
-        if entry.source == "cloud" and cfg.cloud == "azure" and getattr(entry, "store", "default") == "default":
+        if (
+            entry.source == "cloud"
+            and cfg.cloud == "azure"
+            and getattr(entry, "store", "default") == "default"
+        ):
             problems.append(
                 Problem(
                     f"{NS}secrets[{i}].source",

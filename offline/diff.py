@@ -43,6 +43,7 @@ stack config is wrong, 3 usage errors (a missing ref, a plan file of another for
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import re
@@ -54,15 +55,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from pulumi.runtime import rpc
 
 from offline.access import access_report
 from offline.mocks import GENERATED_PREFIX
 from offline.plan import MASK, Plan, Resource
-from offline.runtime import join
+from offline.runtime import SIG_KEY, join
 from offline.stackfiles import PLACEHOLDER_PREFIX
 
 EXIT_PLAN = 1
@@ -270,6 +272,18 @@ class Provenance:
             return UNKNOWN, f"`{path}` is missing on one side"
         return (UNCHANGED, f"`{path}` is unchanged") if same else (CHANGED, f"`{path}` changed")
 
+    def same_file(self, base_path: str, head_path: str) -> bool | None:
+        """Whether a file the base plan names (an asset, an archive) has the head's bytes."""
+        try:
+            base, head = Path(base_path).resolve(), Path(head_path).resolve()
+            if not (
+                base.is_relative_to(self.base_dir.resolve()) and head.is_relative_to(self.head_dir.resolve())
+            ):
+                return None
+            return filecmp.cmp(base, head, shallow=False)
+        except OSError:
+            return None
+
     def forbidden(self) -> list[str]:
         """Every ciphertext and key envelope read, for the output guard only."""
         found: list[str] = []
@@ -415,6 +429,8 @@ class Diff:
     """None when no violations were given for both sides."""
     unseen_secrets: int = 0
     """Secret inputs whose sources are the same on both sides but whose values this diff cannot see."""
+    unseen_files: int = 0
+    """File assets and archives of the same name whose contents two plan files cannot compare."""
     version_follows: list[str] = field(default_factory=list)
     """Readers whose access moved with a rotation (`ns/name-vN` -> `-vM`): not an access change."""
 
@@ -438,21 +454,70 @@ def _covered(path: str, prefixes: list[str]) -> bool:
     return any(p == "" or path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
 
 
-def _plain_changes(base: Resource, head: Resource) -> list[PropertyChange]:
+_FILE_SIGS = {rpc._special_asset_sig: "asset", rpc._special_archive_sig: "archive"}
+"""Pulumi's wire signatures of file assets and archives (the engine diffs them by content)."""
+
+
+def _file_assets(value: Any, path: str = "") -> dict[str, dict[str, Any]]:
+    """Input path -> every asset or archive node that names a file (`path`)."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) in _FILE_SIGS and isinstance(value.get("path"), str):
+            return {path: value}
+        return {k: v for key, item in value.items() for k, v in _file_assets(item, join(path, key)).items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _file_assets(item, join(path, i)).items()}
+    return {}
+
+
+def _same_place(a: str, b: str) -> str | None:
+    """The shared tail of two absolute file paths from two checkouts (`out/x.zip`); None if none."""
+    if a == b:
+        return a
+    left, right = PurePosixPath(a), PurePosixPath(b)
+    if not (left.is_absolute() and right.is_absolute()):
+        return None
+    shared = 0
+    while (
+        shared < min(len(left.parts), len(right.parts)) - 1
+        and left.parts[-1 - shared] == right.parts[-1 - shared]
+    ):
+        shared += 1
+    return "/".join(left.parts[-shared:]) if shared else None
+
+
+def _plain_changes(
+    base: Resource, head: Resource, provenance: Provenance | None = None
+) -> tuple[list[PropertyChange], int]:
+    """Plain input changes; second, file assets whose content this diff cannot compare."""
     secret = list(base.secret_paths) + list(head.secret_paths)
-    old = {p: v for p, v in _walk_inputs(base.inputs) if not _covered(p, secret)}
-    new = {p: v for p, v in _walk_inputs(head.inputs) if not _covered(p, secret)}
     ignore = list(head.options.get("ignoreChanges") or [])
+    old_files, new_files = _file_assets(base.inputs), _file_assets(head.inputs)
+    files = sorted(set(old_files) & set(new_files), key=_path_key)
+    old = {p: v for p, v in _walk_inputs(base.inputs) if not _covered(p, secret + files)}
+    new = {p: v for p, v in _walk_inputs(head.inputs) if not _covered(p, secret + files)}
     changes = []
     for path in sorted(set(old) | set(new), key=_path_key):
         before, after = old.get(path, _MISSING), new.get(path, _MISSING)
         if before != after:
             changes.append(PropertyChange(path, before, after, any(_matches(i, path) for i in ignore)))
+    # A file asset is the same when it is the same file of each checkout with the same bytes.
+    unseen = 0
+    for path in files:
+        before, after = old_files[path]["path"], new_files[path]["path"]
+        kind = _FILE_SIGS[new_files[path][SIG_KEY]]
+        place = _same_place(before, after)
+        ignored = any(_matches(i, path) for i in ignore)
+        if place is None:
+            changes.append(PropertyChange(join(path, "path"), before, after, ignored))
+        elif provenance is None:
+            unseen += 1
+        elif provenance.same_file(before, after) is False:
+            changes.append(PropertyChange(path, f"{kind} {place}", f"{kind} {place}, new content", ignored))
     # A secret path that was plain on one side: say so, show no value.
     for path in sorted(set(base.secret_paths) ^ set(head.secret_paths)):
         became = "now a secret" if path in head.secret_paths else "no longer a secret"
         changes.append(PropertyChange(path, MASK, f"({became})"))
-    return changes
+    return changes, unseen
 
 
 def _path_key(path: str) -> list[Any]:
@@ -650,9 +715,11 @@ def diff_plans(
         changes[urn] = change
 
     plain: dict[str, list[PropertyChange]] = {}
+    unseen_files = 0
     for urn in sorted(set(olds) & set(news)):
         old, new = olds[urn], news[urn]
-        properties = _plain_changes(old, new)
+        properties, unseen_here = _plain_changes(old, new, provenance)
+        unseen_files += unseen_here
         plain[urn] = properties
         change = ResourceChange("update", urn, new.type, new.name, new.custom, properties=properties)
         change.options = _option_changes(old, new)
@@ -749,6 +816,7 @@ def diff_plans(
         access=access,
         violations=violations,
         unseen_secrets=unseen,
+        unseen_files=unseen_files,
         version_follows=follows,
     )
 
@@ -839,14 +907,25 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, start: int = 0) -> str:
+    """A plain value in a code span; long strings from `start` (where two values first differ)."""
     if value is _MISSING:
         return "(none)"
     if isinstance(value, str):
-        return _code(value)
+        return _code(("…" + value[start:]) if start else value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return _code(json.dumps(value, sort_keys=True))
+
+
+def _first_difference(old: Any, new: Any) -> int:
+    """Where to start showing two long strings so that their difference is in view."""
+    if not (isinstance(old, str) and isinstance(new, str)) or max(len(old), len(new)) <= _VALUE_WIDTH:
+        return 0
+    same = next(
+        (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new))
+    )
+    return max(0, same - _VALUE_WIDTH // 3)
 
 
 def _cell(text: str) -> str:
@@ -911,7 +990,8 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
             if p.old is MASK:
                 lines.append(f"- `{p.path}`: [secret] {p.new}{suffix}")
             else:
-                lines.append(f"- `{p.path}`: {_value(p.old)} → {_value(p.new)}{suffix}")
+                start = _first_difference(p.old, p.new)
+                lines.append(f"- `{p.path}`: {_value(p.old, start)} → {_value(p.new, start)}{suffix}")
         if len(c.properties) > len(shown):
             lines.append(f"- … and {len(c.properties) - len(shown)} more changed inputs")
         lines += [f"- option `{o.path}`: {_value(o.old)} → {_value(o.new)}" for o in c.options]
@@ -978,6 +1058,12 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
         text += block
     if dropped:
         text += [f"_{dropped} resource detail(s) left out to fit a pull request comment._", ""]
+    if diff.unseen_files:
+        text += [
+            f"{diff.unseen_files} file asset(s) or archive(s) keep their names; plan files hold no file "
+            "contents, so a new content shows only through other inputs (such as a `codeSha256`).",
+            "",
+        ]
     return "\n".join(text + tail)
 
 
