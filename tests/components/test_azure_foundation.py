@@ -12,14 +12,12 @@ import base64
 import copy
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pulumi
 import pytest
 import yaml
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 
 from components.azure_foundation import (
     KEY_VAULT_ADMINISTRATOR,
@@ -31,6 +29,7 @@ from components.azure_foundation import (
     subscription_of,
 )
 from config.models import StackConfig
+from tests.components._capturing_monitor import CapturingMonitor
 
 T = TypeVar("T")
 SUBSCRIPTION = "6f1c2a4e-0b2c-4d5e-8f90-1a2b3c4d5e6f"
@@ -225,44 +224,6 @@ class AzureMocks(pulumi.runtime.Mocks):
             value = aks_user_kubeconfig(args.args["resourceName"])
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
         return {}, []
-
-
-@dataclass
-class Registration:
-    """One resource registration as the engine would receive it."""
-
-    type: str
-    name: str
-    urn: str
-    inputs: dict[str, Any]
-    """Inputs on the wire: camelCase keys, secrets wrapped (see `rpc.is_rpc_secret`)."""
-    protect: bool
-    dependencies: list[str]
-
-
-class CapturingMonitor(MockMonitor):
-    """A mock monitor that keeps every registration with its resource options."""
-
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.registrations: dict[tuple[str, str], Registration] = {}
-
-    def RegisterResource(self, request: Any) -> Any:  # named as the gRPC method it overrides
-        response = super().RegisterResource(request)  # also makes sure this thread has an event loop
-        self.registrations[(request.type, request.name)] = Registration(
-            type=request.type,
-            name=request.name,
-            urn=response.urn,
-            inputs=rpc.deserialize_properties(request.object),
-            protect=request.protect,
-            dependencies=list(request.dependencies),
-        )
-        return response
-
-    def get(self, type_: str, name: str) -> Registration:
-        found = self.registrations.get((type_, name))
-        assert found is not None, f"{type_} {name} was never registered"
-        return found
 
 
 @pytest.fixture(scope="module")
