@@ -266,8 +266,13 @@ class Provenance:
 
     def file(self, path: str) -> tuple[str, str]:
         """Did a file that a secret is read from change? Compared in memory, bytes to bytes."""
+        base, head = (self.base_dir / path).resolve(), (self.head_dir / path).resolve()
+        if not (
+            base.is_relative_to(self.base_dir.resolve()) and head.is_relative_to(self.head_dir.resolve())
+        ):
+            return UNKNOWN, f"`{path}` is outside the project"
         try:
-            same = (self.base_dir / path).read_bytes() == (self.head_dir / path).read_bytes()
+            same = base.read_bytes() == head.read_bytes()
         except OSError:
             return UNKNOWN, f"`{path}` is missing on one side"
         return (UNCHANGED, f"`{path}` is unchanged") if same else (CHANGED, f"`{path}` changed")
@@ -657,7 +662,7 @@ def _compare_sources(
     regenerated: dict[str, str],
 ) -> tuple[str, str]:
     if not before or not after:
-        return UNKNOWN, "unknown (the plan records no source for it)"
+        return UNKNOWN, "the plan records no source for it"
     if _canonical(before) != _canonical(after):
         was = ", ".join(_source_text(s) for s in before)
         now = ", ".join(_source_text(s) for s in after)
@@ -749,9 +754,10 @@ def diff_plans(
                 ]
                 change.reasons = _replacement(new, changed, news)
                 maybe = [s.path for s in hidden + secrets if s.status == UNKNOWN]
+                note = "replaced if a secret value changed (this diff cannot see values)"
+                change.notes = [n for n in change.notes if n != note]
                 if maybe and not change.reasons and _replacement(new, maybe, news):
-                    note = "replaced if a secret value changed (this diff cannot see values)"
-                    change.notes = [n for n in change.notes if n != note] + [note]
+                    change.notes.append(note)
 
     for urn, change in changes.items():
         if change.action != "update":
@@ -789,16 +795,17 @@ def diff_plans(
         or c.options
         or any(s.status != UNCHANGED for s in c.secrets)
     ]
+    listed_urns = {c.urn for c in listed}
     unseen = 0
     for urn, c in changes.items():
-        if c in listed:
+        if urn in listed_urns:
             c.secrets = sorted(c.secrets + hidden_by_urn.get(urn, []), key=lambda s: _path_key(s.path))
         else:
             c.secrets = []
             unseen += len(hidden_by_urn.get(urn, []))
     order = {"replace": 0, "delete": 1, "create": 2, "update": 3}
     listed.sort(key=lambda c: (order[c.action], not c.custom, c.type, c.name))
-    unchanged = sum(1 for urn in set(olds) & set(news) if olds[urn].custom and changes[urn] not in listed)
+    unchanged = sum(1 for urn in set(olds) & set(news) if olds[urn].custom and urn not in listed_urns)
 
     access, follows = diff_access(base, head)
     violations = (
@@ -944,7 +951,28 @@ def _short(urn: str) -> str:
 
 
 def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
-    """The diff as GitHub-flavoured Markdown: summary, resources, secrets, access, policies."""
+    """The diff as GitHub-flavoured Markdown: summary, resources, secrets, access, policies.
+
+    Within `limit` characters: per-resource details go first, then tables are shortened (each says
+    how many rows it left out), and only as a last resort is the text cut.
+    """
+    for rows in (_ROWS_SHOWN, 100, 50, 20, 5):
+        text = _render(diff, limit, rows)
+        if len(text) <= limit:
+            return text
+    cut = text[: max(0, limit - 120)].rsplit("\n", 1)[0]
+    return cut + "\n\n_The diff was cut to fit a pull request comment: run the command for all of it._\n"
+
+
+def _table(header: list[str], rows: list[str], shown: int) -> list[str]:
+    title = "|" + "|".join(f" {h} " if h else " " for h in header) + "|"
+    lines = [title, "|" + "---|" * len(header), *rows[:shown]]
+    if len(rows) > shown:
+        lines.append(f"| … and {len(rows) - shown} more |" + " |" * (len(header) - 1))
+    return lines
+
+
+def _render(diff: Diff, limit: int, max_rows: int) -> str:
     counts = {a: diff.count(a) for a in ("create", "update", "replace", "delete")}
     head = [
         f"### Offline diff of stack `{diff.stack}`",
@@ -957,8 +985,8 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
     body: list[str] = []
     custom = [c for c in diff.resources if c.custom]
     if custom:
-        body += ["| | resource | type | why |", "|---|---|---|---|"]
-        for c in custom[:_ROWS_SHOWN]:
+        rows = []
+        for c in custom:
             why = (
                 "; ".join(c.reasons)
                 if c.action == "replace"
@@ -969,12 +997,10 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
                     ][:2]
                 )
             )
-            body.append(
+            rows.append(
                 f"| `{_SYMBOL[c.action]}` {c.action} | `{_cell(c.name)}` | `{_cell(c.type)}` | {_cell(why)} |"
             )
-        if len(custom) > _ROWS_SHOWN:
-            body.append(f"| | … and {len(custom) - _ROWS_SHOWN} more | | |")
-        body.append("")
+        body += [*_table(["", "resource", "type", "why"], rows, max_rows), ""]
     else:
         body += ["No resource changes.", ""]
 
@@ -984,16 +1010,16 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
         if c.reasons:
             lines.append("Replaced because " + "; ".join(c.reasons) + ".")
         lines += [f"- note: {n}" for n in c.notes]
-        shown = [p for p in c.properties][:_CHANGES_SHOWN]
-        for p in shown:
+        listed_here = [p for p in c.properties][:_CHANGES_SHOWN]
+        for p in listed_here:
             suffix = " (ignored: `ignoreChanges`)" if p.ignored else ""
             if p.old is MASK:
                 lines.append(f"- `{p.path}`: [secret] {p.new}{suffix}")
             else:
                 start = _first_difference(p.old, p.new)
                 lines.append(f"- `{p.path}`: {_value(p.old, start)} → {_value(p.new, start)}{suffix}")
-        if len(c.properties) > len(shown):
-            lines.append(f"- … and {len(c.properties) - len(shown)} more changed inputs")
+        if len(c.properties) > len(listed_here):
+            lines.append(f"- … and {len(c.properties) - len(listed_here)} more changed inputs")
         lines += [f"- option `{o.path}`: {_value(o.old)} → {_value(o.new)}" for o in c.options]
         lines += [f"- `{s.path}`: [secret], {_STATUS[s.status]}{_detail(s)}" for s in c.secrets]
         if c.action in ("create", "delete") and not c.secrets and not c.notes:
@@ -1003,11 +1029,14 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
     secrets = [(c, s) for c in custom for s in c.secrets if s.status != UNCHANGED]
     tail: list[str] = ["#### Secret values", ""]
     if secrets:
-        tail += ["| resource | secret input | value |", "|---|---|---|"]
-        tail += [
-            f"| `{_cell(c.name)}` | `{_cell(s.path)}` | [secret], {_STATUS[s.status]}{_cell(_detail(s))} |"
-            for c, s in secrets
-        ]
+        tail += _table(
+            ["resource", "secret input", "value"],
+            [
+                f"| `{_cell(c.name)}` | `{_cell(s.path)}` | [secret], {_STATUS[s.status]}{_cell(_detail(s))} |"
+                for c, s in secrets
+            ],
+            max_rows,
+        )
     else:
         tail.append("No secret input changes.")
     if diff.unseen_secrets:
@@ -1023,25 +1052,37 @@ def render_markdown(diff: Diff, limit: int = COMMENT_LIMIT) -> str:
         )
     tail += ["", "#### Access to secrets", ""]
     if diff.access:
-        tail += ["| | secret | reader | through | verbs |", "|---|---|---|---|---|"]
-        tail += [
-            f"| {a.change} | `{_cell(a.secret)}` | {a.reader_kind} `{_cell(a.reader)}` | {_cell(a.through)} | "
-            f"{', '.join(a.verbs)} |"
-            for a in diff.access
-        ]
+        tail += _table(
+            ["", "secret", "reader", "through", "verbs"],
+            [
+                f"| {a.change} | `{_cell(a.secret)}` | {a.reader_kind} `{_cell(a.reader)}` | {_cell(a.through)} | "
+                f"{', '.join(a.verbs)} |"
+                for a in diff.access
+            ],
+            max_rows,
+        )
     else:
         tail.append("No reader gains or loses read access.")
     if diff.version_follows:
-        tail += ["", "Readers that follow a rotation: " + "; ".join(diff.version_follows) + "."]
+        follows = diff.version_follows[:max_rows]
+        more = (
+            f"; and {len(diff.version_follows) - max_rows} more"
+            if len(diff.version_follows) > max_rows
+            else ""
+        )
+        tail += ["", "Readers that follow a rotation: " + "; ".join(follows) + more + "."]
     tail += ["", "#### Policy violations", ""]
     if diff.violations is None:
         tail.append("Not compared (no violations given for both sides).")
     elif diff.violations:
-        tail += ["| | level | policy | resource | message |", "|---|---|---|---|---|"]
-        tail += [
-            f"| {v.change} | {v.level} | `{v.policy}` | `{_cell(_short(v.urn))}` | {_cell(v.message)} |"
-            for v in diff.violations
-        ]
+        tail += _table(
+            ["", "level", "policy", "resource", "message"],
+            [
+                f"| {v.change} | {v.level} | `{v.policy}` | `{_cell(_short(v.urn))}` | {_cell(v.message)} |"
+                for v in diff.violations
+            ],
+            max_rows,
+        )
     else:
         tail.append("None introduced, none fixed.")
     tail.append("")

@@ -198,6 +198,27 @@ def iso_duration_days(value: Any) -> float | None:
     return total
 
 
+_GO_DURATION = re.compile(r"^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$")
+_GO_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_GO_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def go_duration_seconds(value: Any) -> float | None:
+    """Seconds in a Go duration (`1h`, `30m`, `6h0m0s`, `1.5h`, `0`), as `time.ParseDuration` reads it.
+
+    Go durations have no unit above hours (Go `time` package docs); None when `value` is not one.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text in ("0", "+0", "-0"):
+        return 0.0
+    if not _GO_DURATION.match(text):
+        return None
+    total = sum(float(amount) * _GO_UNIT_SECONDS[unit] for amount, unit in _GO_DURATION_PART.findall(text))
+    return -total if text.startswith("-") else total
+
+
 # --- what a secret looks like ----------------------------------------------------------------
 
 _SECRET_NOUNS = frozenset(

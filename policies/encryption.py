@@ -1,13 +1,16 @@
 """Encryption at rest: every store of secrets is encrypted with a customer-managed key that cannot vanish.
 
 Kubernetes Secrets are envelope-encrypted in etcd (EKS `encryptionConfig`, AKS Key Vault KMS); the
-audit logs and Secrets Manager use a customer-managed KMS key; Key Vaults keep deleted objects
-recoverable; and the keys themselves are protected from `pulumi destroy` and wait out a deletion
-window, because losing the key loses every secret it wraps.
+audit logs, the alarm topic, Lambda environments and Secrets Manager use a customer-managed KMS key;
+the CloudTrail trail is encrypted, validated and covers every region, so its record can be trusted;
+Secrets Manager secrets and Key Vaults keep deleted objects recoverable; and the keys themselves are
+protected from `pulumi destroy` and wait out a deletion window, because losing the key loses every
+secret it wraps.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pulumi_policy import (
@@ -38,12 +41,26 @@ SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"
 KMS_KEY = "aws:kms/key:Key"
 KEY_VAULT = "azure-native:keyvault:Vault"
 KEYVAULT_KEY = "azure-native:keyvault:Key"
+SNS_TOPIC = "aws:sns/topic:Topic"
+CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
 
 AWS_MANAGED_SECRETSMANAGER_KEY = "alias/aws/secretsmanager"
 KMS_DEFAULT_DELETION_WINDOW_DAYS = 30
 """Days KMS waits when `deletionWindowInDays` is not set (KMS API reference, ScheduleKeyDeletion)."""
 KEY_VAULT_DEFAULT_RETENTION_DAYS = 90
 """Days Key Vault keeps deleted objects when `softDeleteRetentionInDays` is not set."""
+SECRETSMANAGER_DEFAULT_RECOVERY_WINDOW_DAYS = 30
+"""Days Secrets Manager waits when `recoveryWindowInDays` is not set (DeleteSecret API reference)."""
+
+_AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
+"""An AWS-managed key (`alias/aws/sns`, `arn:aws:kms:...:alias/aws/lambda`): its policy cannot be
+changed, so it cannot limit who decrypts, and it can be neither rotated on demand nor disabled."""
+
+
+def customer_key(value: Any) -> bool:
+    """Whether a KMS key reference names a customer-managed key (set, and not an `alias/aws/*` key)."""
+    return isinstance(value, str) and bool(value.strip()) and not _AWS_MANAGED_KEY.search(value.strip())
 
 
 def _eks_secrets_encryption(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -180,6 +197,182 @@ AWS_SECRETSMANAGER_SECRET_KMS = ResourceValidationPolicy(
     severity=Severity.HIGH,
     config_schema=schema(),
     remediation_steps="Set kms_key_id to a customer-managed KMS key ARN (not aws/secretsmanager).",
+)
+
+
+def _sns_topic_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SNS_TOPIC:
+        return
+    key = plain(args.props).get("kmsMasterKeyId")
+    if is_unknown(key):
+        return
+    if not customer_key(key):
+        finding = (
+            "The topic is encrypted with the AWS-managed key alias/aws/sns, whose policy nobody can narrow"
+            if key
+            else "The topic is not encrypted at rest"
+        )
+        report(
+            message(finding, "Set kms_master_key_id to the ARN of a customer-managed KMS key"),
+            None,
+        )
+
+
+# Source: checkov CKV_AWS_26 ("Ensure all data stored in the SNS topic is encrypted"); AWS Security
+# Hub SNS.1 ("SNS topics should be encrypted at-rest using AWS KMS"). The alarm topic carries which
+# secrets were read, by whom: a customer-managed key lets its policy decide who may decrypt it.
+AWS_SNS_TOPIC_KMS = ResourceValidationPolicy(
+    name="aws-sns-topic-kms",
+    description="SNS topics must be encrypted with a customer-managed KMS key.",
+    validate=_sns_topic_kms,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(),
+    remediation_steps="Set kms_master_key_id to a customer-managed KMS key ARN (not alias/aws/sns).",
+)
+
+
+def _cloudtrail_integrity(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CLOUDTRAIL_TRAIL:
+        return
+    cfg = settings(args, AWS_CLOUDTRAIL_TRAIL_INTEGRITY.config_schema)
+    props = plain(args.props)
+    validation = props.get("enableLogFileValidation")
+    if not is_unknown(validation) and validation is not True:
+        report(
+            message(
+                "Log file validation is off, so a deleted or altered log file would go unnoticed",
+                "Set enable_log_file_validation=True",
+            ),
+            None,
+        )
+    key = props.get("kmsKeyId")
+    if not is_unknown(key) and not customer_key(key):
+        report(
+            message(
+                "The trail's log files are not encrypted with a customer-managed KMS key (only SSE-S3)",
+                "Set kms_key_id to the ARN of a customer-managed KMS key whose policy lets CloudTrail use it",
+            ),
+            None,
+        )
+    multi_region = props.get("isMultiRegionTrail")
+    if cfg["requireMultiRegion"] and not is_unknown(multi_region) and multi_region is not True:
+        report(
+            message(
+                "The trail records only its own region, so secrets read or keys used from any other "
+                "region leave no record",
+                "Set is_multi_region_trail=True",
+            ),
+            None,
+        )
+
+
+# Source: CIS AWS Foundations Benchmark v1.5.0, 3.1 ("Ensure CloudTrail is enabled in all regions"),
+# 3.2 ("Ensure CloudTrail log file validation is enabled"), 3.7 ("Ensure CloudTrail logs are encrypted
+# at rest using KMS CMKs"); checkov CKV_AWS_67, CKV_AWS_36, CKV_AWS_35.
+AWS_CLOUDTRAIL_TRAIL_INTEGRITY = ResourceValidationPolicy(
+    name="aws-cloudtrail-trail-integrity",
+    description="CloudTrail trails must validate log files, encrypt them with a customer-managed KMS key "
+    "and record every region.",
+    validate=_cloudtrail_integrity,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        requireMultiRegion={
+            "type": "boolean",
+            "default": True,
+            "description": "Whether trails must be multi-region (CIS AWS 3.1); false allows one-region trails.",
+        }
+    ),
+    remediation_steps="Set enable_log_file_validation=True, kms_key_id to a customer-managed key and "
+    "is_multi_region_trail=True.",
+)
+
+
+def _secretsmanager_recovery_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SECRETSMANAGER_SECRET:
+        return
+    cfg = settings(args, AWS_SECRETSMANAGER_SECRET_RECOVERY_WINDOW.config_schema)
+    window = plain(args.props).get("recoveryWindowInDays")
+    if is_unknown(window):
+        return
+    days = as_number(window)
+    days = SECRETSMANAGER_DEFAULT_RECOVERY_WINDOW_DAYS if days is None else days
+    limit = cfg["minRecoveryWindowDays"]
+    if days <= 0:
+        report(
+            message(
+                "A deletion of this secret is immediate and unrecoverable (recovery_window_in_days=0)",
+                f"Set recovery_window_in_days to at least {limit}, or leave it unset (30 days)",
+            ),
+            None,
+        )
+    elif days < limit:
+        report(
+            message(
+                f"A deleted secret stays recoverable for only {days:g} days, fewer than the {limit} required",
+                f"Set recovery_window_in_days to at least {limit}",
+            ),
+            None,
+        )
+
+
+# Source: Secrets Manager API reference, DeleteSecret ("RecoveryWindowInDays: 7 to 30 days, 30 by
+# default"; ForceDeleteWithoutRecovery deletes at once); pulumi-aws docs ("0 to force deletion without
+# recovery"). A secret deleted by mistake takes every reader's credential with it.
+AWS_SECRETSMANAGER_SECRET_RECOVERY_WINDOW = ResourceValidationPolicy(
+    name="aws-secretsmanager-secret-recovery-window",
+    description="Secrets Manager secrets must stay recoverable for at least minRecoveryWindowDays after deletion.",
+    validate=_secretsmanager_recovery_window,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(
+        minRecoveryWindowDays={
+            "type": "integer",
+            "minimum": 7,
+            "maximum": 30,
+            "default": 7,
+            "description": "Fewest days a deleted secret must stay recoverable (Secrets Manager: 7-30; 0 "
+            "forces deletion and is never allowed).",
+        }
+    ),
+    remediation_steps="Set recovery_window_in_days within the limit (never 0), or leave the 30-day default.",
+)
+
+
+def _lambda_environment_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LAMBDA_FUNCTION:
+        return
+    props = plain(args.props)
+    if unknown_at(props, "environment", "variables"):
+        return
+    variables = dig(props, "environment", "variables")
+    key = props.get("kmsKeyArn")
+    if not isinstance(variables, dict) or not variables or is_unknown(key):
+        return
+    if not customer_key(key):
+        report(
+            message(
+                "The function's environment variables are encrypted only with the AWS-managed key "
+                "alias/aws/lambda, which anyone allowed to read the function can use",
+                "Set kms_key_arn to the ARN of a customer-managed KMS key",
+            ),
+            None,
+        )
+
+
+# Source: checkov CKV_AWS_173 ("Check encryption settings for Lambda environmental variable"); Lambda
+# developer guide, "Securing environment variables" (a customer managed key lets its key policy decide
+# who may decrypt them).
+AWS_LAMBDA_FUNCTION_ENVIRONMENT_KMS = ResourceValidationPolicy(
+    name="aws-lambda-function-environment-kms",
+    description="Lambda functions with environment variables must encrypt them with a customer-managed KMS "
+    "key.",
+    validate=_lambda_environment_kms,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(),
+    remediation_steps="Set kms_key_arn to a customer-managed KMS key ARN (not alias/aws/lambda).",
 )
 
 
@@ -362,4 +555,8 @@ POLICIES = [
     AWS_KMS_KEY_PROTECT,
     AZURE_KEYVAULT_PROTECT,
     AWS_KMS_KEY_DELETION_WINDOW,
+    AWS_SNS_TOPIC_KMS,
+    AWS_CLOUDTRAIL_TRAIL_INTEGRITY,
+    AWS_SECRETSMANAGER_SECRET_RECOVERY_WINDOW,
+    AWS_LAMBDA_FUNCTION_ENVIRONMENT_KMS,
 ]

@@ -3,7 +3,9 @@
 Kubernetes RBAC: no wildcards, Secrets only by name, never listed or watched, never through a
 ClusterRole, never bound to cluster-admin, bound only to ServiceAccounts and the operations team.
 AWS IAM: no wildcard on Secrets Manager or KMS, and web identity roles pinned to one ServiceAccount.
+AWS S3: every bucket (the audit trail's evidence) blocks public access, all four ways.
 Azure RBAC: workloads get a role on one secret or key, never on a vault, group or subscription.
+External Secrets: stores are namespaced, so a namespace can only read through credentials it owns.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from policies._support import as_list, dig, is_unknown, message, plain, schema, settings
+from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, walk
 
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -35,6 +40,13 @@ IAM_POLICY_DOCUMENTS = {
 """IAM identity policies and the input that holds their document (role inline policies below)."""
 IAM_ROLE = "aws:iam/role:Role"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+S3_BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+"""The four settings of an S3 public access block; each is false unless set (S3 API, PublicAccessBlockConfiguration)."""
+_CLUSTER_SECRET_STORE = re.compile(r"^kubernetes:external-secrets\.io/[^:]+:ClusterSecretStore$")
+_EXTERNAL_SECRETS_KIND = re.compile(r"^kubernetes:external-secrets\.io/[^:]+:[A-Za-z]+$")
 
 _CORE_GROUPS = ("", "*")
 
@@ -426,6 +438,148 @@ AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT = ResourceValidationPolicy(
 )
 
 
+# --- AWS S3 -------------------------------------------------------------------------------------
+
+
+def _public_access_off(props: dict[str, Any]) -> list[str]:
+    """The flags of a public access block that are not on (an unknown flag counts as on)."""
+    return [f for f in PUBLIC_ACCESS_FLAGS if props.get(f) is not True and not is_unknown(props.get(f))]
+
+
+def _blocks_by_bucket(
+    resources: list[PolicyResource],
+) -> tuple[dict[str, list[PolicyResource]], dict[str, list[PolicyResource]], bool]:
+    """Bucket public access blocks by the URN of the bucket they reference, and by bucket name.
+
+    The third value says some block names a bucket the preview cannot know yet (unknown name, no
+    reference), so it may be the block of any bucket.
+    """
+    by_urn: dict[str, list[PolicyResource]] = {}
+    by_name: dict[str, list[PolicyResource]] = {}
+    unlinked = False
+    for block in resources:
+        if block.resource_type != S3_BUCKET_PUBLIC_ACCESS_BLOCK:
+            continue
+        targets = block.property_dependencies.get("bucket", [])
+        for target in targets:
+            by_urn.setdefault(target.urn, []).append(block)
+        name = plain(block.props).get("bucket")
+        if is_unknown(name):
+            unlinked |= not targets
+        elif isinstance(name, str) and name:
+            by_name.setdefault(name, []).append(block)
+    return by_urn, by_name, unlinked
+
+
+def _stack_s3_public_access_block(args: StackValidationArgs, report: ReportViolation) -> None:
+    # An account-level block with every flag on applies to every bucket of the account.
+    if any(
+        r.resource_type == S3_ACCOUNT_PUBLIC_ACCESS_BLOCK and not _public_access_off(plain(r.props))
+        for r in args.resources
+    ):
+        return
+    by_urn, by_name, unlinked = _blocks_by_bucket(args.resources)
+    for bucket in args.resources:
+        if bucket.resource_type not in S3_BUCKETS:
+            continue
+        name = plain(bucket.props).get("bucket")
+        if is_unknown(name) and by_name:
+            continue  # a block may name this bucket once its name is known
+        blocks = {b.urn: b for b in by_urn.get(bucket.urn, []) + by_name.get(str(name), [])}
+        if not blocks:
+            if unlinked:
+                continue
+            report(
+                message(
+                    f"The bucket {bucket.name} has no public access block, so a bucket policy or ACL can "
+                    "make it public",
+                    "Declare an aws.s3.BucketPublicAccessBlock with bucket=<the bucket>.id and "
+                    "block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets "
+                    "all True",
+                ),
+                bucket.urn,
+            )
+            continue
+        off = {b.name: _public_access_off(plain(b.props)) for b in blocks.values()}
+        if all(off.values()):
+            name_, flags = next(iter(off.items()))
+            report(
+                message(
+                    f"The bucket {bucket.name}'s public access block {name_} leaves "
+                    f"{', '.join(flags)} off",
+                    f"Set {', '.join(flags)} to True on {name_}",
+                ),
+                bucket.urn,
+            )
+
+
+# Source: CIS AWS Foundations Benchmark v1.5.0, 2.1.4 ("Ensure that S3 Buckets are configured with
+# 'Block public access (bucket settings)'"); checkov CKV_AWS_53, CKV_AWS_54, CKV_AWS_55, CKV_AWS_56
+# (one per flag). The trail bucket holds every record of who read which secret.
+AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK = StackValidationPolicy(
+    name="aws-s3-bucket-public-access-block",
+    description="Every S3 bucket must have a public access block with all four settings on.",
+    validate=_stack_s3_public_access_block,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Declare a BucketPublicAccessBlock for each bucket with all four block/ignore/restrict "
+    "settings True (or an AccountPublicAccessBlock with all four True).",
+)
+
+
+# --- External Secrets ---------------------------------------------------------------------------
+
+
+def _store_references(props: dict[str, Any]) -> list[str]:
+    """Paths of the store references (`secretStoreRef`, `sourceRef.storeRef`...) that name a
+    ClusterSecretStore."""
+    return [
+        path.rsplit(".", 1)[0]
+        for path, key, value in walk(props.get("spec"), "spec")
+        if key == "kind" and value == "ClusterSecretStore" and "storeref" in path.lower()
+    ]
+
+
+def _clustersecretstore(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if _CLUSTER_SECRET_STORE.match(args.resource_type):
+        report(
+            message(
+                "The ClusterSecretStore may be named by an ExternalSecret in any namespace, which then "
+                "reads every secret the store's credentials reach",
+                "Declare a namespaced SecretStore in the namespace of the ExternalSecrets that use it, "
+                "with the credentials of that namespace's workload",
+            ),
+            None,
+        )
+        return
+    if not _EXTERNAL_SECRETS_KIND.match(args.resource_type):
+        return
+    for path in _store_references(plain(args.props)):
+        report(
+            message(
+                f"{path} names a ClusterSecretStore, a store shared by every namespace",
+                f"Point {path} at a SecretStore (kind: SecretStore) in the object's own namespace",
+            ),
+            None,
+        )
+
+
+# Source: External Secrets docs, "Security Best Practices", 1. Namespace Isolation (a ClusterSecretStore
+# reaches across all namespaces; "If cluster-wide resources are not required, it is recommended to
+# disable them"); the platform installs ESO without the ClusterSecretStore CRD.
+KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN = ResourceValidationPolicy(
+    name="kubernetes-clustersecretstore-forbidden",
+    description="External Secrets stores must be namespaced SecretStores, never ClusterSecretStores.",
+    validate=_clustersecretstore,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Replace the ClusterSecretStore with a SecretStore per namespace and reference it with "
+    "kind: SecretStore.",
+)
+
+
 # --- Azure RBAC ---------------------------------------------------------------------------------
 
 _BROAD_SCOPE = (
@@ -503,4 +657,6 @@ POLICIES = [
     AWS_IAM_POLICY_SECRETS_WILDCARDS,
     AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+    KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
 ]

@@ -9,6 +9,7 @@ tree with a new ciphertext, a changed certificate file and a rotation.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 import subprocess
@@ -369,6 +370,45 @@ def test_a_change_that_meets_a_policy_fixes_violations(
         ("fixed", "aws-kms-key-deletion-window", "secrets-aws-secrets-key"),
         ("fixed", "aws-kms-key-deletion-window", "secrets-aws-store-key"),
     }
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+
+def test_plan_files_mode_from_the_command_line(
+    planned: Callable[[str], Plan],
+    checked: Callable[[str], dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {}
+    for name, doc in {
+        "base.json": planned("base").to_json(),
+        "head.json": planned("weaken").to_json(),
+        "base-violations.json": checked("base"),
+        "head-violations.json": checked("weaken"),
+    }.items():
+        files[name] = tmp_path / name
+        files[name].write_text(json.dumps(doc), encoding="utf-8")
+    args = ["diff", "--base-plan", str(files["base.json"]), "--plan", str(files["head.json"])]
+    code = main([*args, "--base-violations", str(files["base-violations.json"])])
+    assert code == 3 and "give both --base-violations and --violations" in capsys.readouterr().err
+    code = main(
+        [
+            *args,
+            "--base-violations",
+            str(files["base-violations.json"]),
+            "--violations",
+            str(files["head-violations.json"]),
+            "--out",
+            str(tmp_path / "diff.md"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out == (tmp_path / "diff.md").read_text(encoding="utf-8")
+    assert "`base.json` → `head.json`" in out and "| introduced | mandatory |" in out
+    assert not CANARY.search(out + err), "a placeholder or generated canary reached the command's output"
 
 
 # --- --base end to end, and the canaries --------------------------------------------------------------
