@@ -126,11 +126,6 @@ def check_args(args: SecretAccessAuditArgs) -> None:
             f"log_retention_days is {args.log_retention_days}, which CloudWatch Logs does not accept; "
             f"use one of {allowed}"
         )
-    if not args.expected_readers:
-        raise ValueError(
-            "expected_readers is empty, so every secret read would raise an alarm; list the IAM roles "
-            "of the External Secrets sync and of the rotation Lambda"
-        )
     plain = [reader for reader in args.expected_readers if isinstance(reader, str)]
     if len(plain) == len(args.expected_readers):
         unexpected_reader_pattern(plain)  # refuses non-role ARNs and a pattern too long, now
@@ -263,36 +258,38 @@ def topic_policy(topic_arn: str, region: str, account_id: str, cluster_name: str
 
 
 def unexpected_reader_pattern(expected_readers: Sequence[str]) -> str:
-    """Successful secret reads by a principal that is none of `expected_readers`.
+    """Successful secret reads by a principal that is none of `expected_readers` (any, when empty).
 
     Each exclusion is written so that it holds whether or not CloudWatch Logs counts a comparison on
     an absent field as a match: an absent field is tested with `NOT EXISTS` first.
     """
     readers = sorted(set(expected_readers))
-    if not readers:
-        raise ValueError("expected_readers is empty, so every secret read would raise an alarm")
     for reader in readers:
         _check_role_arn(reader)
     expected = " && ".join(f'{SESSION_ISSUER_ARN} != "{reader}"' for reader in readers)
-    pattern = " && ".join(
-        [
-            f'{{ $.eventSource = "{SECRETS_MANAGER}"',
-            # BatchGetSecretValue is also a read; Secrets Manager logs a GetSecretValue per secret
-            # besides it, so matching the batch call itself keeps the caller even if those per-secret
-            # entries carry the service as `invokedBy`.
-            '($.eventName = "GetSecretValue" || $.eventName = "BatchGetSecretValue")',
-            # A denied read is the denied-access alarm's; this one is for reads that succeeded.
-            "$.errorCode NOT EXISTS",
-            # AWS services acting as themselves (`AWSService` identities, such as replication to other
-            # regions) read secrets as part of the service, never for a person.
-            '$.userIdentity.type != "AWSService"',
-            # Calls Secrets Manager makes on a caller's behalf (its own work, such as the per-secret
-            # entries of a batch read whose caller is matched above) are not a new reader.
-            f'($.userIdentity.invokedBy NOT EXISTS || $.userIdentity.invokedBy != "{SECRETS_MANAGER}")',
-            # The expected readers are roles: External Secrets pods (web-identity sessions) and the
-            # rotation Lambda; a user, the root user or any other role is unexpected.
-            f"({SESSION_ISSUER_ARN} NOT EXISTS || ({expected})) }}",
-        ]
+    pattern = (
+        " && ".join(
+            [
+                f'{{ $.eventSource = "{SECRETS_MANAGER}"',
+                # BatchGetSecretValue is also a read; Secrets Manager logs a GetSecretValue per secret
+                # besides it, so matching the batch call itself keeps the caller even if those per-secret
+                # entries carry the service as `invokedBy`.
+                '($.eventName = "GetSecretValue" || $.eventName = "BatchGetSecretValue")',
+                # A denied read is the denied-access alarm's; this one is for reads that succeeded.
+                "$.errorCode NOT EXISTS",
+                # AWS services acting as themselves (`AWSService` identities, such as replication to other
+                # regions) read secrets as part of the service, never for a person.
+                '$.userIdentity.type != "AWSService"',
+                # Calls Secrets Manager makes on a caller's behalf (its own work, such as the per-secret
+                # entries of a batch read whose caller is matched above) are not a new reader.
+                f'($.userIdentity.invokedBy NOT EXISTS || $.userIdentity.invokedBy != "{SECRETS_MANAGER}")',
+                # The expected readers are roles: External Secrets pods (web-identity sessions) and the
+                # rotation Lambda; a user, the root user or any other role is unexpected.
+                # With no expected reader (a stack that keeps no secret in the store), every read is one.
+                *([f"({SESSION_ISSUER_ARN} NOT EXISTS || ({expected}))"] if readers else []),
+            ]
+        )
+        + " }"
     )
     if len(pattern) > FILTER_PATTERN_MAX_LENGTH:
         raise ValueError(

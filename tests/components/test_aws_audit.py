@@ -25,6 +25,7 @@ from pulumi.runtime import settings
 from components.aws_audit import (
     DENIED_ACCESS_PATTERN,
     FILTER_PATTERN_MAX_LENGTH,
+    SESSION_ISSUER_ARN,
     SecretAccessAudit,
     SecretAccessAuditArgs,
     bucket_policy,
@@ -404,14 +405,13 @@ def test_unexpected_reader_pattern_refuses_a_pattern_cloudwatch_would_refuse() -
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"expected_readers": []}, "expected_readers is empty"),
         ({"expected_readers": [f"arn:aws:iam::{ACCOUNT}:user/mallory"]}, "not an IAM role ARN"),
         ({"log_retention_days": 100}, "log_retention_days is 100"),
         ({"account_id": "1111"}, "12-digit"),
         ({"region": "Ireland"}, "AWS region"),
         ({"cluster_name": "x" * 120}, "trail name"),
     ],
-    ids=["no-readers", "user-reader", "retention", "account", "region", "long-cluster-name"],
+    ids=["user-reader", "retention", "account", "region", "long-cluster-name"],
 )
 def test_check_args_refuses(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -423,9 +423,16 @@ def test_check_args_accepts_the_happy_path() -> None:
 
 
 def test_refused_before_any_resource_exists() -> None:
-    message, capture = refused(lambda: SecretAccessAudit("audit", _args(expected_readers=[])))
-    assert "expected_readers is empty" in message
+    user = [f"arn:aws:iam::{ACCOUNT}:user/mallory"]
+    message, capture = refused(lambda: SecretAccessAudit("audit", _args(expected_readers=user)))
+    assert "not an IAM role ARN" in message
     assert capture.resources == [], "a refused audit must not register any resource"
+
+
+def test_with_no_expected_reader_every_successful_read_is_unexpected() -> None:
+    pattern = unexpected_reader_pattern([])
+    assert SESSION_ISSUER_ARN not in pattern and pattern.endswith(" }"), pattern
+    assert "GetSecretValue" in pattern and "$.errorCode NOT EXISTS" in pattern
 
 
 # --- policy documents --------------------------------------------------------------------------
