@@ -355,7 +355,7 @@ def capture_stack(
 
 def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -> Plan:
     """Plan a stack offline; raise `ConfigError` or `PlanError` when it cannot be trusted."""
-    with collector_paused():
+    with collector_paused(freeze=True):
         return _make_plan(project_dir, stack, progress)
 
 

@@ -250,13 +250,19 @@ def _batched_output_wait():
 
 
 @contextmanager
-def collector_paused():
-    """Full cyclic collections dominate large plans (TOOLCHAIN.md); pause them during the run."""
+def collector_paused(freeze: bool = False):
+    """Full cyclic collections dominate large plans (TOOLCHAIN.md); pause them during the run.
+
+    With `freeze`, what the run allocated moves to the collector's permanent generation when it ends,
+    so the first collection afterwards does not walk the whole plan again (a one-shot command).
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 

@@ -485,7 +485,8 @@ def _stack_s3_public_access_block(args: StackValidationArgs, report: ReportViola
         name = plain(bucket.props).get("bucket")
         if is_unknown(name) and by_name:
             continue  # a block may name this bucket once its name is known
-        blocks = {b.urn: b for b in by_urn.get(bucket.urn, []) + by_name.get(str(name), [])}
+        named = by_name.get(name, []) if isinstance(name, str) else []
+        blocks = {b.urn: b for b in by_urn.get(bucket.urn, []) + named}
         if not blocks:
             if unlinked:
                 continue
@@ -502,12 +503,12 @@ def _stack_s3_public_access_block(args: StackValidationArgs, report: ReportViola
             continue
         off = {b.name: _public_access_off(plain(b.props)) for b in blocks.values()}
         if all(off.values()):
-            name_, flags = next(iter(off.items()))
+            block, flags = next(iter(off.items()))
+            arguments = ", ".join(re.sub(r"([A-Z])", r"_\1", f).lower() for f in flags)
             report(
                 message(
-                    f"The bucket {bucket.name}'s public access block {name_} leaves "
-                    f"{', '.join(flags)} off",
-                    f"Set {', '.join(flags)} to True on {name_}",
+                    f"The bucket {bucket.name}'s public access block {block} leaves {', '.join(flags)} off",
+                    f"Set {arguments} to True on {block}",
                 ),
                 bucket.urn,
             )

@@ -2,8 +2,9 @@
 
 A value that never changes is a value whose leak never ends. Each store has its own mechanism
 (Secrets Manager rotation, KMS and Key Vault key rotation, Key Vault expiry, the keepers of a
-generated value, the platform's rotation annotation on Kubernetes Secrets); the stack policy at the
-end proves that no secret of the stack is left without one.
+generated value, the platform's rotation annotation on Kubernetes Secrets, the refresh of an
+ExternalSecret that copies a rotated value into the cluster); the stack policy at the end proves that
+no secret of the stack is left without one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from policies._support import (
     as_list,
     as_number,
     dig,
+    go_duration_seconds,
     is_unknown,
     iso_duration_days,
     known,
@@ -54,6 +56,10 @@ AWS_ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 
 KMS_DEFAULT_ROTATION_DAYS = 365
 """Period KMS uses when `rotationPeriodInDays` is not set (KMS developer guide, "Rotating keys")."""
+ESO_DEFAULT_REFRESH_INTERVAL = "1h"
+"""What ESO uses when `spec.refreshInterval` is not set (ExternalSecret API reference: 1h0m0s)."""
+ESO_NON_PERIODIC_POLICIES = ("CreatedOnce", "OnChange")
+"""`spec.refreshPolicy` values under which ESO never re-reads on a timer (ExternalSecret API reference)."""
 
 
 def _max_days(default: int, what: str) -> dict[str, Any]:
@@ -434,6 +440,125 @@ KUBERNETES_SECRET_ROTATION_ANNOTATION = ResourceValidationPolicy(
 )
 
 
+# --- External Secrets ----------------------------------------------------------------------------
+
+_TARGET_TEMPLATE = ("spec", "target", "template")
+
+
+def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in EXTERNAL_SECRETS:
+        return
+    cfg = settings(args, KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL.config_schema)
+    props = plain(args.props)
+    if any(
+        unknown_at(props, *path)
+        for path in (
+            (*_TARGET_TEMPLATE, "metadata", "annotations", ROTATION_ANNOTATION),
+            (*_TARGET_TEMPLATE, "metadata", "labels", MANAGED_BY_LABEL),
+            ("metadata", "labels", MANAGED_BY_LABEL),
+            ("spec", "refreshInterval"),
+            ("spec", "refreshPolicy"),
+        )
+    ):
+        return
+    template = dig(props, *_TARGET_TEMPLATE)
+    days = _rotation_annotation_days(template if isinstance(template, dict) else {})
+    where = f"spec.target.template.metadata.annotations[{ROTATION_ANNOTATION}]"
+    if days is None:
+        managed = {dig(props, "metadata", "labels", MANAGED_BY_LABEL)} | {
+            dig(template, "metadata", "labels", MANAGED_BY_LABEL)
+        }
+        if managed & set(cfg["managedBy"]):
+            report(
+                message(
+                    f"The platform's ExternalSecret gives its target Secret no {ROTATION_ANNOTATION} "
+                    "annotation, so neither its refresh nor the Secret's age can be judged",
+                    f"Set {where} to the secret's rotation period in days",
+                ),
+                None,
+            )
+        return
+    if days == "invalid":
+        report(
+            message(
+                f"The target's {ROTATION_ANNOTATION} annotation is not a positive whole number of days",
+                f"Set {where} to a whole number of days",
+            ),
+            None,
+        )
+        return
+    assert isinstance(days, float)
+    policy = dig(props, "spec", "refreshPolicy")
+    if policy in ESO_NON_PERIODIC_POLICIES:
+        report(
+            message(
+                f"refreshPolicy {policy} never re-reads the secret, so a value rotated every {days:g} days "
+                "stays stale in the cluster",
+                "Set spec.refreshPolicy to Periodic (or leave it unset) with a refreshInterval shorter "
+                "than the rotation period",
+            ),
+            None,
+        )
+        return
+    raw = dig(props, "spec", "refreshInterval")
+    interval = ESO_DEFAULT_REFRESH_INTERVAL if raw is None else raw
+    seconds = go_duration_seconds(interval)
+    limit_hours = days * 24 * cfg["maxRefreshFraction"]
+    fix = f"Set spec.refreshInterval to a Go duration shorter than {limit_hours:g}h (such as 1h)"
+    if seconds is None:
+        report(message(f"refreshInterval {interval!r} is not a Go duration such as 1h or 30m", fix), None)
+    elif seconds <= 0:
+        report(
+            message(
+                f"refreshInterval {interval!r} turns the periodic refresh off, so a value rotated every "
+                f"{days:g} days stays stale in the cluster",
+                fix,
+            ),
+            None,
+        )
+    elif seconds >= limit_hours * 3600:
+        report(
+            message(
+                f"refreshInterval {interval!r} is not shorter than {limit_hours:g}h, so pods may keep a value "
+                f"the {days:g}-day rotation has already replaced",
+                fix,
+            ),
+            None,
+        )
+
+
+# Source: External Secrets docs, ExternalSecret API ("refreshInterval: the amount of time before the
+# values are read again from the SecretStore provider", default 1h; 0 and the CreatedOnce/OnChange
+# policies never re-read). A refresh as long as the rotation leaves the Secret a rotation behind.
+KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL = ResourceValidationPolicy(
+    name="kubernetes-externalsecret-refresh-interval",
+    description=f"ExternalSecrets must refresh more often than the {ROTATION_ANNOTATION} of their target "
+    "Secret.",
+    validate=_externalsecret_refresh,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(
+        maxRefreshFraction={
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "default": 1,
+            "description": "refreshInterval must be shorter than this fraction of the target's rotation "
+            "period (1: shorter than the period itself).",
+        },
+        managedBy={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["secrets-platform"],
+            "description": f"Values of the {MANAGED_BY_LABEL} label that mark an ExternalSecret as the "
+            f"platform's, which must declare its target's {ROTATION_ANNOTATION}.",
+        },
+    ),
+    remediation_steps="Set spec.refreshInterval (a Go duration) shorter than the target's rotation period, "
+    "with refreshPolicy Periodic.",
+)
+
+
 # --- the stack: every secret has a rotation mechanism --------------------------------------------
 
 
@@ -545,5 +670,6 @@ POLICIES = [
     AZURE_KEYVAULT_SECRET_EXPIRY,
     RANDOM_PASSWORD_KEEPERS,
     KUBERNETES_SECRET_ROTATION_ANNOTATION,
+    KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL,
     STACK_SECRET_ROTATION_COVERAGE,
 ]

@@ -5,17 +5,23 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
+import pytest
 
 from policies.encryption import (
+    AWS_CLOUDTRAIL_TRAIL_INTEGRITY,
     AWS_CLOUDWATCH_LOG_GROUP_KMS,
     AWS_EKS_CLUSTER_SECRETS_ENCRYPTION,
     AWS_KMS_KEY_DELETION_WINDOW,
     AWS_KMS_KEY_PROTECT,
+    AWS_LAMBDA_FUNCTION_ENVIRONMENT_KMS,
     AWS_SECRETSMANAGER_SECRET_KMS,
+    AWS_SECRETSMANAGER_SECRET_RECOVERY_WINDOW,
+    AWS_SNS_TOPIC_KMS,
     AZURE_AKS_CLUSTER_KMS,
     AZURE_KEYVAULT_PROTECT,
     AZURE_KEYVAULT_PURGE_PROTECTION,
     AZURE_KEYVAULT_SOFT_DELETE,
+    customer_key,
 )
 from tests.policies.conftest import judge
 
@@ -165,3 +171,108 @@ def test_kms_key_deletion_window_threshold_comes_from_config() -> None:
 
     # 6 days is below what KMS accepts; the policy still judges it against the configured minimum.
     judge(AWS_KMS_KEY_DELETION_WINDOW, body, {"minDeletionWindowDays": 7})
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (KEY_ARN, True),
+        ("alias/secrets-platform-store", True),
+        ("alias/aws/sns", False),
+        ("arn:aws:kms:eu-west-1:111122223333:alias/aws/lambda", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_customer_key(key: str | None, expected: bool) -> None:
+    assert customer_key(key) is expected, key
+
+
+def test_sns_topic_kms() -> None:
+    def body() -> None:
+        aws.sns.Topic("passed-1", kms_master_key_id=KEY_ARN)
+        aws.sns.Topic("passed-2", kms_master_key_id="alias/secrets-dev-store")
+        aws.sns.Topic("failed-1")
+        aws.sns.Topic("failed-2", kms_master_key_id="alias/aws/sns")
+        aws.sns.Topic("failed-3", kms_master_key_id="arn:aws:kms:eu-west-1:111122223333:alias/aws/sns")
+
+    found = judge(AWS_SNS_TOPIC_KMS, body)
+    assert "AWS-managed" in found["failed-2"][0], found["failed-2"]
+
+
+def _trail(name: str, **changes: object) -> None:
+    props: dict = {
+        "s3_bucket_name": "audit-bucket",
+        "kms_key_id": KEY_ARN,
+        "enable_log_file_validation": True,
+        "is_multi_region_trail": True,
+        "include_global_service_events": True,
+        **changes,
+    }
+    aws.cloudtrail.Trail(name, **{k: v for k, v in props.items() if v is not None})
+
+
+def test_cloudtrail_trail_integrity() -> None:
+    def body() -> None:
+        _trail("passed-1")
+        _trail("failed-1", enable_log_file_validation=False)
+        _trail("failed-2", enable_log_file_validation=None)  # CloudTrail's default: off
+        _trail("failed-3", kms_key_id=None)
+        _trail("failed-4", is_multi_region_trail=False)
+        _trail("failed-5", is_multi_region_trail=None)  # CloudTrail's default: one region
+
+    found = judge(AWS_CLOUDTRAIL_TRAIL_INTEGRITY, body)
+    assert all(len(messages) == 1 for messages in found.values()), found
+
+
+def test_cloudtrail_trail_integrity_multi_region_comes_from_config() -> None:
+    def body() -> None:
+        _trail("passed-1", is_multi_region_trail=False)
+        _trail("failed-1", is_multi_region_trail=False, enable_log_file_validation=False)
+
+    found = judge(AWS_CLOUDTRAIL_TRAIL_INTEGRITY, body, {"requireMultiRegion": False})
+    assert len(found["failed-1"]) == 1 and "validation" in found["failed-1"][0], found
+
+
+def test_secretsmanager_secret_recovery_window() -> None:
+    def body() -> None:
+        aws.secretsmanager.Secret("passed-1", kms_key_id=KEY_ARN, recovery_window_in_days=7)
+        aws.secretsmanager.Secret("passed-2", kms_key_id=KEY_ARN)  # Secrets Manager's default: 30 days
+        aws.secretsmanager.Secret("failed-1", kms_key_id=KEY_ARN, recovery_window_in_days=0)
+        aws.secretsmanager.Secret("failed-2", kms_key_id=KEY_ARN, recovery_window_in_days=5)
+
+    found = judge(AWS_SECRETSMANAGER_SECRET_RECOVERY_WINDOW, body)
+    assert "unrecoverable" in found["failed-1"][0], found["failed-1"]
+
+
+def test_secretsmanager_secret_recovery_window_threshold_comes_from_config() -> None:
+    def body() -> None:
+        aws.secretsmanager.Secret("passed-1", kms_key_id=KEY_ARN, recovery_window_in_days=30)
+        aws.secretsmanager.Secret("passed-2", kms_key_id=KEY_ARN)
+        aws.secretsmanager.Secret("failed-1", kms_key_id=KEY_ARN, recovery_window_in_days=7)
+
+    judge(AWS_SECRETSMANAGER_SECRET_RECOVERY_WINDOW, body, {"minRecoveryWindowDays": 30})
+
+
+def _function(name: str, variables: dict | None, kms_key_arn: str | None) -> None:
+    aws.lambda_.Function(
+        name,
+        role="arn:aws:iam::111122223333:role/rotation",
+        package_type="Image",
+        image_uri="111122223333.dkr.ecr.eu-west-1.amazonaws.com/rotate:1",
+        environment=None if variables is None else {"variables": variables},
+        kms_key_arn=kms_key_arn,
+    )
+
+
+def test_lambda_function_environment_kms() -> None:
+    def body() -> None:
+        _function("passed-1", {"PASSWORD_LENGTH": "32"}, KEY_ARN)
+        _function("passed-2", None, None)  # no environment: nothing to encrypt
+        _function("passed-3", {}, None)
+        _function("failed-1", {"PASSWORD_LENGTH": "32"}, None)
+        _function(
+            "failed-2", {"PASSWORD_LENGTH": "32"}, "arn:aws:kms:eu-west-1:111122223333:alias/aws/lambda"
+        )
+
+    judge(AWS_LAMBDA_FUNCTION_ENVIRONMENT_KMS, body)

@@ -11,8 +11,10 @@ import pulumi_kubernetes as k8s
 from policies.least_privilege import (
     AWS_IAM_POLICY_SECRETS_WILDCARDS,
     AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
     KUBERNETES_CLUSTERROLE_SECRETS,
+    KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
     KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
     KUBERNETES_ROLE_SECRET_VERBS,
     KUBERNETES_ROLE_WILDCARDS,
@@ -20,7 +22,7 @@ from policies.least_privilege import (
     KUBERNETES_ROLEBINDING_SUBJECTS,
     role_assignment_scope_kind,
 )
-from tests.policies.conftest import judge
+from tests.policies.conftest import judge, run, violations
 
 READER = {
     "api_groups": [""],
@@ -266,3 +268,101 @@ def test_role_assignment_scope_kinds() -> None:
     assert role_assignment_scope_kind(SUBSCRIPTION + "/") == "a subscription"
     assert role_assignment_scope_kind(VAULT.upper()) == "a whole Key Vault"
     assert role_assignment_scope_kind(f"{VAULT}/secrets/x") is None
+
+
+ALL_BLOCKED = {
+    "block_public_acls": True,
+    "block_public_policy": True,
+    "ignore_public_acls": True,
+    "restrict_public_buckets": True,
+}
+
+
+def _bucket_with_block(name: str, **changes: object) -> None:
+    bucket = aws.s3.Bucket(name)
+    flags = {k: v for k, v in {**ALL_BLOCKED, **changes}.items() if v is not None}
+    aws.s3.BucketPublicAccessBlock(f"block-of-{name}", bucket=bucket.id, **flags)
+
+
+def test_s3_bucket_public_access_block() -> None:
+    def body() -> None:
+        _bucket_with_block("passed-1")
+        # Matched by name: the block names the bucket's fixed name instead of referencing it.
+        aws.s3.Bucket("passed-2", bucket="secrets-audit-evidence")
+        aws.s3.BucketPublicAccessBlock("by-name", bucket="secrets-audit-evidence", **ALL_BLOCKED)
+        aws.s3.Bucket("failed-1")
+        _bucket_with_block("failed-2", block_public_policy=False)
+        _bucket_with_block("failed-3", restrict_public_buckets=None)  # unset: off
+        # A block for another bucket does not cover this one.
+        aws.s3.Bucket("failed-4", bucket="secrets-audit-other")
+
+    found = judge(AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, body)
+    assert "blockPublicPolicy" in found["failed-2"][0], found["failed-2"]
+    assert "restrictPublicBuckets" in found["failed-3"][0], found["failed-3"]
+
+
+def test_s3_account_public_access_block_covers_every_bucket() -> None:
+    def covered() -> None:
+        aws.s3.AccountPublicAccessBlock("account", **ALL_BLOCKED)
+        aws.s3.Bucket("passed-1")
+
+    def partial() -> None:
+        aws.s3.AccountPublicAccessBlock("account", **{**ALL_BLOCKED, "ignore_public_acls": False})
+        aws.s3.Bucket("failed-1")
+
+    assert violations(AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, run(covered)) == {}
+    assert set(violations(AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, run(partial))) == {"failed-1"}
+
+
+def _store(name: str, kind: str = "SecretStore", api_version: str = "external-secrets.io/v1") -> None:
+    k8s.apiextensions.CustomResource(
+        name,
+        api_version=api_version,
+        kind=kind,
+        metadata={"name": name, "namespace": None if kind.startswith("Cluster") else "orders"},
+        spec={
+            "provider": {
+                "aws": {
+                    "service": "SecretsManager",
+                    "region": "eu-west-1",
+                    "auth": {"jwt": {"serviceAccountRef": {"name": "orders-api-secret-sync"}}},
+                }
+            }
+        },
+    )
+
+
+def _external_secret(name: str, store_kind: str = "SecretStore", data_store_kind: str | None = None) -> None:
+    data: dict = {
+        "secretKey": "password",
+        "remoteRef": {"key": "secrets-dev/orders-queue", "property": "password"},
+    }
+    if data_store_kind is not None:
+        data["sourceRef"] = {"storeRef": {"name": "shared", "kind": data_store_kind}}
+    k8s.apiextensions.CustomResource(
+        name,
+        api_version="external-secrets.io/v1",
+        kind="ExternalSecret",
+        metadata={"name": name, "namespace": "orders"},
+        spec={
+            "refreshInterval": "1h",
+            "secretStoreRef": {"name": "orders-api-secrets-manager", "kind": store_kind},
+            "target": {"name": name},
+            "data": [data],
+        },
+    )
+
+
+def test_clustersecretstore_forbidden() -> None:
+    def body() -> None:
+        _store("passed-1")
+        _external_secret("passed-2")
+        _external_secret("passed-3", data_store_kind="SecretStore")
+        _store("failed-1", kind="ClusterSecretStore")
+        _store("failed-2", kind="ClusterSecretStore", api_version="external-secrets.io/v1beta1")
+        _external_secret("failed-3", store_kind="ClusterSecretStore")
+        _external_secret("failed-4", data_store_kind="ClusterSecretStore")
+
+    found = judge(KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN, body)
+    assert "spec.secretStoreRef" in found["failed-3"][0], found["failed-3"]
+    assert "spec.data[0].sourceRef.storeRef" in found["failed-4"][0], found["failed-4"]

@@ -33,6 +33,11 @@ TYPES = sorted(
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:secretsmanager/secret:Secret",
         "aws:secretsmanager/secretRotation:SecretRotation",
+        "aws:sns/topic:Topic",
+        "aws:cloudtrail/trail:Trail",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
         "azure-native:authorization:RoleAssignment",
         "azure-native:containerservice:ManagedCluster",
         "azure-native:keyvault:Key",
@@ -42,6 +47,8 @@ TYPES = sorted(
         "kubernetes:batch/v1:CronJob",
         "kubernetes:core/v1:ConfigMap",
         "kubernetes:core/v1:Secret",
+        "kubernetes:external-secrets.io/v1:ExternalSecret",
+        "kubernetes:external-secrets.io/v1:SecretStore",
         "kubernetes:helm.sh/v3:Release",
         "kubernetes:networking.k8s.io/v1:Ingress",
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
@@ -50,7 +57,9 @@ TYPES = sorted(
         "random:index/randomPassword:RandomPassword",
     }
 )
-"""Every type some policy judges."""
+"""Every type some policy judges by its inputs."""
+FORBIDDEN_TYPES = ["kubernetes:external-secrets.io/v1:ClusterSecretStore"]
+"""Types whose mere presence is the violation, whatever their inputs."""
 
 
 def test_every_policy_is_named_domain_resource_property_and_unique() -> None:
@@ -158,6 +167,12 @@ UNKNOWN_INPUTS = {
         "kmsKeyId",
         "enableKeyRotation",
         "secretId",
+        "kmsMasterKeyId",
+        "kmsKeyArn",
+        "enableLogFileValidation",
+        "isMultiRegionTrail",
+        "recoveryWindowInDays",
+        "bucket",
     )
 }
 
@@ -179,6 +194,21 @@ def test_validators_tolerate_missing_and_unknown_values(inputs: dict) -> None:
             # Unknown values are "cannot judge yet", never a violation (the protect option is known).
             assert messages == [], f"{policy.name} reported on unknown values: {messages}"
     assert options(registrations[0]).protect is True
+
+
+@pytest.mark.parametrize("inputs", [{}, UNKNOWN_INPUTS], ids=["missing", "unknown"])
+def test_forbidden_types_are_reported_whatever_their_inputs(inputs: dict) -> None:
+    for resource_type in FORBIDDEN_TYPES:
+        reg = _registration(resource_type, dict(inputs))
+        found = set()
+        for policy in ALL_POLICIES:
+            if not isinstance(policy, ResourceValidationPolicy):
+                continue
+            messages: list[str] = []
+            policy.validate(resource_args(reg), lambda m, urn=None, report=messages.append: report(m))
+            if messages:
+                found.add(policy.name)
+        assert found == {"kubernetes-clustersecretstore-forbidden"}, f"{resource_type}: {found}"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -11,11 +11,13 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import pytest
 
+from policies._support import go_duration_seconds
 from policies.rotation import (
     AWS_KMS_KEY_ROTATION,
     AWS_SECRETSMANAGER_ROTATION_SCHEDULE,
     AZURE_KEYVAULT_KEY_ROTATION_POLICY,
     AZURE_KEYVAULT_SECRET_EXPIRY,
+    KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL,
     KUBERNETES_SECRET_ROTATION_ANNOTATION,
     RANDOM_PASSWORD_KEEPERS,
     STACK_SECRET_ROTATION_COVERAGE,
@@ -189,6 +191,87 @@ def test_kubernetes_secret_rotation_threshold_comes_from_config() -> None:
         _k8s_secret("failed-1", MANAGED, {"secrets-platform/rotation-days": "120"})
 
     judge(KUBERNETES_SECRET_ROTATION_ANNOTATION, body, {"maxRotationDays": 90})
+
+
+def _external_secret(
+    name: str,
+    rotation_days: str | None = "30",
+    labels: dict | None = None,
+    api_version: str = "external-secrets.io/v1",
+    **spec: object,
+) -> None:
+    labels = MANAGED if labels is None else labels
+    annotations = {} if rotation_days is None else {"secrets-platform/rotation-days": rotation_days}
+    k8s.apiextensions.CustomResource(
+        name,
+        api_version=api_version,
+        kind="ExternalSecret",
+        metadata={"name": name, "namespace": "orders", "labels": labels},
+        spec={
+            "refreshPolicy": "Periodic",
+            "refreshInterval": "1h",
+            "secretStoreRef": {"name": "orders-api-secrets-manager", "kind": "SecretStore"},
+            "target": {
+                "name": name,
+                "template": {"metadata": {"labels": labels, "annotations": annotations}},
+            },
+            "data": [{"secretKey": "password", "remoteRef": {"key": "secrets-dev/orders-queue"}}],
+            **spec,
+        },
+    )
+
+
+def test_kubernetes_externalsecret_refresh_interval() -> None:
+    def body() -> None:
+        _external_secret("passed-1")
+        _external_secret("passed-2", refreshInterval=None)  # ESO's default: 1h
+        _external_secret("passed-3", rotation_days="1", refreshInterval="6h0m0s")
+        _external_secret("passed-4", api_version="external-secrets.io/v1beta1", refreshInterval="719h59m")
+        _external_secret("passed-5", rotation_days=None, labels={})  # not the platform's: nothing to compare
+        _external_secret("failed-1", refreshInterval="720h")  # as long as the 30-day rotation
+        _external_secret("failed-2", refreshInterval="2160h")
+        _external_secret("failed-3", refreshInterval="0")  # periodic refresh off
+        _external_secret("failed-4", refreshInterval="0s")
+        _external_secret("failed-5", refreshPolicy="CreatedOnce")
+        _external_secret("failed-6", refreshPolicy="OnChange")
+        _external_secret("failed-7", refreshInterval="30d")  # Go durations stop at hours
+        _external_secret("failed-8", rotation_days=None)  # the platform's, without its rotation period
+        _external_secret("failed-9", rotation_days="monthly")
+
+    found = judge(KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL, body)
+    assert "720h" in found["failed-1"][0], found["failed-1"]
+
+
+def test_kubernetes_externalsecret_refresh_fraction_comes_from_config() -> None:
+    def body() -> None:
+        _external_secret("passed-1", rotation_days="1", refreshInterval="5h59m")
+        _external_secret("failed-1", rotation_days="1", refreshInterval="6h")
+
+    judge(KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL, body, {"maxRefreshFraction": 0.25})
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("1h", 3600),
+        ("30m", 1800),
+        ("6h0m0s", 21600),
+        ("1h30m", 5400),
+        ("1.5h", 5400),
+        ("90s", 90),
+        ("500ms", 0.5),
+        ("0", 0),
+        ("0s", 0),
+        ("-1h", -3600),
+        ("1d", None),
+        ("1 h", None),
+        ("h", None),
+        ("", None),
+        (3600, None),
+    ],
+)
+def test_go_duration_seconds(value: object, seconds: float | None) -> None:
+    assert go_duration_seconds(value) == seconds, value
 
 
 def test_stack_secret_rotation_coverage() -> None:
