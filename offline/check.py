@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -45,8 +46,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from offline.mocks import GENERATED_PREFIX
 from offline.plan import PlanError, Progress, capture_stack, find_dropped, find_leaks
-from offline.runtime import SECRET_SIG, SIG_KEY, Capture, Registration, join
-from offline.stackfiles import PLACEHOLDER_PREFIX
+from offline.runtime import SECRET_SIG, SIG_KEY, Capture, Registration, collector_paused, join
+from offline.stackfiles import PLACEHOLDER_PREFIX, read_project_name
 
 EXIT_PLAN = 1
 EXIT_CONFIG = 2
@@ -287,48 +288,92 @@ class PolicyPackProcess:
         )
 
     def analyze(self, capture: Capture) -> list[analyzer_pb2.AnalyzeDiagnostic]:
-        """`Analyze` every resource, then `AnalyzeStack` once, as the engine does in a preview.
-
-        A resource policy's diagnostic carries no URN (the engine knows which resource it asked
-        about); it is filled in here, as the engine does.
-        """
-        assert self.stub is not None
-        by_urn = {r.urn: r for r in capture.resources}
-        diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
-        resources = []
+        """`Analyze` every resource, then `AnalyzeStack` once, as the engine does in a preview."""
+        stream = self.stream()
         for reg in capture.resources:
-            properties = _struct(wrap_secrets(reg.inputs, reg.secret_paths))
-            options = _options(reg)
-            provider = _provider(reg, by_urn)
-            request = analyzer_pb2.AnalyzeRequest(
-                type=reg.type, properties=properties, urn=reg.urn, name=reg.name, options=options
-            )
-            if provider is not None:
-                request.provider.CopyFrom(provider)
-            for diagnostic in self.stub.Analyze(request).diagnostics:
-                if not diagnostic.urn:
-                    diagnostic.urn = reg.urn
-                diagnostics.append(diagnostic)
-            resource = analyzer_pb2.AnalyzerResource(
-                type=reg.type,
-                properties=properties,
-                urn=reg.urn,
-                name=reg.name,
-                options=options,
-                parent=reg.parent,
-                dependencies=reg.dependencies,
-            )
-            if provider is not None:
-                resource.provider.CopyFrom(provider)
-            for key, urns in reg.property_dependencies.items():
-                resource.propertyDependencies[key].CopyFrom(
-                    analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                )
-            resources.append(resource)
-        diagnostics.extend(
-            self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources)).diagnostics
+            stream.submit(reg)
+        return stream.finish()
+
+    def stream(self) -> AnalyzeStream:
+        """Analyze resources as they are registered, in a thread, while the program still runs."""
+        assert self.stub is not None
+        return AnalyzeStream(self.stub)
+
+
+class AnalyzeStream:
+    """`Analyze` calls made in registration order from a worker thread, then one `AnalyzeStack`.
+
+    The pack runs in its own process, so analyzing while the program runs under the mocks uses the
+    second core; the calls and their order are those of a sequential check. A resource policy's
+    diagnostic carries no URN (the engine knows which resource it asked about); it is filled in here,
+    as the engine does.
+    """
+
+    def __init__(self, stub: Any) -> None:
+        self.stub = stub
+        self.queue: queue.Queue[Registration | None] = queue.Queue()
+        self.by_urn: dict[str, Registration] = {}
+        self.resources: list[analyzer_pb2.AnalyzerResource] = []
+        self.diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
+        self.error: BaseException | None = None
+        self.worker = threading.Thread(target=self._run, name="analyze", daemon=True)
+        self.worker.start()
+
+    def submit(self, reg: Registration) -> None:
+        self.queue.put(reg)
+
+    def finish(self) -> list[analyzer_pb2.AnalyzeDiagnostic]:
+        self.queue.put(None)
+        self.worker.join()
+        if self.error is not None:
+            raise self.error
+        self.diagnostics.extend(
+            self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=self.resources)).diagnostics
         )
-        return diagnostics
+        return self.diagnostics
+
+    def abandon(self) -> None:
+        """Stop the worker without analyzing the stack (the program failed)."""
+        self.queue.put(None)
+        self.worker.join()
+
+    def _run(self) -> None:
+        while (reg := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the first failure is re-raised by finish()
+            try:
+                self._analyze(reg)
+            except BaseException as exc:
+                self.error = exc
+
+    def _analyze(self, reg: Registration) -> None:
+        self.by_urn[reg.urn] = reg
+        properties = _struct(wrap_secrets(reg.inputs, reg.secret_paths))
+        options = _options(reg)
+        provider = _provider(reg, self.by_urn)
+        request = analyzer_pb2.AnalyzeRequest(
+            type=reg.type, properties=properties, urn=reg.urn, name=reg.name, options=options
+        )
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        for diagnostic in self.stub.Analyze(request).diagnostics:
+            if not diagnostic.urn:
+                diagnostic.urn = reg.urn
+            self.diagnostics.append(diagnostic)
+        resource = analyzer_pb2.AnalyzerResource(
+            type=reg.type,
+            properties=properties,
+            urn=reg.urn,
+            name=reg.name,
+            options=options,
+            parent=reg.parent,
+            dependencies=reg.dependencies,
+        )
+        if provider is not None:
+            resource.provider.CopyFrom(provider)
+        for key, urns in reg.property_dependencies.items():
+            resource.propertyDependencies[key].CopyFrom(analyzer_pb2.AnalyzerPropertyDependencies(urns=urns))
+        self.resources.append(resource)
 
 
 def wrap_secrets(value: Any, secret_paths: list[str], path: str = "") -> Any:
@@ -612,14 +657,18 @@ def check_capture(
     capture: Capture,
     config: dict[str, tuple[str, dict[str, Any]]],
     redact: Redactor | None = None,
+    diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] | None = None,
 ) -> list[Violation]:
-    """Configure the pack, analyze a capture, add the offline checks; every text redacted."""
+    """Configure the pack, analyze a capture (unless `diagnostics` were streamed already), add the
+    offline checks; every text redacted."""
     redact = redact or Redactor(capture)
-    pack.configure(config)
+    if diagnostics is None:
+        pack.configure(config)
+        diagnostics = pack.analyze(capture)
     types = {r.urn: r.type for r in capture.resources}
     infos = pack.policies()
     violations = []
-    for diagnostic in pack.analyze(capture):
+    for diagnostic in diagnostics:
         info = infos.get(diagnostic.policyName)
         violations.append(
             Violation(
@@ -679,17 +728,27 @@ def run_check(
 ) -> CheckResult:
     """Plan a stack offline and check it against the pack; raises PlanError, PolicyConfigError, ConfigError."""
     started = time.perf_counter()
-    stack_input, capture, _ = capture_stack(project_dir, stack, progress)
-    if progress:
-        progress.done()
-    findings = find_dropped(capture) + find_leaks(capture)
-    if findings:
-        raise PlanError(stack, findings)
-    planned = time.perf_counter()
     path = config_path or policy_config_path(stack, pack_dir)
-    with PolicyPackProcess(pack_dir, project=stack_input.project, stack=stack) as pack:
+    project = read_project_name(project_dir)
+    # The pack starts first and analyzes each resource as the program registers it (second core).
+    with PolicyPackProcess(pack_dir, project=project, stack=stack) as pack, collector_paused(freeze=True):
         config = effective_config(pack.policies(), load_policy_config(path), source=path.name)
-        violations = check_capture(pack, capture, config)
+        pack.configure(config)
+        stream = pack.stream()
+        capture = Capture(listeners=[stream.submit])
+        try:
+            stack_input, capture, _ = capture_stack(project_dir, stack, progress, capture=capture)
+        except BaseException:
+            stream.abandon()
+            raise
+        diagnostics = stream.finish()
+        if progress:
+            progress.done()
+        findings = find_dropped(capture) + find_leaks(capture)
+        if findings:
+            raise PlanError(stack, findings)
+        planned = time.perf_counter()
+        violations = check_capture(pack, capture, config, diagnostics=diagnostics)
         assert pack.info is not None
         result = CheckResult(
             project=stack_input.project,

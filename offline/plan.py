@@ -334,9 +334,9 @@ class Progress:
 
 
 def capture_stack(
-    project_dir: Path, stack: str, progress: Progress | None = None
+    project_dir: Path, stack: str, progress: Progress | None = None, capture: Capture | None = None
 ) -> tuple[StackInput, Capture, PlanMocks]:
-    """Run the program for a stack; raises `ConfigError` on bad config."""
+    """Run the program for a stack (into `capture` when given); raises `ConfigError` on bad config."""
     stack_input = read_stack(project_dir, stack)
     region = stack_input.config.get("aws:region") or stack_input.config.get("azure-native:location") or ""
     run_id = next(iter(stack_input.placeholders), "x-x-x-none").rsplit("-", 1)[-1]
@@ -349,6 +349,7 @@ def capture_stack(
         secret_keys=stack_input.secret_keys,
         plan_mocks=plan_mocks,
         on_register=progress or (lambda n: None),
+        capture=capture,
     )
     return stack_input, capture, plan_mocks
 

@@ -62,6 +62,8 @@ class Capture:
     """Values the engine would mark secret in provider outputs (additionalSecretOutputs)."""
     missing_reads: set[str] = field(default_factory=set)
     """Output-type properties the program read but the mocks did not return (`Class.property`)."""
+    listeners: list[Callable[[Registration], None]] = field(default_factory=list)
+    """Called with each registration as it arrives (the policy check analyzes while the program runs)."""
 
 
 def join(path: str, key: str | int) -> str:
@@ -133,6 +135,8 @@ class CaptureMonitor(mocks.MockMonitor):
                 property_dependencies={k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
             )
         )
+        for listener in self.capture.listeners:
+            listener(self.capture.resources[-1])
         self.on_register(len(self.capture.resources))
         response = super().RegisterResource(request)
         if request.additionalSecretOutputs:

@@ -53,6 +53,11 @@ def _load_yaml(path: Path) -> Any:
         ) from None
 
 
+def read_project_name(project_dir: Path) -> str:
+    """The `name:` of the project's `Pulumi.yaml`."""
+    return str((_load_yaml(project_dir / "Pulumi.yaml") or {}).get("name", ""))
+
+
 def _full_key(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 

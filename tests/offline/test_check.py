@@ -23,6 +23,7 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
+from config.errors import ConfigError
 from offline.check import (
     EXIT_VIOLATIONS,
     OFFLINE_CHECKS,
@@ -38,6 +39,7 @@ from offline.check import (
     pack_python,
     policy_config_path,
     render,
+    run_check,
     to_json,
     to_sarif,
     wrap_secrets,
@@ -47,7 +49,7 @@ from offline.cli import main
 from offline.plan import capture_stack
 from offline.runtime import SECRET_SIG, SIG_KEY
 from policies import ALL_POLICIES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, dev_stack
 from tests.policies.conftest import run
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -378,3 +380,31 @@ def test_real_stack_check_has_no_mandatory_violation_but_known_component_ones(
     assert f"Policy check of stack {stack}" in stdout
     for text in (stdout, stderr, json.dumps(report), json.dumps(sarif)):
         assert not CANARY.search(text), f"{stack}: a placeholder value reached the output"
+
+
+# --- streaming: the pack analyzes while the program runs -----------------------------------------------
+
+
+def test_streamed_analysis_finds_what_a_sequential_one_finds() -> None:
+    streamed = run_check(ROOT, "dev")
+    _, capture, _ = capture_stack(ROOT, "dev")
+    path = policy_config_path("dev")
+    with PolicyPackProcess(PACK_DIR, project="secrets-platform", stack="dev") as pack:
+        config = effective_config(pack.policies(), load_policy_config(path), source=path.name)
+        sequential = check_capture(pack, capture, config)
+    assert streamed.violations, "dev has advisory findings to compare"
+    assert [(v.policy, v.level, v.urn, v.message) for v in streamed.violations] == [
+        (v.policy, v.level, v.urn, v.message) for v in sequential
+    ]
+
+
+def test_bad_config_stops_the_streamed_check_with_the_config_error(project_dir_with_bad_reader: Path) -> None:
+    with pytest.raises(ConfigError, match=r"secrets\[0\]\.readers\[0\]"):
+        run_check(project_dir_with_bad_reader, "t")
+
+
+@pytest.fixture
+def project_dir_with_bad_reader(project: Any) -> Path:
+    doc = dev_stack()
+    doc["config"]["secrets-platform:secrets"][0]["readers"] = ["nobody"]
+    return project(doc)
