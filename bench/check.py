@@ -41,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from plan import scratch_project, synthetic_stack  # bench/plan.py, beside this file
+from plan import scratch_project, spawn, synthetic_stack  # bench/plan.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -229,18 +229,7 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def _spawn(argv: list[str], result: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *argv, "--result", str(result)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    if not result.exists():
-        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1][:160]
-        return {"error": _redacted(f"worker exited {proc.returncode}: {tail}")}
-    return json.loads(result.read_text(encoding="utf-8"))
+    return spawn(argv, result, script=Path(__file__), redact=_redacted)
 
 
 def _wall(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str] | str:

@@ -249,9 +249,12 @@ def worker(args: argparse.Namespace) -> int:
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def _spawn(argv: list[str], result: Path) -> dict[str, Any]:
+def spawn(
+    argv: list[str], result: Path, script: Path = Path(__file__), redact: Any = lambda text: text
+) -> dict[str, Any]:
+    """Run `script` (a bench file) as a worker process; its JSON result, or an error row."""
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *argv, "--result", str(result)],
+        [sys.executable, str(script.resolve()), *argv, "--result", str(result)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -260,7 +263,7 @@ def _spawn(argv: list[str], result: Path) -> dict[str, Any]:
     )
     if not result.exists():
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1][:160]
-        return {"error": f"worker exited {proc.returncode}: {tail}"}
+        return {"error": redact(f"worker exited {proc.returncode}: {tail}")}
     return json.loads(result.read_text(encoding="utf-8"))
 
 
@@ -273,12 +276,12 @@ def measure(label: str, project: Path, stack: str, warmup_stack: str, runs: int,
         plan_argv += ["--warmup-stack", warmup_stack]
         if run == 0:
             plan_argv += ["--resources-out", str(resources_file)]
-        plans.append(_spawn(plan_argv, tmp / f"{label}-plan-{run}.json"))
+        plans.append(spawn(plan_argv, tmp / f"{label}-plan-{run}.json"))
         if "error" in plans[-1]:
             return {"label": label, "error": "plan: " + plans[-1]["error"]}
         region = json.loads(resources_file.read_text(encoding="utf-8"))["region"]
         floor_argv = ["--worker", "floor", "--resources-in", str(resources_file), "--region", region]
-        floors.append(_spawn(floor_argv, tmp / f"{label}-floor-{run}.json"))
+        floors.append(spawn(floor_argv, tmp / f"{label}-floor-{run}.json"))
         if "error" in floors[-1]:
             return {"label": label, "error": "floor: " + floors[-1]["error"]}
         print(
