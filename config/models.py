@@ -232,7 +232,8 @@ class CloudSecret(_SecretBase):
     keys: Annotated[list[SecretKey], Field(min_length=1)]
     """Properties of the remote secret to sync into the Kubernetes Secret."""
     store: Literal["default", "hashicorp-vault"] = "default"
-    """`default` is the stack's cloud store; `hashicorp-vault` reads the Vault of `vault:`."""
+    """`default` is the stack's cloud store; `hashicorp-vault` (the Vault of `vault:`) is refused until
+    its delivery exists."""
     generate: bool = True
     """The store generates and rotates the value itself (Secrets Manager rotation Lambda)."""
 

@@ -199,6 +199,12 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "generated: syncing Key Vault secrets into the cluster is not supported yet (AWS Secrets Manager is)",
     ),
     (
+        "vault-store-not-supported-yet",
+        lambda doc: _secret(doc, "orders-queue").update({"store": "hashicorp-vault"}),
+        'secrets-platform:secrets[3].store: found "hashicorp-vault"; expected store: default: delivery '
+        "from HashiCorp Vault is not supported yet",
+    ),
+    (
         "key-of-other-namespace-for-region",
         lambda doc: doc[C].update({NS + "region": "eu-west-1"}),
         "secrets-platform:region: found a region under secrets-platform; expected aws:region or "
