@@ -610,14 +610,6 @@ def test_sync_plan_refuses_a_secret_no_workload_of_its_namespace_reads() -> None
         sync_plan(stack_config(elsewhere))
 
 
-def test_sync_plan_leaves_vault_secrets_to_their_store() -> None:
-    def vault(raw: dict[str, Any]) -> None:
-        raw["secrets"] = [*raw["secrets"], {**PAYMENTS_GATEWAY, "store": "hashicorp-vault"}]
-        raw["vault"] = {"address": "https://vault.example.com"}
-
-    assert "payments-api" not in sync_plan(stack_config(vault))
-
-
 # --- argument checks: one change of the happy path per test --------------------------------------------------
 
 
