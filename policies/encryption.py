@@ -45,7 +45,6 @@ SNS_TOPIC = "aws:sns/topic:Topic"
 CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 
-AWS_MANAGED_SECRETSMANAGER_KEY = "alias/aws/secretsmanager"
 KMS_DEFAULT_DELETION_WINDOW_DAYS = 30
 """Days KMS waits when `deletionWindowInDays` is not set (KMS API reference, ScheduleKeyDeletion)."""
 KEY_VAULT_DEFAULT_RETENTION_DAYS = 90
@@ -158,7 +157,7 @@ def _kms_key_id(args: ResourceValidationArgs, report: ReportViolation, kind: str
     key = plain(args.props).get("kmsKeyId")
     if is_unknown(key):
         return
-    if not key or key == AWS_MANAGED_SECRETSMANAGER_KEY:
+    if not customer_key(key):  # unset, or any AWS-managed key (`alias/aws/...`, by name or ARN)
         report(
             message(
                 f"The {what} is not encrypted with a customer-managed KMS key",

@@ -70,6 +70,7 @@ def test_cloudwatch_log_group_kms() -> None:
     def body() -> None:
         aws.cloudwatch.LogGroup("passed-1", kms_key_id=KEY_ARN, retention_in_days=30)
         aws.cloudwatch.LogGroup("failed-1", retention_in_days=30)
+        aws.cloudwatch.LogGroup("failed-2", kms_key_id="alias/aws/logs", retention_in_days=30)
 
     judge(AWS_CLOUDWATCH_LOG_GROUP_KMS, body)
 
@@ -79,6 +80,9 @@ def test_secretsmanager_secret_kms() -> None:
         aws.secretsmanager.Secret("passed-1", kms_key_id=KEY_ARN)
         aws.secretsmanager.Secret("failed-1")
         aws.secretsmanager.Secret("failed-2", kms_key_id="alias/aws/secretsmanager")
+        aws.secretsmanager.Secret(
+            "failed-3", kms_key_id="arn:aws:kms:eu-west-1:111122223333:alias/aws/secretsmanager"
+        )
 
     judge(AWS_SECRETSMANAGER_SECRET_KMS, body)
 
