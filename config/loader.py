@@ -17,7 +17,7 @@ import pulumi
 from pydantic import BaseModel, ValidationError
 
 from config.errors import ConfigError, Problem, describe
-from config.models import PROJECT, FileSecret, LiteralSecret, StackConfig
+from config.models import PROJECT, CloudSecret, FileSecret, GeneratedSecret, LiteralSecret, StackConfig
 from config.references import check_references
 
 NS = f"{PROJECT}:"
@@ -49,10 +49,9 @@ def _config_keys() -> set[str]:
     return keys
 
 
-def _is_secret(full_key: str) -> bool:
-    return pulumi.runtime.is_config_secret(full_key) or full_key in set(
-        pulumi.runtime.get_config_secret_keys_env()
-    )
+def _is_secret(full_key: str, secret_env: set[str]) -> bool:
+    """`secret_env`: the keys `PULUMI_CONFIG_SECRET_KEYS` marks secret (read once per load)."""
+    return pulumi.runtime.is_config_secret(full_key) or full_key in secret_env
 
 
 def _field_aliases() -> dict[str, str]:
@@ -82,13 +81,11 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         if part in _UNION_TAGS:
-            from config import models
-
             model = {
-                "literal": models.LiteralSecret,
-                "file": models.FileSecret,
-                "generated": models.GeneratedSecret,
-                "cloud": models.CloudSecret,
+                "literal": LiteralSecret,
+                "file": FileSecret,
+                "generated": GeneratedSecret,
+                "cloud": CloudSecret,
             }[part]
             continue
         field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
@@ -120,7 +117,7 @@ def _problem_from(error: Any) -> Problem:
         return Problem(key, "nothing", "a value: this key is required")
     if kind == "extra_forbidden":
         allowed = ", ".join(_allowed_keys(loc)) or "none"
-        return Problem(_path(loc), f'unknown key "{loc[-1]}"', f"one of the keys {allowed}")
+        return Problem(key, f'unknown key "{loc[-1]}"', f"one of the keys {allowed}")
     if kind == "union_tag_invalid":
         return Problem(
             key + ".source", describe(error["ctx"]["tag"]), "one of literal, file, generated, cloud"
@@ -159,12 +156,14 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
     fields = _field_aliases()
     problems: list[Problem] = []
     raw: dict[str, Any] = {}
+    keys = _config_keys()  # once: a literal per secret would rebuild it thousands of times
+    secret_env = set(pulumi.runtime.get_config_secret_keys_env())
 
     for alias in fields:
         if alias == "region":
             continue
         full = NS + alias
-        if _is_secret(full):
+        if _is_secret(full, secret_env):
             problems.append(
                 Problem(
                     full,
@@ -183,7 +182,7 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
             raw[alias] = value
     if problems:  # a secret structured key hides the rest: report it alone
         raise ConfigError(stack_file(), problems)
-    if (NS + "region") in _config_keys():  # set by habit: point at the provider's own key
+    if (NS + "region") in keys:  # set by habit: point at the provider's own key
         problems.append(
             Problem(f"{NS}region", "a region under secrets-platform", "aws:region or azure-native:location")
         )
@@ -203,12 +202,12 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
         for i, entry in enumerate(stack.secrets):
             if isinstance(entry, LiteralSecret):
                 for data_key, config_key in entry.keys.items():
-                    problems += _literal(cfg, i, data_key, config_key, literals)
+                    problems += _literal(cfg, i, data_key, config_key, literals, keys, secret_env)
             elif isinstance(entry, FileSecret):
                 for data_key, path in entry.keys.items():
                     problems += _file(project_dir, i, data_key, path)
 
-    for full in sorted(_config_keys()):
+    for full in sorted(keys):
         if not full.startswith(NS):
             continue
         key = full[len(NS) :]
@@ -245,11 +244,17 @@ def _looks_structured(value: str) -> bool:
 
 
 def _literal(
-    cfg: pulumi.Config, index: int, data_key: str, config_key: str, out: dict[str, pulumi.Output[str]]
+    cfg: pulumi.Config,
+    index: int,
+    data_key: str,
+    config_key: str,
+    out: dict[str, pulumi.Output[str]],
+    keys: set[str],
+    secret_env: set[str],
 ) -> list[Problem]:
     full = NS + config_key
     where = f"{NS}secrets[{index}].keys.{data_key}"
-    if full not in _config_keys():
+    if full not in keys:
         # The name is not echoed: a value pasted here by mistake must not reach a log.
         return [
             Problem(
@@ -259,7 +264,7 @@ def _literal(
                 "written at this path",
             )
         ]
-    if not _is_secret(full):
+    if not _is_secret(full, secret_env):
         return [
             Problem(
                 full,

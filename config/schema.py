@@ -200,8 +200,9 @@ def main() -> None:
     root = Path(__file__).resolve().parent.parent
     (root / "Pulumi.yaml").write_text(project_file_text(), encoding="utf-8")
     readme = root / "README.md"
-    if readme.exists() and README_BEGIN in readme.read_text(encoding="utf-8"):
-        readme.write_text(readme_with_reference(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    if README_BEGIN in text:
+        readme.write_text(readme_with_reference(text), encoding="utf-8")
     print("Pulumi.yaml config block and README config reference regenerated from config/models.py")
 
 

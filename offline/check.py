@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -44,21 +43,29 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from offline.mocks import GENERATED_PREFIX
-from offline.plan import PlanError, Progress, capture_stack, find_dropped, find_leaks
+from offline.plan import (
+    CANARY,
+    EXIT_CONFIG,
+    EXIT_PLAN,
+    MASK,
+    PlanError,
+    Progress,
+    _covered,
+    capture_stack,
+    find_dropped,
+    find_leaks,
+    leaves,
+)
 from offline.runtime import SECRET_SIG, SIG_KEY, Capture, Registration, collector_paused, join
-from offline.stackfiles import PLACEHOLDER_PREFIX, read_project_name
+from offline.stackfiles import read_project_name
 
-EXIT_PLAN = 1
-EXIT_CONFIG = 2
 EXIT_VIOLATIONS = 4
 
 PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 """The policy pack of this repository (`policies/PulumiPolicy.yaml`)."""
 ENGINE_ADDRESS = "127.0.0.1:0"
 """What `pulumi.policy` receives as the engine address; it never connects to it."""
-MASK = "[secret]"
-_CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[a-z0-9-]+")
+# Stack names may hold capitals, `_` and `.` (`spcanary-Prod_EU-1-…`): match them too, as offline.diff does.
 _LEVELS = {"advisory", "mandatory", "remediate", "disabled"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 REPORT_FORMAT = "secrets-platform/violations"
@@ -119,7 +126,7 @@ class Redactor:
         if capture is not None:
             exact |= {v for v in capture.secret_outputs if isinstance(v, str) and len(v) >= 8}
             for reg in capture.resources:
-                for path, value in _leaves(reg.inputs):
+                for path, value in leaves(reg.inputs):
                     if isinstance(value, str) and len(value) >= 8 and _covered(path, reg.secret_paths):
                         exact.add(value)
         self.exact = sorted(exact, key=len, reverse=True)
@@ -128,27 +135,12 @@ class Redactor:
         if isinstance(value, str):
             for secret in self.exact:
                 value = value.replace(secret, MASK)
-            return _CANARY.sub(MASK, value)
+            return CANARY.sub(MASK, value)
         if isinstance(value, dict):
             return {self(k): self(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self(v) for v in value]
         return value
-
-
-def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, join(path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _leaves(v, join(path, i))
-    else:
-        yield path, value
-
-
-def _covered(path: str, secret_paths: list[str]) -> bool:
-    return any(path == p or path.startswith((p + ".", p + "[")) for p in secret_paths)
 
 
 # --- the pack as a subprocess ----------------------------------------------------------------
@@ -450,6 +442,10 @@ def _level_name(level: int) -> str:
     return analyzer_pb2.EnforcementLevel.Name(level).lower()
 
 
+def _severity_name(severity: int) -> str:
+    return analyzer_pb2.PolicySeverity.Name(severity).removeprefix("POLICY_SEVERITY_").lower()
+
+
 def effective_config(
     policies: dict[str, analyzer_pb2.PolicyInfo], doc: dict[str, Any], source: str = "policy config"
 ) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -631,7 +627,7 @@ def offline_findings(capture: Capture, config: dict[str, tuple[str, dict[str, An
                         f"The secret input {path} lands in the Helm values, which Helm keeps in its release "
                         "record and shows in `helm get values`. Pass it through a Secret named in the values.",
                     )
-            for path, _ in _leaves(reg.inputs["values"], "values"):
+            for path, _ in leaves(reg.inputs["values"], "values"):
                 if _allow_listed(path, allow_list) and not _covered(path, reg.secret_paths):
                     add(
                         "offline-helm-values-secret-leaves",
@@ -679,10 +675,7 @@ def check_capture(
                 message=redact(_split_message(diagnostic)),
                 description=diagnostic.description,
                 remediation=info.remediation_steps if info else "",
-                severity=analyzer_pb2.PolicySeverity.Name(diagnostic.severity)
-                .removeprefix("POLICY_SEVERITY_")
-                .lower()
-                .replace("unspecified", ""),
+                severity=_severity_name(diagnostic.severity).replace("unspecified", ""),
             )
         )
     for violation in offline_findings(capture, config):
@@ -699,9 +692,7 @@ def _describe_policies(
             "description": info.description,
             "remediation": info.remediation_steps,
             "level": config.get(name, (_level_name(info.enforcementLevel), {}))[0],
-            "severity": analyzer_pb2.PolicySeverity.Name(info.severity)
-            .removeprefix("POLICY_SEVERITY_")
-            .lower(),
+            "severity": _severity_name(info.severity),
         }
         for name, info in pack.policies().items()
     }
@@ -909,7 +900,7 @@ def cmd_check(args: argparse.Namespace, project_dir: Path) -> int:
         print(f"error: {Redactor()(str(exc))}", file=sys.stderr)
         return EXIT_PLAN
     except PolicyConfigError as exc:
-        print(f"error: the policy config is wrong:\n{exc}", file=sys.stderr)
+        print(f"error: the policy config is wrong:\n{Redactor()(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
     except PackError as exc:
         print(f"error: {Redactor()(str(exc))}", file=sys.stderr)

@@ -22,22 +22,25 @@ from pathlib import Path
 
 import pulumi
 
-from offline.plan import PlanError, Progress, make_plan, render_tree
-
-EXIT_PLAN = 1
-EXIT_CONFIG = 2
+from offline.plan import EXIT_CONFIG, EXIT_PLAN, Plan, PlanError, Progress, make_plan, render_tree
 
 
 def _project_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("SECRETS_PLATFORM_PROJECT") or Path.cwd()).resolve()
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    project_dir = _project_dir(args.project_dir)
+def _plan(args: argparse.Namespace) -> Plan | None:
+    """The stack's plan, or `None` once the reason it cannot be trusted is on stderr."""
     try:
-        plan = make_plan(project_dir, args.stack, Progress(sys.stderr, args.stack))
+        return make_plan(_project_dir(args.project_dir), args.stack, Progress(sys.stderr, args.stack))
     except PlanError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    plan = _plan(args)
+    if plan is None:
         return EXIT_PLAN
     render_tree(plan, sys.stdout)
     if args.out:
@@ -57,11 +60,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_access(args: argparse.Namespace) -> int:
     from offline.access import access_report, render_json, render_markdown
 
-    project_dir = _project_dir(args.project_dir)
-    try:
-        plan = make_plan(project_dir, args.stack, Progress(sys.stderr, args.stack))
-    except PlanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    plan = _plan(args)
+    if plan is None:
         return EXIT_PLAN
     rows = access_report(plan)
     print(render_json(rows) if args.format == "json" else render_markdown(rows))

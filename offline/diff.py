@@ -62,13 +62,9 @@ import yaml
 from pulumi.runtime import rpc
 
 from offline.access import access_report
-from offline.mocks import GENERATED_PREFIX
-from offline.plan import MASK, Plan, Resource
+from offline.plan import CANARY, EXIT_CONFIG, EXIT_PLAN, MASK, Plan, Resource, _covered
 from offline.runtime import SIG_KEY, join
-from offline.stackfiles import PLACEHOLDER_PREFIX
 
-EXIT_PLAN = 1
-EXIT_CONFIG = 2
 EXIT_USAGE = 3
 
 COMMENT_LIMIT = 60_000
@@ -76,7 +72,6 @@ COMMENT_LIMIT = 60_000
 _VALUE_WIDTH = 96
 _CHANGES_SHOWN = 40
 _ROWS_SHOWN = 200
-_CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[A-Za-z0-9_.-]+")
 _CIPHERTEXT = re.compile(r"\bv1:[A-Za-z0-9+/]{12,}={0,2}:[A-Za-z0-9+/]{16,}={0,2}")
 
 
@@ -242,6 +237,8 @@ class Provenance:
         self._projects = {
             side: _project_name(path) for side, path in (("base", base_dir), ("head", head_dir))
         }
+        self._verdicts: dict[tuple[str, str], tuple[str, str]] = {}
+        """(kind, key or path) -> verdict: `diff_plans` asks twice (two passes), files feed many leaves."""
 
     @property
     def rekeyed(self) -> bool:
@@ -251,6 +248,11 @@ class Provenance:
 
     def config(self, key: str) -> tuple[str, str]:
         """Did the `secure:` value at a config key path change? Only the verdict is returned."""
+        if ("config", key) not in self._verdicts:
+            self._verdicts[("config", key)] = self._config(key)
+        return self._verdicts[("config", key)]
+
+    def _config(self, key: str) -> tuple[str, str]:
         base = _secure_at(self._docs["base"], self._projects["base"], key)
         head = _secure_at(self._docs["head"], self._projects["head"], key)
         if base is None or head is None:
@@ -266,6 +268,11 @@ class Provenance:
 
     def file(self, path: str) -> tuple[str, str]:
         """Did a file that a secret is read from change? Compared in memory, bytes to bytes."""
+        if ("file", path) not in self._verdicts:
+            self._verdicts[("file", path)] = self._file(path)
+        return self._verdicts[("file", path)]
+
+    def _file(self, path: str) -> tuple[str, str]:
         base, head = (self.base_dir / path).resolve(), (self.head_dir / path).resolve()
         if not (
             base.is_relative_to(self.base_dir.resolve()) and head.is_relative_to(self.head_dir.resolve())
@@ -455,10 +462,6 @@ def _walk_inputs(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def _covered(path: str, prefixes: list[str]) -> bool:
-    return any(p == "" or path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
-
-
 _FILE_SIGS = {rpc._special_asset_sig: "asset", rpc._special_archive_sig: "archive"}
 """Pulumi's wire signatures of file assets and archives (the engine diffs them by content)."""
 
@@ -545,10 +548,9 @@ def _option_changes(base: Resource, head: Resource) -> list[PropertyChange]:
         before, after = base.options.get(key), head.options.get(key)
         if before != after and (before or after):  # None, False and [] all mean the default
             changes.append(PropertyChange(key, before, after))
-    if base.provider.rsplit("::", 1)[0] != head.provider.rsplit("::", 1)[0]:
-        changes.append(
-            PropertyChange("provider", base.provider.rsplit("::", 1)[0], head.provider.rsplit("::", 1)[0])
-        )
+    before, after = base.provider.rsplit("::", 1)[0], head.provider.rsplit("::", 1)[0]
+    if before != after:
+        changes.append(PropertyChange("provider", before, after))
     return changes
 
 
@@ -1010,7 +1012,7 @@ def _render(diff: Diff, limit: int, max_rows: int) -> str:
         if c.reasons:
             lines.append("Replaced because " + "; ".join(c.reasons) + ".")
         lines += [f"- note: {n}" for n in c.notes]
-        listed_here = [p for p in c.properties][:_CHANGES_SHOWN]
+        listed_here = c.properties[:_CHANGES_SHOWN]
         for p in listed_here:
             suffix = " (ignored: `ignoreChanges`)" if p.ignored else ""
             if p.old is MASK:
@@ -1113,7 +1115,7 @@ def guard(text: str, forbidden: list[str] | None = None) -> str:
     for secret in sorted(forbidden or [], key=len, reverse=True):
         if len(secret) >= 8:
             text = text.replace(secret, MASK)
-    return _CIPHERTEXT.sub(MASK, _CANARY.sub(MASK, text))
+    return _CIPHERTEXT.sub(MASK, CANARY.sub(MASK, text))
 
 
 # --- --base: plan a git ref and the working tree ------------------------------------------------

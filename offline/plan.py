@@ -41,7 +41,13 @@ from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
 PLAN_FORMAT = "secrets-platform/plan"
 PLAN_VERSION = 1
 MASK = "[secret]"
-_CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[a-z0-9-]+")
+EXIT_PLAN = 1
+"""Exit code of a command whose plan failed its own checks (a leak, a dropped input)."""
+EXIT_CONFIG = 2
+"""Exit code of a command given a wrong stack config (every problem listed, nothing declared)."""
+# Stack names may hold capitals, `_` and `.`: a placeholder carries its stack name.
+CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[A-Za-z0-9_.-]+")
+"""A placeholder or generated canary (stack names may hold capitals, `_` and `.`)."""
 _BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{16,}={0,2}$")
 
 
@@ -115,7 +121,6 @@ class Plan:
     secrets_provider: str
     resources: list[Resource]
     outputs: dict[str, Any] = field(default_factory=dict)
-    stats: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -156,7 +161,7 @@ def _covered(path: str, secret_paths: list[str]) -> bool:
 
 def mask(value: Any, secret_paths: list[str], path: str = "") -> Any:
     """A copy of `value` with every secret subtree replaced by `[secret]`."""
-    if path in secret_paths or (path == "" and "" in secret_paths):
+    if path in secret_paths:
         return MASK
     if isinstance(value, dict):
         return {k: mask(v, secret_paths, join(path, k)) for k, v in value.items()}
@@ -176,8 +181,21 @@ def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+def _plain_keys(value: Any, secret_paths: list[str], path: str = "") -> Iterator[str]:
+    """The map keys of an input tree outside its secret subtrees."""
+    if _covered(path, secret_paths):
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _plain_keys(v, secret_paths, join(path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _plain_keys(v, secret_paths, join(path, i))
+
+
 def _contains_secret(text: str, exact: set[str]) -> bool:
-    if _CANARY.search(text) or text in exact:
+    if CANARY.search(text) or text in exact:
         return True
     if _BASE64.match(text):
         try:
@@ -187,7 +205,7 @@ def _contains_secret(text: str, exact: set[str]) -> bool:
         except (binascii.Error, ValueError):
             return False
         plain = decoded.decode("utf-8", "ignore")
-        return bool(_CANARY.search(plain)) or plain in exact
+        return bool(CANARY.search(plain)) or plain in exact
     return False
 
 
@@ -203,6 +221,10 @@ def find_leaks(capture: Capture) -> list[str]:
         if _contains_secret(reg.name, exact) or _contains_secret(reg.urn, exact):
             findings.append(f"a secret value is part of the name of {reg.type} (URN withheld)")
             continue
+        if any(_contains_secret(k, exact) for k in _plain_keys(reg.inputs, reg.secret_paths)):
+            # The path would hold the secret: name the resource only.
+            findings.append(f"secret value in a map key of a plain input of {reg.urn} (path withheld)")
+            continue
         for path, value in leaves(reg.inputs):
             if (
                 isinstance(value, str)
@@ -214,11 +236,15 @@ def find_leaks(capture: Capture) -> list[str]:
             if any(_contains_secret(str(v), exact) for v in reg.options.get(key, [])):
                 findings.append(f"secret value in option {key} of {reg.urn}")
     for path, value in leaves(capture.outputs):
-        if isinstance(value, str) and _contains_secret(value, exact):
+        if (
+            isinstance(value, str)
+            and not _covered(path, capture.output_secret_paths)
+            and _contains_secret(value, exact)
+        ):
             findings.append(f"secret value in stack output {path!r} (export it with pulumi.Output.secret)")
-    # A message holding a value that contains a canary is already caught by `_CANARY`: only the
+    # A message holding a value that contains a canary is already caught by `CANARY`: only the
     # other secrets need a substring search (every log line against every canary is quadratic).
-    uncanaried = [s for s in exact if not _CANARY.search(s)]
+    uncanaried = [s for s in exact if not CANARY.search(s)]
     for level, message in capture.logs:
         if _contains_secret(message, exact) or any(s in message for s in uncanaried):
             findings.append(f"secret value in a {level} log message of the program")
@@ -339,8 +365,7 @@ def capture_stack(
     """Run the program for a stack (into `capture` when given); raises `ConfigError` on bad config."""
     stack_input = read_stack(project_dir, stack)
     region = stack_input.config.get("aws:region") or stack_input.config.get("azure-native:location") or ""
-    run_id = next(iter(stack_input.placeholders), "x-x-x-none").rsplit("-", 1)[-1]
-    plan_mocks = PlanMocks(region, run_id)
+    plan_mocks = PlanMocks(region, stack_input.run_id)
     capture = run_program(
         project_dir / "__main__.py",
         project=stack_input.project,
@@ -361,7 +386,6 @@ def make_plan(project_dir: Path, stack: str, progress: Progress | None = None) -
 
 
 def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan:
-    started = time.perf_counter()
     stack_input, capture, plan_mocks = capture_stack(project_dir, stack, progress)
     if progress:
         progress.done()
@@ -393,16 +417,15 @@ def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan
         )
         for r in sorted(capture.resources, key=lambda r: r.urn)
     ]
-    plan = Plan(stack_input.project, stack, stack_input.secrets_provider, resources, mask_outputs(capture))
-    plan.stats["seconds"] = time.perf_counter() - started
-    return plan
+    return Plan(stack_input.project, stack, stack_input.secrets_provider, resources, mask_outputs(capture))
 
 
 def mask_outputs(capture: Capture) -> dict[str, Any]:
+    """The stack outputs with every output exported as a secret, or holding one, masked."""
     exact = set(capture.secret_outputs)
     return {
-        k: (MASK if isinstance(v, str) and (_contains_secret(v, exact)) else v)
-        for k, v in capture.outputs.items()
+        k: (MASK if isinstance(v, str) and _contains_secret(v, exact) else v)
+        for k, v in mask(capture.outputs, capture.output_secret_paths).items()
     }
 
 
@@ -451,9 +474,8 @@ def render_tree(plan: Plan, out: TextIO = sys.stdout) -> None:
                 out.write(f"{indent}{_label(kid)}\n")
                 walk(kid.urn, indent + "  ")
             else:
-                out.write(
-                    f"{indent}{kid.type}  {kid.name}  [{count(kid.urn)} resource{'s' if count(kid.urn) != 1 else ''}]\n"
-                )
+                n = count(kid.urn)
+                out.write(f"{indent}{kid.type}  {kid.name}  [{n} resource{'s' if n != 1 else ''}]\n")
                 walk(kid.urn, indent + "  ")
 
     secret_inputs = sum(len(r.secret_paths) for r in plan.resources)

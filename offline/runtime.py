@@ -57,6 +57,8 @@ class Capture:
 
     resources: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    output_secret_paths: list[str] = field(default_factory=list)
+    """Paths of stack outputs the program exported as secrets (`pulumi.Output.secret`, a secret output)."""
     logs: list[tuple[str, str]] = field(default_factory=list)
     secret_outputs: set[str] = field(default_factory=set)
     """Values the engine would mark secret in provider outputs (additionalSecretOutputs)."""
@@ -146,7 +148,9 @@ class CaptureMonitor(mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.outputs)
-            self.capture.outputs = decode(raw, "", [], [])
+            secrets: list[str] = []
+            self.capture.outputs = decode(raw, "", secrets, [])
+            self.capture.output_secret_paths = secrets
         return super().RegisterResourceOutputs(request)
 
     def _mark_secret(self, response: Any, keys: list[str]) -> Any:

@@ -34,6 +34,8 @@ class StackInput:
     """Placeholder -> the key path it stands for (never the value: the engine has none)."""
     secrets_provider: str = "passphrase"
     """`secretsprovider:` of the stack file, for the report."""
+    run_id: str = ""
+    """The random suffix of this read's placeholders (the mocks' generated canaries share it)."""
 
 
 def _load_yaml(path: Path) -> Any:
@@ -135,4 +137,4 @@ def read_stack(project_dir: Path, stack: str) -> StackInput:
         if secret:
             secret_keys.append(full)
     provider = stack_doc.get("secretsprovider") or "passphrase"
-    return StackInput(project, stack, config, secret_keys, ph.made, str(provider).split("://")[0])
+    return StackInput(project, stack, config, secret_keys, ph.made, str(provider).split("://")[0], ph.run)

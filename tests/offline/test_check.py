@@ -32,6 +32,7 @@ from offline.check import (
     PackError,
     PolicyConfigError,
     PolicyPackProcess,
+    Redactor,
     Violation,
     check_capture,
     effective_config,
@@ -169,6 +170,7 @@ def test_levels_follow_the_stack_policy_config(pack: PolicyPackProcess, configs:
 
 def test_a_disabled_policy_reports_nothing(pack: PolicyPackProcess, configs: dict) -> None:
     capture = run(_load(CORPUS / "role_wildcard_verbs.py").program)
+    assert check_capture(pack, capture, configs["prod"]), "enabled, the policy reports the case"
     config = dict(configs["prod"])
     config["kubernetes-role-wildcards"] = ("disabled", config["kubernetes-role-wildcards"][1])
     assert check_capture(pack, capture, config) == []
@@ -321,6 +323,11 @@ def test_reports_never_show_a_secret_value(pack: PolicyPackProcess, configs: dic
     for text in texts:
         assert not CANARY.search(text), "a placeholder value reached the output"
     assert "[secret]" in texts[1], "the canary in the message was masked, not dropped"
+
+
+def test_the_redactor_masks_placeholders_of_any_stack_name() -> None:
+    text = "a spcanary-Prod_EU.1-3-0a1b2c3d and spgenerated-4-0a1b2c3d here"
+    assert Redactor()(text) == "a [secret] and [secret] here"
 
 
 def _canary_violation() -> Violation:

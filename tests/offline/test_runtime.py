@@ -8,7 +8,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from offline.mocks import PlanMocks
-from offline.plan import find_dropped, find_leaks, mask
+from offline.plan import find_dropped, find_leaks, mask, mask_outputs
 from offline.runtime import Capture, run_program
 
 PROJECT = "secrets-platform"
@@ -171,3 +171,41 @@ def test_mocks_return_what_the_program_reads() -> None:
     assert seen["endpoint"].startswith("https://") and ".eks.amazonaws.com" in seen["endpoint"]
     assert seen["issuer"].startswith("https://oidc.eks.eu-west-1.amazonaws.com/id/")
     assert seen["arn"].startswith("arn:aws:kms:eu-west-1:111122223333:key/")
+
+
+def test_a_secret_in_a_plain_map_key_is_a_leak_without_naming_the_path() -> None:
+    def body() -> None:
+        k8s.core.v1.ConfigMap("keyed", data={pulumi.Config(PROJECT).get("token") or "": "v"})
+
+    findings = find_leaks(_run(body))
+    assert len(findings) == 1 and "ConfigMap::keyed" in findings[0]
+    assert CANARY not in findings[0]
+
+
+def test_stack_outputs_exported_as_secrets_are_masked_not_leaks() -> None:
+    def body() -> None:
+        password = random.RandomPassword("password", length=24)
+        pulumi.export("password", password.result)
+        pulumi.export("computed", pulumi.Output.secret("a-computed-secret-value"))
+        pulumi.export("nested", {"inner": pulumi.Output.secret("a-nested-secret-value"), "plain": "x"})
+        pulumi.export("name", "plain")
+
+    capture = _run(body)
+    assert find_leaks(capture) == []
+    assert mask_outputs(capture) == {
+        "password": "[secret]",
+        "computed": "[secret]",
+        "nested": {"inner": "[secret]", "plain": "x"},
+        "name": "plain",
+    }
+
+
+def test_a_placeholder_of_a_stack_named_with_capitals_is_found_inside_a_plain_value() -> None:
+    placeholder = "spcanary-Prod_EU-1-feedbeef"
+
+    def body() -> None:
+        token = pulumi.Config(PROJECT).get("token") or ""
+        k8s.core.v1.ConfigMap("cm", data={"url": f"https://api?key={token}"})
+
+    findings = find_leaks(_run(body, {f"{PROJECT}:token": placeholder}, [f"{PROJECT}:token"]))
+    assert len(findings) == 1 and "'data.url'" in findings[0]
