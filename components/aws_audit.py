@@ -24,11 +24,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_foundation import (
-    LOG_RETENTION_DAYS_ALLOWED,
+    AWS_ACCOUNT_PATTERN,
+    AWS_REGION_PATTERN,
     audit_log_group_name,
     audit_trail_name,
+    log_retention_problem,
     service_trust_policy,
 )
+from components.aws_foundation import audit_trail_arn as trail_arn
+from components.aws_foundation import log_group_arn as _log_group_arn
 from config.models import AlertingConfig
 
 ALARM_PERIOD_SECONDS = 300
@@ -55,8 +59,6 @@ SESSION_ISSUER_ARN = "$.userIdentity.sessionContext.sessionIssuer.arn"
 """The IAM role behind an assumed-role session, including web-identity sessions of pods (IRSA)."""
 
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # CloudTrail trail names: 3 to 128 letters, digits, '.', '_', '-', starting and ending with a letter
 # or digit (CreateTrail API reference).
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
@@ -82,14 +84,9 @@ class SecretAccessAuditArgs:
     """Days the log group keeps CloudTrail events (the S3 bucket keeps log files indefinitely)."""
 
 
-def trail_arn(region: str, account_id: str, cluster_name: str) -> str:
-    """The trail's ARN, known before the trail exists (its home region, even for other regions' events)."""
-    return f"arn:aws:cloudtrail:{region}:{account_id}:trail/{audit_trail_name(cluster_name)}"
-
-
 def log_group_arn(region: str, account_id: str, cluster_name: str) -> str:
     """The audit log group's ARN, as `kms:EncryptionContext:aws:logs:arn` spells it (no `:*`)."""
-    return f"arn:aws:logs:{region}:{account_id}:log-group:{audit_log_group_name(cluster_name)}"
+    return _log_group_arn(region, account_id, audit_log_group_name(cluster_name))
 
 
 def alarm_name(cluster_name: str, what: str) -> str:
@@ -111,21 +108,18 @@ def check_args(args: SecretAccessAuditArgs) -> None:
     A pure function, run before any resource exists. Expected readers that are outputs are checked
     when their values are known (`unexpected_reader_pattern`).
     """
-    if not _ACCOUNT.match(args.account_id):
+    if not AWS_ACCOUNT_PATTERN.match(args.account_id):
         raise ValueError(f"account_id is {args.account_id!r}; give the 12-digit AWS account ID")
-    if not _REGION.match(args.region):
+    if not AWS_REGION_PATTERN.match(args.region):
         raise ValueError(f"region is {args.region!r}; give an AWS region such as eu-west-1")
     if not _TRAIL_NAME.match(audit_trail_name(args.cluster_name)):
         raise ValueError(
             f"the trail name {audit_trail_name(args.cluster_name)!r} is not one CloudTrail accepts; "
             "use a cluster name of letters, digits and '-' of at most 114 characters"
         )
-    if args.log_retention_days not in LOG_RETENTION_DAYS_ALLOWED:
-        allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS_ALLOWED))
-        raise ValueError(
-            f"log_retention_days is {args.log_retention_days}, which CloudWatch Logs does not accept; "
-            f"use one of {allowed}"
-        )
+    retention = log_retention_problem("log_retention_days", args.log_retention_days)
+    if retention:
+        raise ValueError(retention)
     plain = [reader for reader in args.expected_readers if isinstance(reader, str)]
     if len(plain) == len(args.expected_readers):
         unexpected_reader_pattern(plain)  # refuses non-role ARNs and a pattern too long, now
@@ -198,10 +192,7 @@ def cloudtrail_logs_policy(region: str, account_id: str, cluster_name: str) -> s
     with the stream prefix widened from one region to all: a multi-region trail writes one stream
     per region, `<account>_CloudTrail_<region>`.
     """
-    streams = (
-        f"arn:aws:logs:{region}:{account_id}:log-group:{audit_log_group_name(cluster_name)}"
-        f":log-stream:{account_id}_CloudTrail_*"
-    )
+    streams = f"{log_group_arn(region, account_id, cluster_name)}:log-stream:{account_id}_CloudTrail_*"
     return json.dumps(
         {
             "Version": "2012-10-17",

@@ -10,6 +10,7 @@ administrator by accident of having created it; the operator role is granted adm
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
 # from `sys.modules` (as the offline runner does between stacks).
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -83,6 +84,11 @@ GENERATE_DATA_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutP
 """`kms:GenerateDataKey*` of the CloudTrail and SNS guides, expanded: the key-pair variants are never
 used by these services' envelope encryption."""
 
+AWS_REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+"""An AWS region name such as eu-west-1 (the components' shared check of a plain region argument)."""
+AWS_ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+"""A 12-digit AWS account ID."""
+
 ALARM_TOPIC_SERVICES = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]
 """Service principals that use the store key for the encrypted alarm topic of the secrets audit
 (SNS guide, "Enable compatibility between event sources from AWS services and encrypted topics")."""
@@ -99,12 +105,9 @@ def aws_settings(stack: StackConfig) -> AwsConfig:
         raise ValueError("AwsFoundation needs the secrets-platform:aws block")
     if not stack.region:
         raise ValueError("AwsFoundation needs the stack's region (aws:region)")
-    if stack.cluster.log_retention_days not in LOG_RETENTION_DAYS_ALLOWED:
-        allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS_ALLOWED))
-        raise ValueError(
-            f"cluster.logRetentionDays is {stack.cluster.log_retention_days}, which CloudWatch Logs "
-            f"does not accept; use one of {allowed}"
-        )
+    retention = log_retention_problem("cluster.logRetentionDays", stack.cluster.log_retention_days)
+    if retention:
+        raise ValueError(retention)
     if stack.operators.group.startswith("system:"):
         raise ValueError(
             f"operators.group is {stack.operators.group!r}; EKS access entries refuse Kubernetes "
@@ -113,9 +116,22 @@ def aws_settings(stack: StackConfig) -> AwsConfig:
     return stack.aws
 
 
+def log_retention_problem(field: str, days: int) -> str | None:
+    """Why `days` cannot be a log group's retention (None when CloudWatch Logs accepts it)."""
+    if days in LOG_RETENTION_DAYS_ALLOWED:
+        return None
+    allowed = ", ".join(str(allowed_days) for allowed_days in sorted(LOG_RETENTION_DAYS_ALLOWED))
+    return f"{field} is {days}, which CloudWatch Logs does not accept; use one of {allowed}"
+
+
+def rotation_function_name(cluster_name: str) -> str:
+    """The rotation Lambda's name, fixed so that its log group can be named before it exists."""
+    return f"{cluster_name}-secret-rotation"
+
+
 def rotation_log_group_name(cluster_name: str) -> str:
     """Log group of the Secrets Manager rotation Lambda (named here so the key policy can name it)."""
-    return f"/aws/lambda/{cluster_name}-secret-rotation"
+    return f"/aws/lambda/{rotation_function_name(cluster_name)}"
 
 
 def cluster_log_group_name(cluster_name: str) -> str:
@@ -135,6 +151,16 @@ def audit_log_group_name(cluster_name: str) -> str:
 def audit_trail_name(cluster_name: str) -> str:
     """Name of the secrets audit trail (see `audit_log_group_name` for why it is fixed)."""
     return f"{cluster_name}-secrets-audit"
+
+
+def audit_trail_arn(region: str, account_id: str, cluster_name: str) -> str:
+    """The audit trail's ARN, known before the trail exists (its home region, even for other regions' events)."""
+    return f"arn:aws:cloudtrail:{region}:{account_id}:trail/{audit_trail_name(cluster_name)}"
+
+
+def log_group_arn(region: str, account_id: str, log_group_name: str) -> str:
+    """A log group's ARN, as `kms:EncryptionContext:aws:logs:arn` spells it (no `:*`)."""
+    return f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}"
 
 
 def key_policy(
@@ -305,16 +331,13 @@ def _keys(
 ) -> tuple[aws.kms.Key, aws.kms.Key]:
     cluster = stack.cluster.name
     log_group_arns = [
-        f"arn:aws:logs:{stack.region}:{aws_cfg.account_id}:log-group:{log_group}"
+        log_group_arn(stack.region, aws_cfg.account_id, log_group)
         for log_group in (
             cluster_log_group_name(cluster),
             audit_log_group_name(cluster),
             rotation_log_group_name(cluster),
         )
     ]
-    audit_trail_arn = (
-        f"arn:aws:cloudtrail:{stack.region}:{aws_cfg.account_id}:trail/{audit_trail_name(cluster)}"
-    )
     secrets_key = _kms_key(
         parent,
         name,
@@ -335,7 +358,7 @@ def _keys(
             aws_cfg.operator_role_arn,
             logs_region=stack.region,
             log_group_arns=log_group_arns,
-            cloudtrail_trail_arns=[audit_trail_arn],
+            cloudtrail_trail_arns=[audit_trail_arn(stack.region, aws_cfg.account_id, cluster)],
             alarm_topic_services=ALARM_TOPIC_SERVICES,
         ),
         aws_cfg,

@@ -12,16 +12,20 @@ Manager. Entries with `generate: false` get the secret alone: operators put its 
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
 # from `sys.modules` (as the offline runner does between stacks).
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws_foundation import rotation_log_group_name, service_trust_policy
+from components.aws_foundation import (
+    AWS_ACCOUNT_PATTERN,
+    AWS_REGION_PATTERN,
+    rotation_function_name,
+    rotation_log_group_name,
+    service_trust_policy,
+)
 from config.models import CloudSecret
 from functions.package import build_zip
 
@@ -56,8 +60,6 @@ STORE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 KEPT_KEYS = frozenset({"username"})
 """Keys the rotation Lambda keeps (handler.KEPT_KEYS); the platform draws them once, as identities."""
 USERNAME_LENGTH = 16
-ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,11 +85,6 @@ class AwsSecretStoreArgs:
 def secret_name(cluster_name: str, entry: CloudSecret) -> str:
     """Name of an entry's secret: the cluster scopes the catalogue, so stacks never collide."""
     return f"{cluster_name}/{entry.name}"
-
-
-def rotation_function_name(cluster_name: str) -> str:
-    """The rotation Lambda's name, fixed so that its log group can be named before it exists."""
-    return f"{cluster_name}-secret-rotation"
 
 
 def check_store_args(args: AwsSecretStoreArgs) -> list[str]:
@@ -116,19 +113,20 @@ def check_store_args(args: AwsSecretStoreArgs) -> list[str]:
         )
     if not 16 <= args.password_length <= 4096:
         problems.append(f"password length is {args.password_length}; use 16 to 4096 characters")
-    if not REGION_PATTERN.match(args.region):
+    if not AWS_REGION_PATTERN.match(args.region):
         problems.append(f"region {args.region!r} is not an AWS region such as eu-west-1")
-    if not ACCOUNT_PATTERN.match(args.account_id):
+    if not AWS_ACCOUNT_PATTERN.match(args.account_id):
         problems.append(f"account id {args.account_id!r} is not a 12-digit AWS account")
-    function_name = rotation_function_name(args.cluster_name)
-    if any(entry.generate for entry in args.entries) and len(function_name) > FUNCTION_NAME_MAX:
-        problems.append(
-            f"the rotation function name {function_name!r} is longer than {FUNCTION_NAME_MAX} characters; "
-            "use a shorter cluster name"
-        )
-    source = args.project_dir / FUNCTION_SOURCE / "handler.py"
-    if any(entry.generate for entry in args.entries) and not source.is_file():
-        problems.append(f"the rotation Lambda source {source} does not exist")
+    if any(entry.generate for entry in args.entries):
+        function_name = rotation_function_name(args.cluster_name)
+        if len(function_name) > FUNCTION_NAME_MAX:
+            problems.append(
+                f"the rotation function name {function_name!r} is longer than {FUNCTION_NAME_MAX} "
+                "characters; use a shorter cluster name"
+            )
+        source = args.project_dir / FUNCTION_SOURCE / "handler.py"
+        if not source.is_file():
+            problems.append(f"the rotation Lambda source {source} does not exist")
     return problems
 
 
@@ -336,12 +334,11 @@ def _rotation(
     rotator: _Rotator,
 ) -> aws.secretsmanager.SecretRotation:
     initial = _initial_value(name, args, entry, secret)
-    rules: dict[str, Any] = {"automatically_after_days": entry.rotation_days}
     return aws.secretsmanager.SecretRotation(
         f"{name}-{entry.name}-rotation",
         secret_id=secret.id,
         rotation_lambda_arn=rotator.function.arn,
-        rotation_rules=rules,
+        rotation_rules={"automatically_after_days": entry.rotation_days},
         # The first rotation runs at once: the live value never is the one in Pulumi's state.
         rotate_immediately=True,
         opts=pulumi.ResourceOptions(parent=secret, depends_on=[initial, *rotator.ready]),

@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.aws_foundation import AWS_REGION_PATTERN
 from components.namespace import MANAGED_BY
 from config.models import Workload
 
@@ -49,7 +50,6 @@ user guide, "Secret encryption and decryption")."""
 
 COMPONENT_LABELS = {**MANAGED_BY, "app.kubernetes.io/component": "secret-sync"}
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
 
 
@@ -186,7 +186,7 @@ def check_identity_args(args: SecretSyncIdentityArgs) -> list[str]:
                 f"{where}: {name!r} is granted {arn!r}, which is not the exact ARN of a Secrets Manager "
                 "secret; pass the secret's `arn` output"
             )
-    if not _REGION.match(args.region):
+    if not AWS_REGION_PATTERN.match(args.region):
         problems.append(f"{where}: region {args.region!r} is not an AWS region such as eu-west-1")
     return problems
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.namespace import APP_LABEL, MANAGED_BY
 from config.models import BffConfig
 
 # ingress-nginx annotations (kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations)
@@ -56,10 +57,7 @@ class BffIngress(pulumi.ComponentResource):
             metadata={
                 "name": args.service_name,
                 "namespace": args.namespace,
-                "labels": {
-                    "app.kubernetes.io/name": "bff",
-                    "app.kubernetes.io/managed-by": "secrets-platform",
-                },
+                "labels": {APP_LABEL: "bff", **MANAGED_BY},
                 "annotations": ingress_annotations(bff),
             },
             spec={

@@ -41,8 +41,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes_secret import versioned_name
-from components.namespace import MANAGED_BY, IsolatedNamespace, NamespaceArgs
+from components.kubernetes_secret import ROTATION_ANNOTATION, secret_labels, versioned_name
+from components.namespace import MANAGED_BY, IsolatedNamespace, NamespaceArgs, network_policy
 from components.rbac import RBAC_API_GROUP
 from config.models import CloudSecret, StackConfig
 
@@ -114,9 +114,6 @@ WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
 
 WAIT_FOR_READY = "condition=Ready"
 """ESO sets `Ready` on a SecretStore once it is valid and on an ExternalSecret once the Secret is synced."""
-
-ROTATION_ANNOTATION = "secrets-platform/rotation-days"
-"""Read by the rotation policies (policies/_support.py) on every platform Secret."""
 
 CONTROLLER_RESOURCES = {
     "requests": {"cpu": "50m", "memory": "128Mi"},
@@ -280,15 +277,6 @@ def secret_store_spec(region: str, service_account: pulumi.Input[str]) -> dict[s
     }
 
 
-def secret_labels(entry: CloudSecret) -> dict[str, str]:
-    """Labels of a synced Secret, as `KubernetesSecret` labels the platform's other Secrets."""
-    return {
-        **MANAGED_BY,
-        "secrets-platform/secret": entry.name,
-        "secrets-platform/version": str(entry.version),
-    }
-
-
 def external_secret_spec(
     entry: CloudSecret,
     store_name: pulumi.Input[str],
@@ -429,10 +417,11 @@ def _network_policies(
 ) -> list[k8s.networking.v1.NetworkPolicy]:
     """On top of the namespace's default deny and DNS: HTTPS out, and admission reviews in."""
     owned = pulumi.ResourceOptions(parent=namespace.namespace)
-    egress = k8s.networking.v1.NetworkPolicy(
+    egress = network_policy(
         f"{name}-allow-https-egress",
-        metadata={"name": "allow-https-egress", "namespace": namespace.namespace_name, "labels": MANAGED_BY},
-        spec={
+        namespace.namespace_name,
+        "allow-https-egress",
+        {
             "pod_selector": {},
             "policy_types": ["Egress"],
             "egress": [
@@ -442,22 +431,19 @@ def _network_policies(
                 }
             ],
         },
-        opts=owned,
+        owned,
     )
     # The API server calls the webhook from the control plane, which is no pod a selector could name.
-    webhook = k8s.networking.v1.NetworkPolicy(
+    webhook = network_policy(
         f"{name}-allow-webhook-ingress",
-        metadata={
-            "name": "allow-webhook-ingress",
-            "namespace": namespace.namespace_name,
-            "labels": MANAGED_BY,
-        },
-        spec={
+        namespace.namespace_name,
+        "allow-webhook-ingress",
+        {
             "pod_selector": {"match_labels": ESO_WEBHOOK_POD_LABELS},
             "policy_types": ["Ingress"],
             "ingress": [{"ports": [{"protocol": "TCP", "port": ESO_WEBHOOK_PORT}]}],
         },
-        opts=owned,
+        owned,
     )
     return [egress, webhook]
 

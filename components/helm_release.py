@@ -31,7 +31,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.kubernetes_secret import versioned_name
+from components.kubernetes_secret import ROTATION_ANNOTATION, versioned_name
+from components.namespace import MANAGED_BY
 from config.models import AnySecret, BffConfig, CloudSecret, HelmRelease
 
 CatalogueEntry = AnySecret | CloudSecret
@@ -333,13 +334,13 @@ def _overrides_secret(
             "name": overrides_secret_name(release, args.secret_version),
             "namespace": _namespace(args),
             "labels": {
-                "app.kubernetes.io/managed-by": "secrets-platform",
+                **MANAGED_BY,
                 "app.kubernetes.io/instance": release.name,
                 "secrets-platform/version": str(args.secret_version),
             },
             "annotations": {
                 # Read by the rotation policies (policies/rotation.py), like every platform Secret's.
-                "secrets-platform/rotation-days": str(args.rotation_days),
+                ROTATION_ANNOTATION: str(args.rotation_days),
                 # Where each key comes from (catalogue secret and key), never the value.
                 "secrets-platform/sources": ",".join(
                     f"{o.path.rpartition('.')[2]}={o.secret}/{o.key}" for o in release.secret_values

@@ -10,7 +10,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from config.models import AnySecret, FileSecret, GeneratedSecret, LiteralSecret
+from components.namespace import MANAGED_BY
+from config.models import AnySecret, CloudSecret, FileSecret, GeneratedSecret, LiteralSecret
+
+ROTATION_ANNOTATION = "secrets-platform/rotation-days"
+"""Read by the rotation policies (policies/_support.py) on every platform Secret."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +32,15 @@ class KubernetesSecretArgs:
 def versioned_name(name: str, version: int) -> str:
     """The Secret's name carries its version, never anything derived from the value."""
     return f"{name}-v{version}"
+
+
+def secret_labels(entry: AnySecret | CloudSecret) -> dict[str, str]:
+    """Labels of a catalogue Secret, whether the platform declares it or the cloud store syncs it."""
+    return {
+        **MANAGED_BY,
+        "secrets-platform/secret": entry.name,
+        "secrets-platform/version": str(entry.version),
+    }
 
 
 def check_secret_args(args: KubernetesSecretArgs) -> list[str]:
@@ -64,8 +77,6 @@ class KubernetesSecret(pulumi.ComponentResource):
     """Name of the Kubernetes Secret (`<name>-v<version>`)."""
     namespace: pulumi.Output[str]
     """Namespace of the Kubernetes Secret."""
-    secret: k8s.core.v1.Secret
-    """The Secret itself, for `depends_on` of its consumers."""
     values: Mapping[str, pulumi.Output[str]]
     """Data key -> value, each a Pulumi secret (for Helm secret overrides); never export it."""
 
@@ -83,12 +94,8 @@ class KubernetesSecret(pulumi.ComponentResource):
             metadata={
                 "name": versioned_name(entry.name, entry.version),
                 "namespace": args.namespace,
-                "labels": {
-                    "app.kubernetes.io/managed-by": "secrets-platform",
-                    "secrets-platform/secret": entry.name,
-                    "secrets-platform/version": str(entry.version),
-                },
-                "annotations": {"secrets-platform/rotation-days": str(entry.rotation_days)},
+                "labels": secret_labels(entry),
+                "annotations": {ROTATION_ANNOTATION: str(entry.rotation_days)},
             },
             type="Opaque",
             immutable=True,
@@ -96,7 +103,6 @@ class KubernetesSecret(pulumi.ComponentResource):
             # False is Pulumi's default, pinned here: a rotation must never leave a gap.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
         )
-        self.secret = secret
         self.values = {key: pulumi.Output.secret(value) for key, value in values.items()}
         self.secret_name = secret.metadata.name
         self.namespace = secret.metadata.namespace

@@ -252,14 +252,14 @@ class IsolatedNamespace(pulumi.ComponentResource):
         )
         owned = pulumi.ResourceOptions(parent=namespace)
         ns = namespace.metadata.name
-        _policy(
+        network_policy(
             f"{name}-default-deny",
             ns,
             "default-deny",
             {"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
             owned,
         )
-        _policy(
+        network_policy(
             f"{name}-allow-dns",
             ns,
             "allow-dns",
@@ -278,7 +278,7 @@ class IsolatedNamespace(pulumi.ComponentResource):
         for traffic in args.traffic:
             spec = _traffic_spec(traffic)
             if spec is not None:
-                _policy(f"{name}-{traffic.app}-allow", ns, f"{traffic.app}-allow", spec, owned)
+                network_policy(f"{name}-{traffic.app}-allow", ns, f"{traffic.app}-allow", spec, owned)
         accounts = {
             sa.name: k8s.core.v1.ServiceAccount(
                 f"{name}-{sa.name}-sa",
@@ -296,13 +296,14 @@ class IsolatedNamespace(pulumi.ComponentResource):
         )
 
 
-def _policy(
+def network_policy(
     resource_name: str,
     namespace: pulumi.Input[str],
     policy_name: str,
     spec: dict[str, object],
     opts: pulumi.ResourceOptions,
 ) -> k8s.networking.v1.NetworkPolicy:
+    """A NetworkPolicy named `policy_name` in `namespace`, labelled as the platform's."""
     return k8s.networking.v1.NetworkPolicy(
         resource_name,
         metadata={"name": policy_name, "namespace": namespace, "labels": MANAGED_BY},

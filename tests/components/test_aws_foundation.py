@@ -7,12 +7,8 @@ secrets still wrapped) and resource options such as `protect`.
 
 from __future__ import annotations
 
-import asyncio
-import copy
-import hashlib
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 import pytest
@@ -28,10 +24,9 @@ from components.aws_foundation import (
     kubeconfig,
 )
 from config.models import StackConfig
-from tests.components._capturing_monitor import CapturingMonitor
+from tests.components._capturing_monitor import CapturingMonitor, declare, fake_uuid, install, merge
 
 ACCOUNT = "111122223333"
-T = TypeVar("T")
 REGION = "eu-west-1"
 OPERATOR_ROLE = f"arn:aws:iam::{ACCOUNT}:role/platform-operators"
 ISSUER = f"https://oidc.eks.{REGION}.amazonaws.com/id/5E1B0C0A2D3F4E5A6B7C8D9E0F1A2B3C"
@@ -65,27 +60,12 @@ BASE: dict[str, Any] = {
 }
 
 
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def stack(changes: dict[str, Any] | None = None) -> StackConfig:
     """The happy-path stack, with one change when a test needs it."""
-    return StackConfig.model_validate(_merge(BASE, changes or {}))
+    return StackConfig.model_validate(merge(BASE, changes or {}))
 
 
 # --- the mock runtime ----------------------------------------------------------------------------
-
-
-def _uuid(name: str) -> str:
-    digest = hashlib.sha256(name.encode()).hexdigest()
-    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
 
 
 class AwsMocks(pulumi.runtime.Mocks):
@@ -94,11 +74,11 @@ class AwsMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         if args.typ == "aws:kms/key:Key":
-            key_id = _uuid(args.name)
+            key_id = fake_uuid(args.name)
             arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"
             return key_id, {**inputs, "arn": arn, "keyId": key_id}
         if args.typ == "aws:iam/role:Role":
-            role = f"{args.name}-{_uuid(args.name)[:7]}"
+            role = f"{args.name}-{fake_uuid(args.name)[:7]}"
             return role, {**inputs, "name": role, "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"}
         if args.typ == "aws:cloudwatch/logGroup:LogGroup":
             arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{inputs['name']}"
@@ -127,14 +107,7 @@ class AwsMocks(pulumi.runtime.Mocks):
 
 @pytest.fixture(scope="module")
 def monitor() -> CapturingMonitor:
-    pulumi.runtime.reset_options()  # a root stack left by an earlier test module is not ours
-    asyncio.set_event_loop(asyncio.new_event_loop())  # an earlier module may have left none set
-    mocks = AwsMocks()
-    capturing = CapturingMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project="secrets-platform", stack="test", preview=False, monitor=capturing
-    )
-    return capturing
+    return install(AwsMocks())
 
 
 @pytest.fixture(autouse=True)
@@ -142,31 +115,15 @@ def _fresh_registrations(monitor: CapturingMonitor) -> None:
     monitor.registrations.clear()
 
 
-def declare(build: Callable[[], T]) -> T:
-    """Declare under the mock runtime and return once every registration is done.
-
-    For resources no output of the component leads to (aliases): `pulumi.runtime.test` drains every
-    outstanding RPC before it returns, so the monitor has seen them all.
-    """
-    built: list[T] = []
-
-    @pulumi.runtime.test
-    def program() -> None:
-        built.append(build())
-
-    program()
-    return built[0]
-
-
 def _key_arn(role: str) -> str:
-    return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{_uuid(f'found-{role}-key')}"
+    return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{fake_uuid(f'found-{role}-key')}"
 
 
 # --- pure helpers, no mocks ----------------------------------------------------------------------
 
 
 def test_settings_refuse_an_azure_stack() -> None:
-    azure = _merge(BASE, {"cloud": "azure"})
+    azure = merge(BASE, {"cloud": "azure"})
     azure.pop("aws")
     with pytest.raises(ValueError, match="cloud: aws"):
         aws_settings(StackConfig.model_validate(azure))
@@ -338,7 +295,7 @@ def test_aliases_name_the_cluster(monitor: CapturingMonitor) -> None:
     for role in ("secrets", "store"):
         alias = monitor.get("aws:kms/alias:Alias", f"found-{role}-alias")
         assert alias.inputs["name"] == f"alias/secrets-dev-{role}", f"found-{role}-alias name"
-        assert alias.inputs["targetKeyId"] == _uuid(f"found-{role}-key"), (
+        assert alias.inputs["targetKeyId"] == fake_uuid(f"found-{role}-key"), (
             f"found-{role}-alias must target its key"
         )
 

@@ -7,12 +7,9 @@ secrets still wrapped) and resource options such as `protect`.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import copy
 import hashlib
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 import pytest
@@ -29,9 +26,8 @@ from components.azure_foundation import (
     subscription_of,
 )
 from config.models import StackConfig
-from tests.components._capturing_monitor import CapturingMonitor
+from tests.components._capturing_monitor import CapturingMonitor, declare, fake_uuid, install, merge
 
-T = TypeVar("T")
 SUBSCRIPTION = "6f1c2a4e-0b2c-4d5e-8f90-1a2b3c4d5e6f"
 TENANT = "8f1c2a4e-1b2c-4d5e-8f90-1a2b3c4d5e6f"
 OPERATORS = "3c9d1e2f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
@@ -69,19 +65,9 @@ BASE: dict[str, Any] = {
 }
 
 
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def stack(changes: dict[str, Any] | None = None) -> StackConfig:
     """The happy-path stack, with one change when a test needs it."""
-    return StackConfig.model_validate(_merge(BASE, changes or {}))
+    return StackConfig.model_validate(merge(BASE, changes or {}))
 
 
 # --- the mock runtime ----------------------------------------------------------------------------
@@ -89,11 +75,6 @@ def stack(changes: dict[str, Any] | None = None) -> StackConfig:
 
 def _hex(name: str, length: int = 32) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:length]
-
-
-def _uuid(name: str) -> str:
-    digest = _hex(name)
-    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
 
 
 def _arm_id(group: str, provider_path: str) -> str:
@@ -172,8 +153,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             return _arm_id(GROUP, f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}"), {
                 **inputs,
                 "name": name,
-                "principalId": _uuid(f"{name}-principal"),
-                "clientId": _uuid(f"{name}-client"),
+                "principalId": fake_uuid(f"{name}-principal"),
+                "clientId": fake_uuid(f"{name}-client"),
                 "tenantId": TENANT,
             }
         if args.typ == "azure-native:keyvault:Vault":
@@ -199,8 +180,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             # The identity goes in as a list of ids and comes back as a map id -> principal.
             identities = {
                 identity: {
-                    "principalId": _uuid(f"{identity}-principal"),
-                    "clientId": _uuid(f"{identity}-client"),
+                    "principalId": fake_uuid(f"{identity}-principal"),
+                    "clientId": fake_uuid(f"{identity}-client"),
                 }
                 for identity in inputs["identity"]["userAssignedIdentities"]
             }
@@ -212,7 +193,7 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "fqdn": f"{name}-dns-1a2b3c4d.hcp.{LOCATION}.azmk8s.io",
             }
         if args.typ == "azure-native:authorization:RoleAssignment":
-            assignment = _uuid(args.name)
+            assignment = fake_uuid(args.name)
             return f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{assignment}", {
                 **inputs,
                 "name": assignment,
@@ -228,14 +209,7 @@ class AzureMocks(pulumi.runtime.Mocks):
 
 @pytest.fixture(scope="module")
 def monitor() -> CapturingMonitor:
-    pulumi.runtime.reset_options()  # a root stack left by an earlier test module is not ours
-    asyncio.set_event_loop(asyncio.new_event_loop())  # an earlier module may have left none set
-    mocks = AzureMocks()
-    capturing = CapturingMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project="secrets-platform", stack="test", preview=False, monitor=capturing
-    )
-    return capturing
+    return install(AzureMocks())
 
 
 @pytest.fixture(autouse=True)
@@ -243,27 +217,11 @@ def _fresh_registrations(monitor: CapturingMonitor) -> None:
     monitor.registrations.clear()
 
 
-def declare(build: Callable[[], T]) -> T:
-    """Declare under the mock runtime and return once every registration is done.
-
-    For resources no output of the component leads to (the operators' role assignment):
-    `pulumi.runtime.test` drains every outstanding RPC before it returns.
-    """
-    built: list[T] = []
-
-    @pulumi.runtime.test
-    def program() -> None:
-        built.append(build())
-
-    program()
-    return built[0]
-
-
 # --- pure helpers, no mocks ----------------------------------------------------------------------
 
 
 def test_settings_refuse_an_aws_stack() -> None:
-    aws = _merge(BASE, {"cloud": "aws"})
+    aws = merge(BASE, {"cloud": "aws"})
     aws.pop("azure")
     with pytest.raises(ValueError, match="cloud: azure"):
         azure_settings(StackConfig.model_validate(aws))
@@ -371,7 +329,7 @@ def test_cluster_identity_may_use_the_secrets_key_only(monitor: CapturingMonitor
         assert access.inputs["roleDefinitionId"] == role_definition_id(SUBSCRIPTION, KEY_VAULT_CRYPTO_USER), (
             "found-cluster-key-access must grant Key Vault Crypto User"
         )
-        assert access.inputs["principalId"] == _uuid("id-secrets-prod-principal"), (
+        assert access.inputs["principalId"] == fake_uuid("id-secrets-prod-principal"), (
             "found-cluster-key-access must name the cluster identity"
         )
         assert access.inputs["principalType"] == "ServicePrincipal", "found-cluster-key-access principal type"
