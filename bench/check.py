@@ -27,10 +27,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +39,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from plan import scratch_project, spawn, synthetic_stack  # bench/plan.py, beside this file
+from plan import (  # bench/plan.py, beside this file
+    print_rows,
+    redacted,
+    run_worker,
+    spawn,
+    synthetic_project,
+    synthetic_rows,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -69,12 +74,6 @@ STAGES = [
     ("reports", "violations.json + .sarif"),
 ]
 OVERLAPPING = ("analyze-rpc", "Analyze/AnalyzeStack calls, in the analysis thread (overlap the program)")
-
-
-def _redacted(text: str) -> str:
-    from offline.check import Redactor
-
-    return Redactor()(text)
 
 
 # --- Kubernetes manifests from a plan ------------------------------------------------------------
@@ -214,22 +213,11 @@ def worker_check(args: argparse.Namespace) -> dict[str, Any]:
     return {"seconds": seconds, "stages": dict(stages), **counts}
 
 
-def worker(args: argparse.Namespace) -> int:
-    sys.path.insert(0, str(ROOT))
-    try:
-        result = worker_plan(args) if args.worker == "plan" else worker_check(args)
-    except Exception as exc:  # reported as a row of the table, without the traceback
-        message = str(exc).strip().splitlines()
-        result = {"error": _redacted(f"{type(exc).__name__}: {message[-1][:160] if message else ''}")}
-    Path(args.result).write_text(json.dumps(result), encoding="utf-8")
-    return 0
-
-
 # --- timing other processes ----------------------------------------------------------------------
 
 
 def _spawn(argv: list[str], result: Path) -> dict[str, Any]:
-    return spawn(argv, result, script=Path(__file__), redact=_redacted)
+    return spawn(argv, result, script=Path(__file__))
 
 
 def _wall(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str] | str:
@@ -239,7 +227,7 @@ def _wall(command: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str] |
     seconds = time.perf_counter() - started
     if proc.returncode not in ok:
         tail = ((proc.stderr or proc.stdout).strip().splitlines() or ["(no output)"])[-1][:160]
-        return _redacted(f"{Path(command[0]).name} exited {proc.returncode}: {tail}")
+        return redacted(f"{Path(command[0]).name} exited {proc.returncode}: {tail}")
     return seconds, proc.stdout
 
 
@@ -378,22 +366,17 @@ def checkov_startup(checkov: Path, runs: int, tmp: Path) -> dict[str, float]:
 def print_report(
     rows: list[dict[str, Any]], runs: int, startup: dict[str, float], install_s: float | None
 ) -> None:
-    header = (
+    print_rows(
+        f"Offline policy check vs plan vs checkov (median of {runs} run(s))",
         f"{'stack':<16}{'resources':>10}{'k8s objs':>9} │{'plan s':>8}{'check s':>9}{'check/plan':>11} │"
-        f"{'CLI s':>7} │{'checkov s':>10}{'failed':>7}"
-    )
-    print(f"\nOffline policy check vs plan vs checkov (median of {runs} run(s))")
-    print(header)
-    print("─" * len(header))
-    for row in rows:
-        if "error" in row:
-            print(f"{row['label']:<16}  FAILED: {row['error']}")
-            continue
-        print(
+        f"{'CLI s':>7} │{'checkov s':>10}{'failed':>7}",
+        rows,
+        lambda row: (
             f"{row['label']:<16}{row['resources']:>10,}{row['objects']:>9,} │{row['plan_s']:>8.2f}"
             f"{row['check_s']:>9.2f}{row['ratio']:>10.2f}x │{row['cli_s']:>7.2f} │{row['checkov_s']:>10.2f}"
             f"{row['checkov_failed']:>7,}"
-        )
+        ),
+    )
     print(
         "  resources: every registration of the plan (components included); k8s objs: the manifests checkov\n"
         "  reads (the Helm release and the provider are not objects). plan and check: warm, in-process;\n"
@@ -421,9 +404,7 @@ def print_report(
             + "".join(f"{str(r['mandatory']) + '/' + str(r['advisory']):>16}" for r in ok)
         )
 
-    synthetic = {
-        int(r["label"].split()[-1].replace(",", "")): r for r in ok if r["label"].startswith("synthetic")
-    }
+    synthetic = synthetic_rows(rows)
     if synthetic:
         parts = [
             f"{n:,} → {r['check_s'] * 1000 / r['resources']:.2f} (checkov beyond its start-up: "
@@ -474,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return worker(args)
+        return run_worker(args, worker_plan if args.worker == "plan" else worker_check)
 
     import yaml
 
@@ -490,8 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         for stack in ("dev", "prod"):
             rows.append(measure(stack, ROOT, stack, None, checkov, args.runs, tmp))
         for n in sizes:
-            project = scratch_project(tmp / f"synthetic-{n}", "synth", synthetic_stack(dev_doc, n))
-            shutil.copy(ROOT / "Pulumi.dev.yaml", project / "Pulumi.dev.yaml")  # the warm-up stack
+            project = synthetic_project(tmp, dev_doc, n)
             rows.append(
                 measure(f"synthetic {n:,}", project, "synth", DEV_POLICY_CONFIG, checkov, args.runs, tmp)
             )

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,13 @@ def scratch_project(base: Path, stack: str, doc: dict[str, Any]) -> Path:
             shutil.copytree(ROOT / folder, base / folder)
     (base / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return base
+
+
+def synthetic_project(tmp: Path, dev_doc: dict[str, Any], n: int) -> Path:
+    """A scratch project whose stack `synth` has N generated secrets, and `dev` for the warm-up."""
+    project = scratch_project(tmp / f"synthetic-{n}", "synth", synthetic_stack(dev_doc, n))
+    shutil.copy(ROOT / "Pulumi.dev.yaml", project / "Pulumi.dev.yaml")
+    return project
 
 
 # --- the two workers (each in its own process) ---------------------------------------------------
@@ -235,13 +243,21 @@ def worker_floor(args: argparse.Namespace) -> dict[str, Any]:
     return {"seconds": seconds, "peak_mb": peak, "base_mb": base, "resources": len(capture.resources)}
 
 
-def worker(args: argparse.Namespace) -> int:
+def redacted(text: str) -> str:
+    """Text with placeholders and canaries masked (`offline.check.Redactor`), for error rows."""
+    from offline.check import Redactor
+
+    return Redactor()(text)
+
+
+def run_worker(args: argparse.Namespace, work: Callable[[argparse.Namespace], dict[str, Any]]) -> int:
+    """Run one worker and write its JSON result to `--result`; an exception becomes a redacted error row."""
     sys.path.insert(0, str(ROOT))
     try:
-        result = worker_plan(args) if args.worker == "plan" else worker_floor(args)
+        result = work(args)
     except Exception as exc:  # reported as a row of the table, without the traceback
         message = str(exc).strip().splitlines()
-        result = {"error": f"{type(exc).__name__}: {message[-1][:160] if message else ''}"}
+        result = {"error": redacted(f"{type(exc).__name__}: {message[-1][:160] if message else ''}")}
     Path(args.result).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
@@ -249,10 +265,8 @@ def worker(args: argparse.Namespace) -> int:
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def spawn(
-    argv: list[str], result: Path, script: Path = Path(__file__), redact: Any = lambda text: text
-) -> dict[str, Any]:
-    """Run `script` (a bench file) as a worker process; its JSON result, or an error row."""
+def spawn(argv: list[str], result: Path, script: Path = Path(__file__)) -> dict[str, Any]:
+    """Run `script` (a bench file) as a worker process; its JSON result, or a redacted error row."""
     proc = subprocess.run(
         [sys.executable, str(script.resolve()), *argv, "--result", str(result)],
         cwd=ROOT,
@@ -263,7 +277,7 @@ def spawn(
     )
     if not result.exists():
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1][:160]
-        return {"error": redact(f"worker exited {proc.returncode}: {tail}")}
+        return {"error": redacted(f"worker exited {proc.returncode}: {tail}")}
     return json.loads(result.read_text(encoding="utf-8"))
 
 
@@ -308,22 +322,37 @@ def measure(label: str, project: Path, stack: str, warmup_stack: str, runs: int,
     }
 
 
-def print_table(rows: list[dict[str, Any]], runs: int) -> None:
-    header = (
-        f"{'stack':<16}{'resources':>10}{'custom':>8} │{'plan s':>9}{'peak MB':>9} │"
-        f"{'floor s':>9}{'peak MB':>9} │{'plan/floor':>11}"
-    )
-    print(f"\nOffline plan vs the mock runtime's floor (median of {runs} run(s); peak RSS, max over runs)")
+def print_rows(
+    title: str, header: str, rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]
+) -> None:
+    """A table: title, header, rule, then `line(row)` for each row (FAILED and its error for a failed one)."""
+    print(f"\n{title}")
     print(header)
     print("─" * len(header))
     for row in rows:
-        if "error" in row:
-            print(f"{row['label']:<16}  FAILED: {row['error']}")
-            continue
-        print(
+        print(f"{row['label']:<16}  FAILED: {row['error']}" if "error" in row else line(row))
+
+
+def synthetic_rows(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The measured rows of synthetic stacks, by their size (`synthetic 1,000` -> 1000)."""
+    return {
+        int(r["label"].split()[-1].replace(",", "")): r
+        for r in rows
+        if "error" not in r and r["label"].startswith("synthetic")
+    }
+
+
+def print_table(rows: list[dict[str, Any]], runs: int) -> None:
+    print_rows(
+        f"Offline plan vs the mock runtime's floor (median of {runs} run(s); peak RSS, max over runs)",
+        f"{'stack':<16}{'resources':>10}{'custom':>8} │{'plan s':>9}{'peak MB':>9} │"
+        f"{'floor s':>9}{'peak MB':>9} │{'plan/floor':>11}",
+        rows,
+        lambda row: (
             f"{row['label']:<16}{row['resources']:>10,}{row['custom']:>8,} │{row['plan_s']:>9.2f}"
             f"{row['plan_mb']:>9.0f} │{row['floor_s']:>9.2f}{row['floor_mb']:>9.0f} │{row['ratio']:>10.2f}x"
-        )
+        ),
+    )
     ok = [r for r in rows if "error" not in r]
     if ok:
         print(
@@ -339,9 +368,7 @@ def print_table(rows: list[dict[str, Any]], runs: int) -> None:
                 + ", ".join(f"{r['label']} {r['warmup_s']:.2f} s" for r in named)
             )
 
-    synthetic = {
-        int(r["label"].split()[-1].replace(",", "")): r for r in ok if r["label"].startswith("synthetic")
-    }
+    synthetic = synthetic_rows(rows)
     if synthetic:
         parts = [
             f"{n:,} → {r['plan_s'] * 1000 / r['resources']:.2f} | {r['floor_s'] * 1000 / r['custom']:.2f}"
@@ -395,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return worker(args)
+        return run_worker(args, worker_plan if args.worker == "plan" else worker_floor)
 
     import yaml
 
@@ -408,8 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         for stack in ("dev", "prod"):
             rows.append(measure(stack, ROOT, stack, stack, args.runs, tmp))
         for n in sizes:
-            project = scratch_project(tmp / f"synthetic-{n}", "synth", synthetic_stack(dev_doc, n))
-            shutil.copy(ROOT / "Pulumi.dev.yaml", project / "Pulumi.dev.yaml")  # the warm-up stack
+            project = synthetic_project(tmp, dev_doc, n)
             rows.append(measure(f"synthetic {n:,}", project, "synth", "dev", args.runs, tmp))
     print_table(rows, args.runs)
     print(f"\n(bench took {time.perf_counter() - started:.0f} s on {os.cpu_count()} CPU(s))")

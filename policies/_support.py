@@ -120,6 +120,16 @@ def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties=dict(properties))
 
 
+def string_list(default: list[str], description: str) -> dict[str, Any]:
+    """A config property that is a list of strings (names, patterns, CIDRs), with its default."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": list(default),
+        "description": description,
+    }
+
+
 def settings(args: ResourceValidationArgs | StackValidationArgs, config: PolicyConfigSchema | None) -> dict:
     """The policy's config: schema defaults, then what the engine configured.
 
@@ -364,11 +374,8 @@ HYGIENE_SCHEMA_PROPERTIES: dict[str, dict[str, Any]] = {
         "default": 24,
         "description": "Shortest value judged by entropy alone (shorter random strings score too low).",
     },
-    "allowList": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": [],
-        "description": "fnmatch patterns of key paths (or keys) that may hold secret-looking values.",
-    },
+    "allowList": string_list(
+        [], "fnmatch patterns of key paths (or keys) that may hold secret-looking values."
+    ),
 }
 """Config shared by the plaintext-secret policies (hygiene): thresholds and the allow-list."""

@@ -28,7 +28,6 @@ from policies._support import (
     as_list,
     containers,
     dig,
-    is_unknown,
     message,
     plain,
     plaintext_secret,
@@ -53,16 +52,15 @@ def _schema(allow_list: list[str] | None = None) -> Any:
     return schema(**properties)
 
 
-def _findings(cfg: dict[str, Any], entries: list[tuple[str, str, Any]]) -> list[str]:
-    """Paths among (path, key, value) entries whose value looks like a plaintext secret."""
-    return [
-        path
-        for path, key, value in entries
-        if not allowed(path, cfg["allowList"])
-        and plaintext_secret(
+def _report_plaintext(
+    report: ReportViolation, cfg: dict[str, Any], entries: list[tuple[str, str, Any]], where: str, fix: str
+) -> None:
+    """Report each (path, key, value) entry that looks like a plaintext secret, by its path only."""
+    for path, key, value in entries:
+        if not allowed(path, cfg["allowList"]) and plaintext_secret(
             key, value, entropy_threshold=cfg["entropyThreshold"], min_length=cfg["minTokenLength"]
-        )
-    ]
+        ):
+            report(message(f"{where} {path} holds what looks like a secret in plain text", fix), None)
 
 
 def file_settings(path: str, text: Any) -> list[tuple[str, str, Any]]:
@@ -75,11 +73,6 @@ def file_settings(path: str, text: Any) -> list[tuple[str, str, Any]]:
         if match:
             found.append((f"{path}:{number}", match.group(1), match.group(2)))
     return found
-
-
-def _report_paths(report: ReportViolation, paths: list[str], where: str, fix: str) -> None:
-    for path in paths:
-        report(message(f"{where} {path} holds what looks like a secret in plain text", fix), None)
 
 
 # --- Kubernetes ---------------------------------------------------------------------------------
@@ -106,9 +99,10 @@ def _container_env(args: ResourceValidationArgs, report: ReportViolation) -> Non
     if spec is None:
         return
     cfg = settings(args, KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET.config_schema)
-    _report_paths(
+    _report_plaintext(
         report,
-        _findings(cfg, _container_entries(spec)),
+        cfg,
+        _container_entries(spec),
         "The pod spec's",
         "Move the value into a Kubernetes Secret and mount it as a file (or use env valueFrom.secretKeyRef)",
     )
@@ -138,9 +132,10 @@ def _configmap(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for key, value in data.items():
         entries.append((f"data.{key}", key, value))
         entries.extend(file_settings(f"data.{key}", value))
-    _report_paths(
+    _report_plaintext(
         report,
-        _findings(cfg, entries),
+        cfg,
+        entries,
         "The ConfigMap's",
         "Move the value into a Kubernetes Secret and keep only non-secret settings in the ConfigMap",
     )
@@ -169,9 +164,10 @@ def _helm_values(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for path, key, value in walk(values):
         entries.append((path, key, value))
         entries.extend(file_settings(path, value))
-    _report_paths(
+    _report_plaintext(
         report,
-        _findings(cfg, entries),
+        cfg,
+        entries,
         "The Helm values'",
         "Create a Kubernetes Secret and pass its name (such as secret.existingSecret), or deliver the "
         "catalogue secret as a secret override and list its path in allowList",
@@ -210,9 +206,10 @@ def _metadata(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not args.resource_type.startswith("kubernetes:") or args.resource_type in HELM_RELEASES:
         return
     cfg = settings(args, KUBERNETES_METADATA_PLAINTEXT_SECRET.config_schema)
-    _report_paths(
+    _report_plaintext(
         report,
-        _findings(cfg, _metadata_entries(plain(args.props), args.resource_type)),
+        cfg,
+        _metadata_entries(plain(args.props), args.resource_type),
         "The object's",
         "Remove the value from the annotation or label and keep it in a Kubernetes Secret",
     )
@@ -244,9 +241,10 @@ def _tags(args: ResourceValidationArgs, report: ReportViolation, prefix: str, po
         tags = props.get(field)
         if isinstance(tags, dict):
             entries.extend((f"{field}.{k}", k, v) for k, v in tags.items())
-    _report_paths(
+    _report_plaintext(
         report,
-        _findings(cfg, entries),
+        cfg,
+        entries,
         "The resource's",
         "Remove the secret from the tags; tags are visible to anyone who can list resources",
     )
@@ -289,11 +287,12 @@ def _lambda_environment(args: ResourceValidationArgs, report: ReportViolation) -
         return
     cfg = settings(args, AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET.config_schema)
     variables = dig(plain(args.props), "environment", "variables")
-    if not isinstance(variables, dict) or is_unknown(variables):
+    if not isinstance(variables, dict):
         return
-    _report_paths(
+    _report_plaintext(
         report,
-        _findings(cfg, [(f"environment.variables.{k}", k, v) for k, v in variables.items()]),
+        cfg,
+        [(f"environment.variables.{k}", k, v) for k, v in variables.items()],
         "The function's",
         "Pass the ARN of a Secrets Manager secret instead and read the value at run time",
     )

@@ -25,7 +25,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, walk
+from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, string_list, walk
 
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -159,12 +159,7 @@ KUBERNETES_ROLE_SECRET_VERBS = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(
-        forbiddenVerbs={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["list", "watch", "*"],
-            "description": "Verbs never allowed on Secrets.",
-        }
+        forbiddenVerbs=string_list(["list", "watch", "*"], "Verbs never allowed on Secrets.")
     ),
     remediation_steps="Remove list and watch on secrets; grant get with resource_names.",
 )
@@ -196,12 +191,7 @@ KUBERNETES_CLUSTERROLE_SECRETS = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(
-        allowList={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Names of ClusterRoles allowed to reach Secrets (none by default).",
-        }
+        allowList=string_list([], "Names of ClusterRoles allowed to reach Secrets (none by default).")
     ),
     remediation_steps="Use a namespaced Role with resource_names instead of a ClusterRole.",
 )
@@ -237,14 +227,7 @@ KUBERNETES_ROLEBINDING_CLUSTER_ADMIN = ResourceValidationPolicy(
     validate=_rolebinding_cluster_admin,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=schema(
-        forbiddenRoles={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["cluster-admin"],
-            "description": "Roles no binding may grant.",
-        }
-    ),
+    config_schema=schema(forbiddenRoles=string_list(["cluster-admin"], "Roles no binding may grant.")),
     remediation_steps="Bind a least-privilege Role instead of cluster-admin.",
 )
 
@@ -280,12 +263,9 @@ KUBERNETES_ROLEBINDING_SUBJECTS = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(
-        allowedOperatorGroups={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Kubernetes groups of the operations team that bindings may name.",
-        }
+        allowedOperatorGroups=string_list(
+            [], "Kubernetes groups of the operations team that bindings may name."
+        )
     ),
     remediation_steps="Bind ServiceAccounts, or the operations team's group listed in the policy config.",
 )
@@ -637,12 +617,9 @@ AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=schema(
-        allowedOperatorPrincipalIds={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Object ids of operator groups that may hold roles on wider scopes.",
-        }
+        allowedOperatorPrincipalIds=string_list(
+            [], "Object ids of operator groups that may hold roles on wider scopes."
+        )
     ),
     remediation_steps="Scope the assignment to a single secret or key id.",
 )

@@ -38,6 +38,7 @@ from policies._support import (
     plain,
     schema,
     settings,
+    string_list,
     unknown_at,
 )
 
@@ -429,12 +430,10 @@ KUBERNETES_SECRET_ROTATION_ANNOTATION = ResourceValidationPolicy(
     severity=Severity.MEDIUM,
     config_schema=schema(
         maxRotationDays=_max_days(365, "a platform-managed Kubernetes Secret may live before rotation"),
-        managedBy={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["secrets-platform"],
-            "description": f"Values of the {MANAGED_BY_LABEL} label that mark a Secret as the platform's.",
-        },
+        managedBy=string_list(
+            ["secrets-platform"],
+            f"Values of the {MANAGED_BY_LABEL} label that mark a Secret as the platform's.",
+        ),
     ),
     remediation_steps=f"Annotate the Secret with {ROTATION_ANNOTATION} within the limit and rotate by version.",
 )
@@ -546,13 +545,11 @@ KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL = ResourceValidationPolicy(
             "description": "refreshInterval must be shorter than this fraction of the target's rotation "
             "period (1: shorter than the period itself).",
         },
-        managedBy={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["secrets-platform"],
-            "description": f"Values of the {MANAGED_BY_LABEL} label that mark an ExternalSecret as the "
+        managedBy=string_list(
+            ["secrets-platform"],
+            f"Values of the {MANAGED_BY_LABEL} label that mark an ExternalSecret as the "
             f"platform's, which must declare its target's {ROTATION_ANNOTATION}.",
-        },
+        ),
     ),
     remediation_steps="Set spec.refreshInterval (a Go duration) shorter than the target's rotation period, "
     "with refreshPolicy Periodic.",

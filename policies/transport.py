@@ -7,6 +7,7 @@ gets a secret, also limits the request rate per client and the networks allowed 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -26,6 +27,7 @@ from policies._support import (
     plain,
     schema,
     settings,
+    string_list,
     unknown_at,
 )
 
@@ -125,6 +127,15 @@ KUBERNETES_INGRESS_TLS = ResourceValidationPolicy(
 )
 
 
+def _bff_selector() -> dict[str, Any]:
+    """The config property both BFF policies select their ingress with."""
+    return {
+        "type": "object",
+        "default": {"app.kubernetes.io/name": "bff"},
+        "description": "Labels that identify the BFF ingress.",
+    }
+
+
 def _bff_annotations(
     args: ResourceValidationArgs, policy: ResourceValidationPolicy
 ) -> tuple[dict, dict] | None:
@@ -179,17 +190,10 @@ KUBERNETES_INGRESS_BFF_RATE_LIMIT = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(
-        selector={
-            "type": "object",
-            "default": {"app.kubernetes.io/name": "bff"},
-            "description": "Labels that identify the BFF ingress.",
-        },
-        annotations={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": RATE_LIMIT_ANNOTATIONS,
-            "description": "Annotations that set a per-client rate limit (any one suffices).",
-        },
+        selector=_bff_selector(),
+        annotations=string_list(
+            RATE_LIMIT_ANNOTATIONS, "Annotations that set a per-client rate limit (any one suffices)."
+        ),
     ),
     remediation_steps="Annotate the BFF ingress with nginx.ingress.kubernetes.io/limit-rpm.",
 )
@@ -253,17 +257,10 @@ KUBERNETES_INGRESS_BFF_SOURCE_RANGE = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(
-        selector={
-            "type": "object",
-            "default": {"app.kubernetes.io/name": "bff"},
-            "description": "Labels that identify the BFF ingress.",
-        },
-        allowedCidrs={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["0.0.0.0/0", "::/0"],
-            "description": "Networks the BFF's allow-list may admit (mobile apps call from anywhere).",
-        },
+        selector=_bff_selector(),
+        allowedCidrs=string_list(
+            ["0.0.0.0/0", "::/0"], "Networks the BFF's allow-list may admit (mobile apps call from anywhere)."
+        ),
     ),
     remediation_steps="Annotate the BFF ingress with nginx.ingress.kubernetes.io/whitelist-source-range.",
 )

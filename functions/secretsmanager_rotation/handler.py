@@ -99,9 +99,7 @@ def create_secret(client: Any, arn: str, token: str) -> None:
     except client.exceptions.ResourceNotFoundException:
         pass
     length = password_length()
-    new = {
-        key: value if key in KEPT_KEYS else _random_password(client, length) for key, value in current.items()
-    }
+    new = {key: value if key in KEPT_KEYS else _random_password(length) for key, value in current.items()}
     client.put_secret_value(
         SecretId=arn, ClientRequestToken=token, SecretString=json.dumps(new), VersionStages=[PENDING]
     )
@@ -184,8 +182,7 @@ ALPHABET = string.ascii_letters + string.digits
 """What new values are drawn from: no punctuation, which many clients mishandle in URLs."""
 
 
-def _random_password(client: Any, length: int) -> str:
+def _random_password(length: int) -> str:
     """Letters and digits from the OS's CSPRNG (`secrets`), so the role needs no `Resource: "*"`
     statement for `secretsmanager:GetRandomPassword` (an action without a resource type)."""
-    del client  # kept in the signature: every step helper takes the client
     return "".join(secrets.choice(ALPHABET) for _ in range(length))

@@ -80,7 +80,7 @@ def test_policy_metadata(policy: ResourceValidationPolicy | StackValidationPolic
     assert policy.severity is not None, f"{policy.name} has no severity"
     assert policy.config_schema is not None, f"{policy.name} has no config schema"
     properties = policy.config_schema.properties
-    defaults = {k: v["default"] for k, v in properties.items()}
+    defaults = {k: v["default"] for k, v in properties.items() if "default" in v}
     assert set(defaults) == set(properties), f"{policy.name}: every config property needs a default"
     jsonschema.validate(defaults, {"type": "object", "properties": properties})
 
