@@ -46,6 +46,18 @@ def _mask_secret(doc: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
+def _masked(doc: Any, secrets: set[str]) -> Any:
+    """A Secret with its values masked (collected into `secrets`), also inside a `kind: List`."""
+    if not isinstance(doc, dict):
+        return doc
+    if doc.get("kind") == "Secret":
+        secrets |= _secret_values(doc)
+        return _mask_secret(doc)
+    if str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
+        return {**doc, "items": [_masked(item, secrets) for item in doc["items"]]}
+    return doc
+
+
 def _scrub(text: str, secrets: set[str]) -> str:
     for value in sorted(secrets, key=len, reverse=True):
         encoded = base64.b64encode(value.encode()).decode()
@@ -74,9 +86,7 @@ def render_for_display(
     parts: list[str] = []
     for path in sorted(manifests):
         for doc in _documents(manifests[path]):
-            if isinstance(doc, dict) and doc.get("kind") == "Secret":
-                secrets |= _secret_values(doc)
-                doc = _mask_secret(doc)
+            doc = _masked(doc, secrets)
             parts.append(f"# Source: {path}\n{yaml.safe_dump(doc, sort_keys=False)}")
     stream = "---\n".join(parts)
     if notes:

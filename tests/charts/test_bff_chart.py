@@ -390,3 +390,18 @@ def test_render_for_display_masks_a_secret_echoed_elsewhere(tmp_path: Path) -> N
     assert CANARY not in shown
     assert CANARY_B64 not in shown
     assert f"# token: {MASK}" in shown
+
+
+def test_render_for_display_masks_a_secret_inside_a_list(tmp_path: Path) -> None:
+    chart = tmp_path / "listed"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: listed\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("token: ''\n")
+    (chart / "templates" / "list.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n"
+        "    stringData: {token: {{ .Values.token | quote }}}\n"
+    )
+    shown = render_for_display(chart, {"token": CANARY}, release_name=RELEASE, namespace=NAMESPACE)
+    assert CANARY not in shown
+    assert f"token: '{MASK}'" in shown or f"token: {MASK}" in shown, shown
