@@ -32,10 +32,10 @@ class CloudFoundation(Protocol):
 def foundation(name: str, stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> CloudFoundation:
     """Declare the chosen cloud's cluster and keys."""
     if stack.cloud == "aws":
-        from components.aws_foundation import AwsFoundation
+        from components.aws.foundation import AwsFoundation
 
         return AwsFoundation(name, stack, opts)
-    from components.azure_foundation import AzureFoundation
+    from components.azure.foundation import AzureFoundation
 
     return AzureFoundation(name, stack, opts)
 
@@ -55,7 +55,7 @@ def deliver_store_secrets(
     """
     if stack.cloud != "aws":
         return {}
-    from components.aws_secret_delivery import AwsSecretDelivery, AwsSecretDeliveryArgs
+    from components.aws.secret_delivery import AwsSecretDelivery, AwsSecretDeliveryArgs
 
     delivery = AwsSecretDelivery(
         name,

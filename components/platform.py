@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pulumi
 
-from components.bff_ingress import BffIngress, BffIngressArgs
 from components.cloud import deliver_store_secrets, foundation
-from components.helm_release import (
+from components.kubernetes.helm_release import (
     HelmChartRelease,
     HelmChartReleaseArgs,
     bff_sets,
     overrides_rotation_days,
     overrides_version,
 )
-from components.kubernetes_secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
-from components.namespace import IsolatedNamespace, namespace_args
-from components.rbac import SecretOperator, SecretOperatorArgs, SecretReader, SecretReaderArgs
-from components.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
+from components.kubernetes.namespace import IsolatedNamespace, namespace_args
+from components.kubernetes.rbac import SecretOperator, SecretOperatorArgs, SecretReader, SecretReaderArgs
+from components.kubernetes.secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
+from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
+from components.mobile.bff_ingress import BffIngress, BffIngressArgs
 from config.models import StackConfig
 
 

@@ -21,7 +21,7 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 
-from components.helm_release import bff_sets, merge_values
+from components.kubernetes.helm_release import bff_sets, merge_values
 from config.models import BffConfig
 from offline.helm_render import MASK, render_for_display
 
@@ -292,7 +292,7 @@ def test_platform_settings_from_the_stack_config_fit_the_schema(chart: helm.Char
     )
     values = merge_values([], {}, {**bff_sets(bff, "bff-tls-v1"), "secret.existingSecret": "s-v1"})
     objects = render(chart, values)
-    # The platform declares the BFF's Ingress itself (components/bff_ingress.py), where policies see it.
+    # The platform declares the BFF's Ingress itself (components/mobile/bff_ingress.py), where policies see it.
     assert not [o for o in objects if o["kind"] == "Ingress"], "the chart's Ingress is switched off"
     (container,) = pod_spec(objects)["containers"]
     assert container["image"] == "ghcr.io/example/bff:1.2.3"

@@ -7,7 +7,7 @@ The flow, per `source: cloud` secret (`store: default`) on AWS:
    HTTPS). ESO runs with the cluster-wide kinds switched off (no ClusterSecretStore,
    ClusterExternalSecret, PushSecret or ClusterGenerator: their CRDs are not even installed) and
    without the cluster-wide right to mint ServiceAccount tokens.
-2. `SyncSecretStore`, per workload identity (`aws_workload_identity.SecretSyncIdentity`): a namespaced
+2. `SyncSecretStore`, per workload identity (`components.aws.workload_identity.SecretSyncIdentity`): a namespaced
    `SecretStore` whose AWS `jwt` auth names the workload's `<workload>-secret-sync` ServiceAccount, and
    a Role letting the ESO controller request tokens for exactly that ServiceAccount.
 3. `SyncedSecret`, per cloud secret: an `ExternalSecret` that copies exactly the catalogue's keys of
@@ -25,12 +25,12 @@ rotated in Secrets Manager under the same version arrives in two steps:
 - Environment variables never change in a running container, and many programs read files only at
   start, so the consuming Deployment carries Reloader's `secret.reloader.stakater.com/reload:
   "<name>-v<version>"` annotation (`reloader_annotations()`): Reloader sees the Secret's data change
-  and rolls the Deployment (surge first, as `components/workload.py` configures it).
+  and rolls the Deployment (surge first, as `components/kubernetes/workload.py` configures it).
 """
 
 # No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
-# from `sys.modules` (as the offline runner does between stacks); see components/aws_foundation.py.
+# from `sys.modules` (as the offline runner does between stacks); see components/aws/foundation.py.
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -41,9 +41,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes_secret import ROTATION_ANNOTATION, secret_labels, versioned_name
-from components.namespace import MANAGED_BY, IsolatedNamespace, NamespaceArgs, network_policy
-from components.rbac import RBAC_API_GROUP
+from components.kubernetes.namespace import MANAGED_BY, IsolatedNamespace, NamespaceArgs, network_policy
+from components.kubernetes.rbac import RBAC_API_GROUP
+from components.kubernetes.secret import ROTATION_ANNOTATION, secret_labels, versioned_name
 from config.models import CloudSecret, StackConfig
 
 

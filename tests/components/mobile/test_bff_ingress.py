@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from components.bff_ingress import ALLOW_LIST, RATE_LIMIT, BffIngress, BffIngressArgs, ingress_annotations
+from components.mobile.bff_ingress import (
+    ALLOW_LIST,
+    RATE_LIMIT,
+    BffIngress,
+    BffIngressArgs,
+    ingress_annotations,
+)
 from config.models import BffConfig
 from offline.mocks import PlanMocks
 from offline.runtime import Capture, run_program

@@ -22,7 +22,7 @@ import pytest
 from parliament import analyze_policy_string, enhance_finding
 from pulumi.runtime import settings
 
-from components.aws_audit import (
+from components.aws.audit import (
     DENIED_ACCESS_PATTERN,
     FILTER_PATTERN_MAX_LENGTH,
     SESSION_ISSUER_ARN,
@@ -36,7 +36,7 @@ from components.aws_audit import (
     trail_arn,
     unexpected_reader_pattern,
 )
-from components.aws_foundation import AwsFoundation
+from components.aws.foundation import AwsFoundation
 from offline.plan import find_dropped
 from offline.runtime import Capture, Registration
 from tests.components._support import by_name, refused, run, stack_config

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.rbac import (
+from components.kubernetes.rbac import (
     FORBIDDEN_VERBS,
     SecretOperator,
     SecretOperatorArgs,
@@ -20,7 +20,7 @@ from offline.plan import Plan, Resource, make_plan
 from offline.runtime import Capture
 from tests.components._support import by_name, refused, run, stack_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1:"
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pulumi
 
-from components.aws_audit import SecretAccessAudit, SecretAccessAuditArgs
-from components.aws_foundation import AwsFoundation
-from components.aws_secret_store import AwsSecretStore, AwsSecretStoreArgs
-from components.aws_workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
-from components.external_secrets import (
+from components.aws.audit import SecretAccessAudit, SecretAccessAuditArgs
+from components.aws.foundation import AwsFoundation
+from components.aws.secret_store import AwsSecretStore, AwsSecretStoreArgs
+from components.aws.workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
+from components.kubernetes.external_secrets import (
     ExternalSecretsOperator,
     ExternalSecretsOperatorArgs,
     SyncedSecret,
@@ -26,7 +26,7 @@ from components.external_secrets import (
     SyncSecretStoreArgs,
     sync_plan,
 )
-from components.namespace import IsolatedNamespace
+from components.kubernetes.namespace import IsolatedNamespace
 from config.models import CloudSecret, StackConfig
 
 

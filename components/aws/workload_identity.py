@@ -14,7 +14,7 @@ policy pack's web-identity rule) without Pulumi.
 
 # No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
-# from `sys.modules` (as the offline runner does between stacks); see components/aws_foundation.py.
+# from `sys.modules` (as the offline runner does between stacks); see components/aws/foundation.py.
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -24,8 +24,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws_foundation import AWS_REGION_PATTERN
-from components.namespace import MANAGED_BY
+from components.aws.foundation import AWS_REGION_PATTERN
+from components.kubernetes.namespace import MANAGED_BY
 from config.models import Workload
 
 SYNC_SERVICE_ACCOUNT_SUFFIX = "-secret-sync"

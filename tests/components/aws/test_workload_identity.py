@@ -20,7 +20,7 @@ import pulumi_kubernetes as k8s
 import pytest
 from parliament import analyze_policy_string
 
-from components.aws_workload_identity import (
+from components.aws.workload_identity import (
     ROLE_ARN_ANNOTATION,
     SecretSyncIdentity,
     SecretSyncIdentityArgs,

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
-from components.azure_foundation import (
+from components.azure.foundation import (
     KEY_VAULT_ADMINISTRATOR,
     KEY_VAULT_CRYPTO_USER,
     AzureFoundation,

@@ -1,7 +1,7 @@
 """A workload's Deployment, consuming exactly the Secrets granted to it.
 
 How a rotation reaches the pods: a rotation is a version bump, which creates a new immutable Secret
-`<name>-v<N+1>` (see `components/kubernetes_secret.py`). The pod template names the versioned
+`<name>-v<N+1>` (see `components/kubernetes/secret.py`). The pod template names the versioned
 Secret, so the template changes and the Deployment rolls, whichever way the Secret is consumed:
 
 - `mount: env` (opt-in): environment variables are read once, when a container starts, so rolling
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.external_secrets import reloader_annotations
-from components.kubernetes_secret import versioned_name
-from components.namespace import APP_LABEL, MANAGED_BY
+from components.kubernetes.external_secrets import reloader_annotations
+from components.kubernetes.namespace import APP_LABEL, MANAGED_BY
+from components.kubernetes.secret import versioned_name
 from config.models import AnySecret, Workload
 
 SECRETS_MOUNT_PATH = "/var/run/secrets/platform"

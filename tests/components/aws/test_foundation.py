@@ -14,7 +14,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from components.aws_foundation import (
+from components.aws.foundation import (
     ALARM_TOPIC_SERVICES,
     KEY_ADMIN_ACTIONS,
     KMS_ROTATION_PERIOD_DAYS,

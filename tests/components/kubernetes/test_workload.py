@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.kubernetes_secret import versioned_name
-from components.workload import (
+from components.kubernetes.secret import versioned_name
+from components.kubernetes.workload import (
     SecretGrant,
     WorkloadDeployment,
     WorkloadDeploymentArgs,
@@ -217,7 +217,7 @@ def test_two_keys_that_would_share_an_environment_variable_are_refused() -> None
 
 @pytest.fixture(scope="module")
 def dev_plan() -> Plan:
-    return make_plan(Path(__file__).resolve().parents[2], "dev")
+    return make_plan(Path(__file__).resolve().parents[3], "dev")
 
 
 def _named_secrets(deployment: Resource) -> set[str]:

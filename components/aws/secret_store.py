@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws_foundation import (
+from components.aws.foundation import (
     AWS_ACCOUNT_PATTERN,
     AWS_REGION_PATTERN,
     rotation_function_name,

@@ -24,8 +24,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.aws_workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
-from components.external_secrets import (
+from components.aws.workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
+from components.kubernetes.external_secrets import (
     ESO_CHART,
     RELOAD_ANNOTATION,
     RELOADER_CHART,
@@ -51,7 +51,7 @@ from policies import ALL_POLICIES
 from tests.components._support import by_name, of_type, refused, run, stack_config, validate_custom_resources
 from tests.policies.conftest import violations
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CRD_DIR = ROOT / "tests" / "crd"
 REGION = "eu-west-1"
 ISSUER = f"oidc.eks.{REGION}.amazonaws.com/id/5E1B0C0A2D3F4E5A6B7C8D9E0F1A2B3C"

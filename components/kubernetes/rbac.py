@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.namespace import MANAGED_BY
+from components.kubernetes.namespace import MANAGED_BY
 
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
 

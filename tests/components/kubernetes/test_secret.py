@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.kubernetes_secret import KubernetesSecret, KubernetesSecretArgs, check_secret_args
+from components.kubernetes.secret import KubernetesSecret, KubernetesSecretArgs, check_secret_args
 from config.models import AnySecret, CloudSecret, FileSecret, GeneratedSecret, LiteralSecret
 from offline.mocks import GENERATED_PREFIX
 from offline.plan import capture_stack, find_leaks, make_plan, render_tree
@@ -72,7 +72,7 @@ def test_literal_secret_is_immutable_versioned_and_wholly_secret() -> None:
 
 
 def test_file_secret_value_is_secret() -> None:
-    project_dir = Path(__file__).resolve().parents[2]
+    project_dir = Path(__file__).resolve().parents[3]
     entry = FileSecret.model_validate(
         {"name": "payments-ca", "source": "file", "keys": {"ca.crt": "certs/payments-ca.crt"}}
     )

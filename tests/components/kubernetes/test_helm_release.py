@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 import pytest
 from pydantic import TypeAdapter
 
-from components.helm_release import (
+from components.kubernetes.helm_release import (
     HelmChartRelease,
     HelmChartReleaseArgs,
     bff_sets,
@@ -30,7 +30,7 @@ from offline.mocks import PlanMocks
 from offline.plan import find_dropped, find_leaks
 from offline.runtime import Capture, Registration, run_program
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PROJECT = "secrets-platform"
 CANARY = "spcanary-t-1-feedbeef"
 CANARY_2 = "spcanary-t-2-feedbeef"

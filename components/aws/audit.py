@@ -4,7 +4,7 @@ Secrets Manager's `GetSecretValue` and every KMS call are management events, so 
 management events (reads and writes, KMS not excluded) records every secret read and every denied
 attempt, without data-event charges. The trail writes to a versioned, private S3 bucket (the record
 of evidence, with log file validation) and to a CloudWatch log group (what the alarms watch). Both,
-and the alarm topic, are encrypted with the store key, whose policy (`aws_foundation.key_policy`)
+and the alarm topic, are encrypted with the store key, whose policy (`components.aws.foundation.key_policy`)
 names the trail and the log group by their fixed names, so neither needs the other to exist first.
 
 Two alarms e-mail the alerting address: accesses to secrets or keys that IAM denied, and secret
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_foundation import (
+from components.aws.foundation import (
     AWS_ACCOUNT_PATTERN,
     AWS_REGION_PATTERN,
     audit_log_group_name,
@@ -31,8 +31,8 @@ from components.aws_foundation import (
     log_retention_problem,
     service_trust_policy,
 )
-from components.aws_foundation import audit_trail_arn as trail_arn
-from components.aws_foundation import log_group_arn as _log_group_arn
+from components.aws.foundation import audit_trail_arn as trail_arn
+from components.aws.foundation import log_group_arn as _log_group_arn
 from config.models import AlertingConfig
 
 ALARM_PERIOD_SECONDS = 300

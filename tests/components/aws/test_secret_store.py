@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws_secret_store import (
+from components.aws.secret_store import (
     BASIC_EXECUTION_POLICY,
     PACKAGE_PATH,
     AwsSecretStore,
@@ -32,7 +32,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports pkg_resources, which warns on import
     from parliament import analyze_policy_string, enhance_finding
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CLUSTER = "secrets-dev"
 REGION = "eu-west-1"
 ACCOUNT = "111122223333"
@@ -322,7 +322,7 @@ def test_refused_before_any_resource_exists(project_dir: Path) -> None:
 
 
 def test_rotation_log_group_is_the_one_the_store_key_admits() -> None:
-    from components.aws_foundation import rotation_log_group_name
-    from components.aws_secret_store import rotation_function_name
+    from components.aws.foundation import rotation_log_group_name
+    from components.aws.secret_store import rotation_function_name
 
     assert rotation_log_group_name("c") == f"/aws/lambda/{rotation_function_name('c')}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from components.namespace import (
+from components.kubernetes.namespace import (
     IsolatedNamespace,
     NamespaceArgs,
     ServiceAccountSpec,

@@ -31,8 +31,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.kubernetes_secret import ROTATION_ANNOTATION, versioned_name
-from components.namespace import MANAGED_BY
+from components.kubernetes.namespace import MANAGED_BY
+from components.kubernetes.secret import ROTATION_ANNOTATION, versioned_name
 from config.models import AnySecret, BffConfig, CloudSecret, HelmRelease
 
 CatalogueEntry = AnySecret | CloudSecret
@@ -237,7 +237,7 @@ def bff_sets(bff: BffConfig, tls_secret_name: pulumi.Input[str]) -> dict[str, pu
         path: getattr(bff, name) for name, path in mapping.items() if name in stated
     }
     sets["ingress.tlsSecretName"] = tls_secret_name
-    # The platform declares the Ingress itself (components/bff_ingress.py), where policies see it.
+    # The platform declares the Ingress itself (components/mobile/bff_ingress.py), where policies see it.
     sets["ingress.enabled"] = False
     if "image" in stated:
         reference, _, digest = bff.image.partition("@")

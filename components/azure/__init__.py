@@ -1,0 +1,1 @@
+"""The Azure backend: AKS with Key Vault KMS, Key Vault."""

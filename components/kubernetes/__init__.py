@@ -1,0 +1,1 @@
+"""Components that stand on Kubernetes alone: namespaces, RBAC, Secrets, workloads, Helm, External Secrets."""
