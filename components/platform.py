@@ -17,8 +17,9 @@ from components.kubernetes.helm_release import (
     overrides_version,
 )
 from components.kubernetes.namespace import IsolatedNamespace, namespace_args
-from components.kubernetes.rbac import SecretOperator, SecretOperatorArgs, SecretReader, SecretReaderArgs
 from components.kubernetes.secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
+from components.kubernetes.secret_operator import SecretOperator, SecretOperatorArgs
+from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
 from config.models import StackConfig

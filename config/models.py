@@ -22,10 +22,11 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from config.patterns import SUPPORTED_KUBERNETES_MINOR, is_dns_label
+
 PROJECT = "secrets-platform"
 
 # Kubernetes object names: RFC 1123 labels (namespaces, Services, Secrets referenced by pods).
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Keys of a Secret's data map: `[-._a-zA-Z0-9]+` (k8s.io/apimachinery IsConfigMapKey).
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 # Pulumi config key names: letters, digits, `-`, `_` (no namespace: it is always ours).
@@ -33,7 +34,7 @@ _CONFIG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if not is_dns_label(value):
         raise ValueError(
             "expected a Kubernetes name: at most 63 characters of lower-case letters, digits and "
             "'-', starting and ending with a letter or digit"
@@ -133,7 +134,7 @@ class ClusterConfig(Model):
 
     name: K8sName
     """Cluster name; children are named from it."""
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(2[5-9]|3[0-7])$")] = "1.31"
+    kubernetes_version: Annotated[str, Field(pattern=SUPPORTED_KUBERNETES_MINOR)] = "1.31"
     """Kubernetes minor version, such as `1.31` (objects are validated against its schema)."""
     node_count: Annotated[int, Field(ge=1, le=100)] = 2
     """Nodes in the managed node group."""

@@ -5,18 +5,15 @@ A pure function of a validated `StackConfig`, so it is tested without Pulumi.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from config.errors import Problem, describe
 from config.models import PROJECT, StackConfig
+from config.patterns import AWS_REGION, AZURE_LOCATION
 
 NS = f"{PROJECT}:"
 BUILT_IN_WORKLOADS = ("bff", "cms")
 """Workloads the platform deploys itself; other workloads may allow traffic from them."""
-
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_AZURE_LOCATION = re.compile(r"^[a-z][a-z0-9]+$")
 
 
 def _names(names: Iterable[str]) -> str:
@@ -202,7 +199,7 @@ def _check_cloud(cfg: StackConfig) -> list[Problem]:
             )
         )
     region_key = "aws:region" if cfg.cloud == "aws" else "azure-native:location"
-    pattern = _AWS_REGION if cfg.cloud == "aws" else _AZURE_LOCATION
+    pattern = AWS_REGION if cfg.cloud == "aws" else AZURE_LOCATION
     if not cfg.region:
         problems.append(Problem(region_key, "nothing", f"the region of the stack, set as {region_key}"))
     elif not pattern.match(cfg.region):

@@ -10,7 +10,6 @@ administrator by accident of having created it; the operator role is granted adm
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
 # from `sys.modules` (as the offline runner does between stacks).
 import json
-import re
 from typing import Any
 
 import pulumi
@@ -18,6 +17,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from config.models import AwsConfig, StackConfig
+from config.patterns import AWS_ACCOUNT, AWS_REGION
 
 KMS_ROTATION_PERIOD_DAYS = 90
 """Days between automatic rotations of both keys (KMS allows 90 to 2560; the AWS default is 365)."""
@@ -84,9 +84,9 @@ GENERATE_DATA_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutP
 """`kms:GenerateDataKey*` of the CloudTrail and SNS guides, expanded: the key-pair variants are never
 used by these services' envelope encryption."""
 
-AWS_REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+AWS_REGION_PATTERN = AWS_REGION
 """An AWS region name such as eu-west-1 (the components' shared check of a plain region argument)."""
-AWS_ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+AWS_ACCOUNT_PATTERN = AWS_ACCOUNT
 """A 12-digit AWS account ID."""
 
 ALARM_TOPIC_SERVICES = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]

@@ -17,15 +17,13 @@ from components.aws.audit import SecretAccessAudit, SecretAccessAuditArgs
 from components.aws.foundation import AwsFoundation
 from components.aws.secret_store import AwsSecretStore, AwsSecretStoreArgs
 from components.aws.workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
-from components.kubernetes.external_secrets import (
+from components.kubernetes.external_secrets.operator import (
     ExternalSecretsOperator,
     ExternalSecretsOperatorArgs,
-    SyncedSecret,
-    SyncedSecretArgs,
-    SyncSecretStore,
-    SyncSecretStoreArgs,
-    sync_plan,
 )
+from components.kubernetes.external_secrets.secret_store import SyncSecretStore, SyncSecretStoreArgs
+from components.kubernetes.external_secrets.sync import sync_plan
+from components.kubernetes.external_secrets.synced_secret import SyncedSecret, SyncedSecretArgs
 from components.kubernetes.namespace import IsolatedNamespace
 from config.models import CloudSecret, StackConfig
 

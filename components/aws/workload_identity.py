@@ -25,7 +25,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws.foundation import AWS_REGION_PATTERN
-from components.kubernetes.namespace import MANAGED_BY
+from components.kubernetes.conventions import MANAGED_BY
 from config.models import Workload
 
 SYNC_SERVICE_ACCOUNT_SUFFIX = "-secret-sync"

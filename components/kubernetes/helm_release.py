@@ -31,7 +31,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.kubernetes.namespace import MANAGED_BY
+from components.kubernetes.conventions import MANAGED_BY
 from components.kubernetes.secret import ROTATION_ANNOTATION, versioned_name
 from config.models import AnySecret, BffConfig, CloudSecret, HelmRelease
 

@@ -10,26 +10,19 @@ workload from the peer's pods, and egress from the peer's pods to the workload.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.conventions import (
+    APP_LABEL,
+    MANAGED_BY,
+    NAMESPACE_NAME_LABEL,
+    POD_SECURITY_LEVEL,
+)
 from config.models import StackConfig
-
-APP_LABEL = "app.kubernetes.io/name"
-"""The label every pod of the platform carries with its workload name; policies select on it."""
-
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-"""Set by the API server on every namespace (Kubernetes 1.22+), so it cannot be forged by a tenant."""
-
-MANAGED_BY = {"app.kubernetes.io/managed-by": "secrets-platform"}
-
-POD_SECURITY_LEVEL = "restricted"
-"""Pod Security Standards level enforced, audited and warned about (kubernetes.io/docs/concepts/
-security/pod-security-standards): non-root, no privilege escalation, capabilities dropped,
-seccomp RuntimeDefault."""
+from config.patterns import KUBERNETES_MINOR
 
 DNS_NAMESPACE = "kube-system"
 DNS_POD_LABELS = {"k8s-app": "kube-dns"}
@@ -97,13 +90,10 @@ class NamespaceArgs:
     """Allowed connections, per workload of this namespace."""
 
 
-_VERSION = re.compile(r"^1\.\d+$")
-
-
 def check_namespace_args(args: NamespaceArgs) -> list[str]:
     """Why these arguments cannot make a namespace (empty when they can); pure, tested without mocks."""
     problems = []
-    if not _VERSION.match(args.kubernetes_version):
+    if not KUBERNETES_MINOR.match(args.kubernetes_version):
         problems.append(f"kubernetes_version {args.kubernetes_version!r} is not a minor version like 1.31")
     accounts = [sa.name for sa in args.service_accounts]
     problems += [

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.kubernetes.namespace import MANAGED_BY
+from components.kubernetes.conventions import MANAGED_BY
 from config.models import AnySecret, CloudSecret, FileSecret, GeneratedSecret, LiteralSecret
 
 ROTATION_ANNOTATION = "secrets-platform/rotation-days"

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.external_secrets import reloader_annotations
-from components.kubernetes.namespace import APP_LABEL, MANAGED_BY
+from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, restricted_container
+from components.kubernetes.external_secrets.sync import reloader_annotations
 from components.kubernetes.secret import versioned_name
 from config.models import AnySecret, Workload
 
@@ -113,16 +113,7 @@ def check_workload_args(args: WorkloadDeploymentArgs) -> list[str]:
 
 
 def _security_context() -> dict[str, object]:
-    # Pod Security Standards "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards).
-    return {
-        "allow_privilege_escalation": False,
-        "read_only_root_filesystem": True,
-        "run_as_non_root": True,
-        "run_as_user": RUN_AS_USER,
-        "run_as_group": RUN_AS_USER,
-        "capabilities": {"drop": ["ALL"]},
-        "seccomp_profile": {"type": "RuntimeDefault"},
-    }
+    return {**restricted_container(), "runAsUser": RUN_AS_USER, "runAsGroup": RUN_AS_USER}
 
 
 def _env(grants: Sequence[SecretGrant]) -> list[dict[str, object]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.namespace import APP_LABEL, MANAGED_BY
+from components.kubernetes.conventions import APP_LABEL, MANAGED_BY
 from config.models import BffConfig
 
 # ingress-nginx annotations (kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations)

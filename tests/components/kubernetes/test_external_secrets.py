@@ -25,23 +25,29 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.aws.workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
-from components.kubernetes.external_secrets import (
+from components.kubernetes.external_secrets.operator import (
     ESO_CHART,
-    RELOAD_ANNOTATION,
     RELOADER_CHART,
     ExternalSecretsOperator,
     ExternalSecretsOperatorArgs,
-    SyncedSecret,
-    SyncedSecretArgs,
+    check_operator_args,
+)
+from components.kubernetes.external_secrets.secret_store import (
     SyncSecretStore,
     SyncSecretStoreArgs,
-    check_operator_args,
     check_store_args,
-    check_synced_args,
+)
+from components.kubernetes.external_secrets.sync import (
+    RELOAD_ANNOTATION,
     go_duration,
     refresh_interval,
     reloader_annotations,
     sync_plan,
+)
+from components.kubernetes.external_secrets.synced_secret import (
+    SyncedSecret,
+    SyncedSecretArgs,
+    check_synced_args,
 )
 from config.models import CloudSecret, StackConfig
 from offline.mocks import ACCOUNT

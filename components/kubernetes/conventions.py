@@ -1,0 +1,37 @@
+"""Labels and pod settings every Kubernetes object of the platform shares, written once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+APP_LABEL = "app.kubernetes.io/name"
+"""The label every pod of the platform carries with its workload name; policies select on it."""
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""Set by the API server on every namespace (Kubernetes 1.22+), so it cannot be forged by a tenant."""
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "secrets-platform"}
+"""On every object the platform declares (policies and `kubectl get -l` find them by it)."""
+
+RBAC_API_GROUP = "rbac.authorization.k8s.io"
+
+POD_SECURITY_LEVEL = "restricted"
+"""Pod Security Standards level enforced, audited and warned about (kubernetes.io/docs/concepts/
+security/pod-security-standards): non-root, no privilege escalation, capabilities dropped,
+seccomp RuntimeDefault."""
+
+
+def restricted_container() -> dict[str, Any]:
+    """A container `securityContext` of the Pod Security Standards `restricted` profile, with a
+    read-only root filesystem (kubernetes.io/docs/concepts/security/pod-security-standards).
+
+    camelCase, the API's own spelling: pulumi-kubernetes passes these keys through unchanged, and
+    Helm values take them as they are. A fresh dict each call, so no caller can change another's.
+    """
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
