@@ -1,23 +1,35 @@
 """The one small interface between the platform and a cloud.
 
-The program reads the same for AWS and Azure: `foundation()` returns the cluster, its Kubernetes
-provider and the customer-managed keys, whichever cloud the stack chose.
+Every backend offers the same parts, so `platform.py` reads the same for AWS and Azure and never
+asks which cloud it is on:
+
+- `foundation()`: the cluster, its Kubernetes provider and the customer-managed keys;
+- `secret_store()`: where `source: cloud` secrets live and rotate, and how External Secrets reads them;
+- `workload_identity()`: per workload, a cloud identity that may read exactly its store secrets,
+  usable only from one ServiceAccount of one namespace;
+- `audit()`: who read which secret, and alerts on denied access and on unexpected readers;
+- `secret_delivery()`: the component that holds the three above for one stack (its type string is
+  the backend's own, as it is part of every child's URN).
+
+A backend is a plain object that turns the stack config into each component's narrow arguments; the
+components themselves never see the whole stack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from config.models import StackConfig
+from config.models import CloudSecret, StackConfig, Workload
 
 
-class CloudFoundation(Protocol):
-    """What the rest of the platform needs from a cloud."""
+class Foundation(Protocol):
+    """What the rest of the platform needs from a cloud's cluster."""
 
     kubernetes_provider: k8s.Provider
     """Provider for the cluster, built from the cluster's outputs (its kubeconfig is a secret)."""
@@ -29,42 +41,86 @@ class CloudFoundation(Protocol):
     """Customer-managed key of the secret store and the audit logs."""
 
 
-def foundation(name: str, stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> CloudFoundation:
-    """Declare the chosen cloud's cluster and keys."""
+class SecretStore(Protocol):
+    """A cloud store holding `source: cloud` secrets, as External Secrets reads it."""
+
+    remote_keys: Mapping[str, pulumi.Output[str]]
+    """Catalogue name -> the key External Secrets reads the secret by (an ARN, a Key Vault secret name)."""
+    store_suffix: str
+    """Suffix of the per-workload SecretStore names (`<workload>-<suffix>`), naming the store's kind."""
+    service_readers: Sequence[pulumi.Output[str]]
+    """Identities of the store's own machinery (a rotation function) that read secrets by design."""
+
+    def provider(self, service_account: pulumi.Input[str]) -> dict[str, Any]:
+        """The `spec.provider` of a SecretStore that reads this store as `service_account`."""
+        ...
+
+
+class WorkloadIdentity(Protocol):
+    """A cloud identity bound to one ServiceAccount, allowed to read exactly one workload's secrets."""
+
+    service_account_name: pulumi.Output[str]
+    """The ServiceAccount External Secrets requests tokens for."""
+    namespace: pulumi.Output[str]
+    """Its namespace (the workload's)."""
+    principal: pulumi.Output[str]
+    """The identity as the audit logs name it (an IAM role ARN, an Entra principal ID)."""
+
+
+class Audit(Protocol):
+    """Audit of secret and key access, with alerts."""
+
+    alarm_topic: pulumi.Output[str]
+    """Where alerts go (an SNS topic ARN, an action group ID); other alerts of the stack route there."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentityRequest:
+    """What a workload identity is for."""
+
+    workload: Workload
+    """The workload whose store secrets are synced; the ServiceAccount goes in its namespace."""
+    entries: Sequence[CloudSecret]
+    """The store secrets it may read, and no other."""
+    namespace: pulumi.Input[str]
+    """The Namespace's name output (its value is the workload's namespace), so the identity waits for it."""
+
+
+class CloudBackend(Protocol):
+    """The parts every cloud offers (see the module docstring)."""
+
+    def foundation(self, name: str, opts: pulumi.ResourceOptions) -> Foundation: ...
+
+    def secret_store(
+        self, name: str, foundation: Any, entries: Sequence[CloudSecret], opts: pulumi.ResourceOptions
+    ) -> SecretStore: ...
+
+    def workload_identity(
+        self,
+        name: str,
+        foundation: Any,
+        store: Any,
+        request: IdentityRequest,
+        opts: pulumi.ResourceOptions,
+    ) -> WorkloadIdentity: ...
+
+    def audit(
+        self,
+        name: str,
+        foundation: Any,
+        expected_readers: Sequence[pulumi.Input[str]],
+        opts: pulumi.ResourceOptions,
+    ) -> Audit: ...
+
+    def secret_delivery(self, name: str, args: Any, opts: pulumi.ResourceOptions) -> Any: ...
+
+
+def cloud_backend(stack: StackConfig, project_dir: Path) -> CloudBackend:
+    """The backend of the stack's cloud."""
     if stack.cloud == "aws":
-        from components.aws.foundation import AwsFoundation
+        from components.aws.backend import AwsBackend
 
-        return AwsFoundation(name, stack, opts)
-    from components.azure.foundation import AzureFoundation
+        return AwsBackend(stack, project_dir)
+    from components.azure.backend import AzureBackend
 
-    return AzureFoundation(name, stack, opts)
-
-
-def deliver_store_secrets(
-    name: str,
-    stack: StackConfig,
-    cloud: CloudFoundation,
-    namespaces: Mapping[str, object],
-    project_dir: Path,
-    opts: pulumi.ResourceOptions | None = None,
-) -> Mapping[str, pulumi.Output[str]]:
-    """Declare the cloud store of `source: cloud` secrets and their sync into the cluster.
-
-    Returns catalogue name -> name of the Kubernetes Secret kept in sync (empty when none).
-    On Azure, config refuses cloud-store secrets for now (config/references.py).
-    """
-    if stack.cloud != "aws":
-        return {}
-    from components.aws.secret_delivery import AwsSecretDelivery, AwsSecretDeliveryArgs
-
-    delivery = AwsSecretDelivery(
-        name,
-        AwsSecretDeliveryArgs(
-            stack=stack,
-            foundation=cloud,  # type: ignore[arg-type]  # AwsFoundation on an AWS stack
-            namespaces=namespaces,  # type: ignore[arg-type]
-            project_dir=project_dir,
-        ),
-        opts,
-    )
-    return delivery.synced_secret_names
+    return AzureBackend(stack, project_dir)

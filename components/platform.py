@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pulumi
 
-from components.cloud import deliver_store_secrets, foundation
+from components.cloud import cloud_backend
+from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
+from components.kubernetes.external_secrets.sync import sync_plan
 from components.kubernetes.helm_release import (
     HelmChartRelease,
     HelmChartReleaseArgs,
@@ -22,7 +24,7 @@ from components.kubernetes.secret_operator import SecretOperator, SecretOperator
 from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
-from config.models import StackConfig
+from config.models import CloudSecret, StackConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +50,8 @@ class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("secrets-platform:platform:Platform", name, None, opts)
         stack = args.stack
-        cloud = foundation(f"{name}-{stack.cloud}", stack, pulumi.ResourceOptions(parent=self))
+        backend = cloud_backend(stack, args.project_dir)
+        cloud = backend.foundation(f"{name}-{stack.cloud}", pulumi.ResourceOptions(parent=self))
         k8s_opts = pulumi.ResourceOptions(parent=self, providers={"kubernetes": cloud.kubernetes_provider})
         namespaces = {
             ns.namespace: IsolatedNamespace(f"{name}-ns-{ns.namespace}", ns, k8s_opts)
@@ -70,7 +73,20 @@ class Platform(pulumi.ComponentResource):
             # `cloud` secrets are synced into the cluster by the cloud store, under the same name.
             if entry.source != "cloud"
         }
-        synced = deliver_store_secrets(f"{name}-store", stack, cloud, namespaces, args.project_dir, k8s_opts)
+        delivery = backend.secret_delivery(
+            f"{name}-store",
+            SecretDeliveryArgs(
+                backend=backend,
+                foundation=cloud,
+                entries=[e for e in stack.secrets if isinstance(e, CloudSecret) and e.store == "default"],
+                sync_plan=sync_plan(stack),
+                workloads={w.name: w for w in stack.workloads},
+                namespaces={n: ns.namespace_name for n, ns in namespaces.items()},
+                kubernetes_version=stack.cluster.kubernetes_version,
+            ),
+            k8s_opts,
+        )
+        synced = delivery.synced_secret_names if delivery is not None else {}
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
         _helm_releases(name, stack, args.project_dir, namespaces, secrets, k8s_opts)
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):

@@ -416,6 +416,8 @@ class SecretAccessAudit(pulumi.ComponentResource):
     """CloudWatch log group the alarms read, for CloudWatch Logs Insights queries."""
     alarm_topic_arn: pulumi.Output[str]
     """SNS topic the alarms publish to (encrypted with the store key)."""
+    alarm_topic: pulumi.Output[str]
+    """The same topic, as the cloud interface names where alerts go."""
     alarm_arns: pulumi.Output[list[str]]
     """ARNs of the denied-access and unexpected-reader alarms."""
 
@@ -503,6 +505,7 @@ class SecretAccessAudit(pulumi.ComponentResource):
         self.trail_bucket_name = bucket_policy_resource.bucket
         self.log_group_name = log_group.name
         self.alarm_topic_arn = topic.arn
+        self.alarm_topic = topic.arn
         self.alarm_arns = pulumi.Output.all(denied.arn, unexpected.arn)
         self.register_outputs(
             {

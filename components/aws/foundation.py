@@ -10,13 +10,14 @@ administrator by accident of having created it; the operator role is granted adm
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
 # from `sys.modules` (as the offline runner does between stacks).
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from config.models import AwsConfig, StackConfig
+from config.models import AwsConfig, ClusterConfig
 from config.patterns import AWS_ACCOUNT, AWS_REGION
 
 KMS_ROTATION_PERIOD_DAYS = 90
@@ -94,26 +95,37 @@ ALARM_TOPIC_SERVICES = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]
 (SNS guide, "Enable compatibility between event sources from AWS services and encrypted topics")."""
 
 
-def aws_settings(stack: StackConfig) -> AwsConfig:
-    """The AWS block of a stack, refused when the stack cannot be built on AWS.
+@dataclass(frozen=True, kw_only=True)
+class AwsFoundationArgs:
+    aws: AwsConfig
+    """The stack's `aws:` block: account, operator role, subnets, deletion windows."""
+    cluster: ClusterConfig
+    """The cluster's name, version, size, endpoint access and log retention."""
+    region: str
+    """The stack's `aws:region`."""
+    operators_group: str
+    """Kubernetes group of the operations team, mapped to the operator role's access entry."""
+    node_size: str
+    """Instance type of the node group."""
+
+
+def check_foundation_args(args: AwsFoundationArgs) -> list[str]:
+    """Why these arguments cannot make the foundation (empty when they can).
 
     A pure function: everything it checks is known before any resource is declared.
     """
-    if stack.cloud != "aws":
-        raise ValueError(f"AwsFoundation needs a stack with cloud: aws, not cloud: {stack.cloud}")
-    if stack.aws is None:
-        raise ValueError("AwsFoundation needs the secrets-platform:aws block")
-    if not stack.region:
-        raise ValueError("AwsFoundation needs the stack's region (aws:region)")
-    retention = log_retention_problem("cluster.logRetentionDays", stack.cluster.log_retention_days)
+    problems = []
+    if not AWS_REGION.match(args.region):
+        problems.append(f"region {args.region!r} is not an AWS region such as eu-west-1 (aws:region)")
+    retention = log_retention_problem("cluster.logRetentionDays", args.cluster.log_retention_days)
     if retention:
-        raise ValueError(retention)
-    if stack.operators.group.startswith("system:"):
-        raise ValueError(
-            f"operators.group is {stack.operators.group!r}; EKS access entries refuse Kubernetes "
+        problems.append(retention)
+    if args.operators_group.startswith("system:"):
+        problems.append(
+            f"operators.group is {args.operators_group!r}; EKS access entries refuse Kubernetes "
             "groups that start with 'system:', choose another group name"
         )
-    return stack.aws
+    return problems
 
 
 def log_retention_problem(field: str, days: int) -> str | None:
@@ -326,12 +338,11 @@ def _kms_key(
     return key
 
 
-def _keys(
-    parent: pulumi.Resource, name: str, stack: StackConfig, aws_cfg: AwsConfig
-) -> tuple[aws.kms.Key, aws.kms.Key]:
-    cluster = stack.cluster.name
+def _keys(parent: pulumi.Resource, name: str, args: AwsFoundationArgs) -> tuple[aws.kms.Key, aws.kms.Key]:
+    aws_cfg = args.aws
+    cluster = args.cluster.name
     log_group_arns = [
-        log_group_arn(stack.region, aws_cfg.account_id, log_group)
+        log_group_arn(args.region, aws_cfg.account_id, log_group)
         for log_group in (
             cluster_log_group_name(cluster),
             audit_log_group_name(cluster),
@@ -356,9 +367,9 @@ def _keys(
         key_policy(
             aws_cfg.account_id,
             aws_cfg.operator_role_arn,
-            logs_region=stack.region,
+            logs_region=args.region,
             log_group_arns=log_group_arns,
-            cloudtrail_trail_arns=[audit_trail_arn(stack.region, aws_cfg.account_id, cluster)],
+            cloudtrail_trail_arns=[audit_trail_arn(args.region, aws_cfg.account_id, cluster)],
             alarm_topic_services=ALARM_TOPIC_SERVICES,
         ),
         aws_cfg,
@@ -387,12 +398,11 @@ def _role(
 def _cluster(
     parent: pulumi.Resource,
     name: str,
-    stack: StackConfig,
-    aws_cfg: AwsConfig,
+    args: AwsFoundationArgs,
     secrets_key: aws.kms.Key,
     store_key: aws.kms.Key,
 ) -> aws.eks.Cluster:
-    cfg = stack.cluster
+    aws_cfg, cfg = args.aws, args.cluster
     role, attachments = _role(
         parent,
         name,
@@ -429,13 +439,13 @@ def _cluster(
 
 
 def _operator_access(
-    name: str, stack: StackConfig, aws_cfg: AwsConfig, cluster: aws.eks.Cluster
+    name: str, args: AwsFoundationArgs, cluster: aws.eks.Cluster
 ) -> aws.eks.AccessPolicyAssociation:
     entry = aws.eks.AccessEntry(
         f"{name}-operator-access",
         cluster_name=cluster.name,
-        principal_arn=aws_cfg.operator_role_arn,
-        kubernetes_groups=[stack.operators.group],
+        principal_arn=args.aws.operator_role_arn,
+        kubernetes_groups=[args.operators_group],
         type="STANDARD",
         opts=pulumi.ResourceOptions(parent=cluster),
     )
@@ -462,9 +472,7 @@ def _oidc_provider(
     return provider, issuer_url.apply(lambda url: url.removeprefix("https://"))
 
 
-def _node_group(
-    name: str, stack: StackConfig, aws_cfg: AwsConfig, cluster: aws.eks.Cluster
-) -> aws.eks.NodeGroup:
+def _node_group(name: str, args: AwsFoundationArgs, cluster: aws.eks.Cluster) -> aws.eks.NodeGroup:
     role, attachments = _role(
         cluster,
         name,
@@ -472,25 +480,25 @@ def _node_group(
         service_trust_policy("ec2.amazonaws.com", ["sts:AssumeRole"]),
         NODE_POLICIES,
     )
-    count = stack.cluster.node_count
+    count = args.cluster.node_count
     # A fixed size: no cluster autoscaler is declared, so min = desired = max.
     return aws.eks.NodeGroup(
         f"{name}-nodes",
         cluster_name=cluster.name,
         node_role_arn=role.arn,
-        subnet_ids=aws_cfg.subnet_ids,
-        instance_types=[stack.node_size],
+        subnet_ids=args.aws.subnet_ids,
+        instance_types=[args.node_size],
         scaling_config={"desired_size": count, "min_size": count, "max_size": count},
         opts=pulumi.ResourceOptions(parent=cluster, depends_on=attachments),
     )
 
 
 def _kubernetes_provider(
-    name: str, stack: StackConfig, cluster: aws.eks.Cluster, access: aws.eks.AccessPolicyAssociation
+    name: str, region: str, cluster: aws.eks.Cluster, access: aws.eks.AccessPolicyAssociation
 ) -> k8s.Provider:
     config = pulumi.Output.all(
         cluster.name, cluster.endpoint, cluster.certificate_authority.apply(lambda ca: ca.data)
-    ).apply(lambda values: kubeconfig(values[0], values[1], values[2], stack.region))
+    ).apply(lambda values: kubeconfig(values[0], values[1], values[2], region))
     # Bootstrap admin is off: objects may only be applied once the operator role is cluster admin.
     return k8s.Provider(
         f"{name}-k8s",
@@ -520,16 +528,20 @@ class AwsFoundation(pulumi.ComponentResource):
     node_group: aws.eks.NodeGroup
     """The managed node group, for resources that need schedulable nodes before they are created."""
 
-    def __init__(self, name: str, args: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
-        aws_cfg = aws_settings(args)
+    def __init__(
+        self, name: str, args: AwsFoundationArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        problems = check_foundation_args(args)
+        if problems:
+            raise ValueError("; ".join(problems))
         super().__init__("secrets-platform:aws_foundation:AwsFoundation", name, None, opts)
-        secrets_key, store_key = _keys(self, name, args, aws_cfg)
-        cluster = _cluster(self, name, args, aws_cfg, secrets_key, store_key)
-        access = _operator_access(name, args, aws_cfg, cluster)
+        secrets_key, store_key = _keys(self, name, args)
+        cluster = _cluster(self, name, args, secrets_key, store_key)
+        access = _operator_access(name, args, cluster)
         oidc, issuer = _oidc_provider(name, cluster)
-        node_group = _node_group(name, args, aws_cfg, cluster)
+        node_group = _node_group(name, args, cluster)
 
-        self.kubernetes_provider = _kubernetes_provider(name, args, cluster, access)
+        self.kubernetes_provider = _kubernetes_provider(name, args.region, cluster, access)
         self.cluster_name = cluster.name
         self.secrets_key_id = secrets_key.arn
         self.store_key_id = store_key.arn

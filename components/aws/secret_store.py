@@ -14,6 +14,7 @@ Manager. Entries with `generate: false` get the secret alone: operators put its 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -165,6 +166,12 @@ class AwsSecretStore(pulumi.ComponentResource):
 
     secret_arns: dict[str, pulumi.Output[str]]
     """Catalogue name -> ARN of its secret (for the External Secrets sync and access reports)."""
+    remote_keys: dict[str, pulumi.Output[str]]
+    """Catalogue name -> the key External Secrets reads it by: its ARN, which the IAM policy names too."""
+    store_suffix: str = "secrets-manager"
+    """Per-workload SecretStores are named `<workload>-secrets-manager`."""
+    service_readers: list[pulumi.Output[str]]
+    """The rotation Lambda's role, the one reader besides the workloads' sync identities."""
     rotation_function_arn: pulumi.Output[str] | None
     """ARN of the shared rotation Lambda; None when no entry is generated."""
     rotation_role_arn: pulumi.Output[str] | None
@@ -189,6 +196,9 @@ class AwsSecretStore(pulumi.ComponentResource):
             self.rotation_function_arn = rotator.function.arn
             self.rotation_role_arn = rotator.role.arn
         self.secret_arns = {entry_name: secret.arn for entry_name, secret in secrets.items()}
+        self.remote_keys = self.secret_arns
+        self.service_readers = [self.rotation_role_arn] if self.rotation_role_arn is not None else []
+        self._region = args.region
         self.register_outputs(
             {
                 "secret_arns": self.secret_arns,
@@ -196,6 +206,10 @@ class AwsSecretStore(pulumi.ComponentResource):
                 "rotation_role_arn": self.rotation_role_arn,
             }
         )
+
+    def provider(self, service_account: pulumi.Input[str]) -> dict[str, Any]:
+        """The `spec.provider` of a SecretStore reading these secrets as `service_account`."""
+        return secret_store_provider(self._region, service_account)
 
 
 @dataclass(frozen=True)
@@ -343,3 +357,16 @@ def _rotation(
         rotate_immediately=True,
         opts=pulumi.ResourceOptions(parent=secret, depends_on=[initial, *rotator.ready]),
     )
+
+
+def secret_store_provider(region: str, service_account: pulumi.Input[str]) -> dict[str, Any]:
+    """ESO's provider block reading Secrets Manager as the IAM role annotated on `service_account`."""
+    return {
+        "aws": {
+            "service": "SecretsManager",
+            "region": region,
+            # ESO reads the role from the account's `eks.amazonaws.com/role-arn` annotation and
+            # requests a token with audience sts.amazonaws.com (providers/v1/aws/auth/auth.go).
+            "auth": {"jwt": {"serviceAccountRef": {"name": service_account}}},
+        }
+    }

@@ -200,6 +200,8 @@ class SecretSyncIdentity(pulumi.ComponentResource):
     """Namespace of the sync ServiceAccount (the workload's)."""
     role_arn: pulumi.Output[str]
     """ARN of the IAM role, as annotated on the ServiceAccount."""
+    principal: pulumi.Output[str]
+    """The role's ARN, as CloudTrail names its sessions' issuer (the audit's expected readers)."""
     role_name: pulumi.Output[str]
     """Name of the IAM role, for audit reports."""
 
@@ -228,6 +230,7 @@ class SecretSyncIdentity(pulumi.ComponentResource):
         self.service_account_name = account.metadata.name
         self.namespace = account.metadata.namespace
         self.role_arn = role.arn
+        self.principal = role.arn
         self.role_name = role.name
         self.register_outputs(
             {

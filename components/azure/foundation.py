@@ -10,13 +10,15 @@ cluster has no local accounts, so every access is an Entra identity that shows u
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
 # from `sys.modules` (as the offline runner does between stacks).
 import base64
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
 import yaml
 
-from config.models import AzureConfig, StackConfig
+from config.models import AzureConfig, ClusterConfig
+from config.patterns import AZURE_LOCATION
 
 KEY_VAULT_CRYPTO_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 """Built-in role "Key Vault Crypto User": cryptographic operations on keys (Azure built-in roles)."""
@@ -34,23 +36,34 @@ SYSTEM_POOL = "system"
 """Name of the system node pool (AKS: lower-case letters and digits, at most 12)."""
 
 
-def azure_settings(stack: StackConfig) -> AzureConfig:
-    """The Azure block of a stack, refused when the stack cannot be built on Azure.
+@dataclass(frozen=True, kw_only=True)
+class AzureFoundationArgs:
+    azure: AzureConfig
+    """The stack's `azure:` block: tenant, resource group, vault, operators' Entra ID group."""
+    cluster: ClusterConfig
+    """The cluster's name, version, size and API server access."""
+    region: str
+    """The stack's `azure-native:location`."""
+    node_size: str
+    """VM size of the system node pool."""
+
+
+def check_foundation_args(args: AzureFoundationArgs) -> list[str]:
+    """Why these arguments cannot make the foundation (empty when they can).
 
     A pure function: everything it checks is known before any resource is declared.
     """
-    if stack.cloud != "azure":
-        raise ValueError(f"AzureFoundation needs a stack with cloud: azure, not cloud: {stack.cloud}")
-    if stack.azure is None:
-        raise ValueError("AzureFoundation needs the secrets-platform:azure block")
-    if not stack.region:
-        raise ValueError("AzureFoundation needs the stack's location (azure-native:location)")
-    if len(stack.cluster.name) > 54:
-        raise ValueError(
-            f"cluster.name {stack.cluster.name!r} is {len(stack.cluster.name)} characters; AKS uses it "
+    problems = []
+    if not AZURE_LOCATION.match(args.region):
+        problems.append(
+            f"location {args.region!r} is not an Azure location such as westeurope (azure-native:location)"
+        )
+    if len(args.cluster.name) > 54:
+        problems.append(
+            f"cluster.name {args.cluster.name!r} is {len(args.cluster.name)} characters; AKS uses it "
             "as the DNS prefix, which allows at most 54: choose a shorter name"
         )
-    return stack.azure
+    return problems
 
 
 def subscription_of(resource_id: str) -> str:
@@ -88,15 +101,15 @@ def non_interactive_kubeconfig(encoded: str) -> str:
 
 
 def _vault(
-    name: str, stack: StackConfig, cfg: AzureConfig, group: azure_native.resources.ResourceGroup
+    name: str, args: AzureFoundationArgs, group: azure_native.resources.ResourceGroup
 ) -> azure_native.keyvault.Vault:
     return azure_native.keyvault.Vault(
         f"{name}-vault",
-        vault_name=cfg.key_vault_name,
+        vault_name=args.azure.key_vault_name,
         resource_group_name=group.name,
-        location=stack.region,
+        location=args.region,
         properties={
-            "tenant_id": cfg.tenant_id,
+            "tenant_id": args.azure.tenant_id,
             # Premium: keys of type RSA-HSM live in FIPS 140 validated HSMs.
             "sku": {
                 "family": azure_native.keyvault.SkuFamily.A,
@@ -104,7 +117,7 @@ def _vault(
             },
             "enable_rbac_authorization": True,
             "enable_soft_delete": True,
-            "soft_delete_retention_in_days": cfg.soft_delete_retention_days,
+            "soft_delete_retention_in_days": args.azure.soft_delete_retention_days,
             "enable_purge_protection": True,
             # AKS KMS with keyVaultNetworkAccess "Public" is only supported when the vault accepts all
             # networks (AKS docs, "KMS limitations"); access is still gated by Entra ID and RBAC
@@ -179,14 +192,13 @@ def _role_assignment(
 
 def _cluster(
     name: str,
-    stack: StackConfig,
-    cfg: AzureConfig,
+    args: AzureFoundationArgs,
     group: azure_native.resources.ResourceGroup,
     identity: azure_native.managedidentity.UserAssignedIdentity,
     secrets_key: azure_native.keyvault.Key,
     key_access: azure_native.authorization.RoleAssignment,
 ) -> azure_native.containerservice.ManagedCluster:
-    cluster = stack.cluster
+    cluster, cfg = args.cluster, args.azure
     api_access: azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgsDict = (
         {"authorized_ip_ranges": cluster.public_access_cidrs}
         if cluster.public_access_cidrs
@@ -198,7 +210,7 @@ def _cluster(
         f"{name}-cluster",
         resource_name_=cluster.name,
         resource_group_name=group.name,
-        location=stack.region,
+        location=args.region,
         dns_prefix=cluster.name,
         kubernetes_version=cluster.kubernetes_version,
         # KMS needs a user-assigned identity: a system-assigned one does not exist until the
@@ -212,7 +224,7 @@ def _cluster(
                 "name": SYSTEM_POOL,
                 "mode": azure_native.containerservice.AgentPoolMode.SYSTEM,
                 "count": cluster.node_count,
-                "vm_size": stack.node_size,
+                "vm_size": args.node_size,
                 "os_type": azure_native.containerservice.OSType.LINUX,
             }
         ],
@@ -288,8 +300,13 @@ class AzureFoundation(pulumi.ComponentResource):
     cluster: azure_native.containerservice.ManagedCluster
     """The AKS cluster itself, for components that need more of its outputs."""
 
-    def __init__(self, name: str, args: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
-        cfg = azure_settings(args)
+    def __init__(
+        self, name: str, args: AzureFoundationArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        problems = check_foundation_args(args)
+        if problems:
+            raise ValueError("; ".join(problems))
+        cfg = args.azure
         super().__init__("secrets-platform:azure_foundation:AzureFoundation", name, None, opts)
         group = azure_native.resources.ResourceGroup(
             f"{name}-rg",
@@ -304,7 +321,7 @@ class AzureFoundation(pulumi.ComponentResource):
             location=args.region,
             opts=pulumi.ResourceOptions(parent=group),
         )
-        vault = _vault(name, args, cfg, group)
+        vault = _vault(name, args, group)
         secrets_key = _key(name, "secrets", f"{args.cluster.name}-secrets", group, vault)
         store_key = _key(name, "store", f"{args.cluster.name}-store", group, vault)
         key_access = _role_assignment(
@@ -325,7 +342,7 @@ class AzureFoundation(pulumi.ComponentResource):
             vault,
             group,
         )
-        cluster = _cluster(name, args, cfg, group, identity, secrets_key, key_access)
+        cluster = _cluster(name, args, group, identity, secrets_key, key_access)
 
         self.kubernetes_provider = _kubernetes_provider(name, group, cluster)
         self.cluster_name = cluster.name

@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
 # `typing.get_type_hints`, which cannot evaluate string annotations once the module has been dropped
 # from `sys.modules` (as the offline runner does between stacks); see components/aws/foundation.py.
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,40 +13,26 @@ import pulumi_kubernetes as k8s
 from components.kubernetes.conventions import MANAGED_BY, RBAC_API_GROUP
 from components.kubernetes.external_secrets.operator import ExternalSecretsOperator
 from components.kubernetes.external_secrets.sync import (
-    AWS_SERVICE,
     EXTERNAL_SECRETS_API_VERSION,
     STORE_KIND,
     WAIT_FOR_ANNOTATION,
     WAIT_FOR_READY,
 )
-from config.patterns import AWS_REGION, is_dns_label
-
-
-def secret_store_spec(region: str, service_account: pulumi.Input[str]) -> dict[str, Any]:
-    """A SecretStore reading Secrets Manager as the role annotated on `service_account`."""
-    return {
-        "provider": {
-            "aws": {
-                "service": AWS_SERVICE,
-                "region": region,
-                # ESO reads the role from the account's `eks.amazonaws.com/role-arn` annotation and
-                # requests a token with audience sts.amazonaws.com (providers/v1/aws/auth/auth.go).
-                "auth": {"jwt": {"serviceAccountRef": {"name": service_account}}},
-            }
-        }
-    }
+from config.patterns import is_dns_label
 
 
 @dataclass(frozen=True, kw_only=True)
 class SyncSecretStoreArgs:
     workload: str
-    """Workload whose identity the store uses; the store is named `<workload>-secrets-manager`."""
+    """Workload whose identity the store uses; the store is named `<workload>-<store_suffix>`."""
     namespace: pulumi.Input[str]
-    """Namespace of the workload and its sync ServiceAccount (`SecretSyncIdentity.namespace`)."""
+    """Namespace of the workload and its sync ServiceAccount (`WorkloadIdentity.namespace`)."""
     service_account: pulumi.Input[str]
-    """The sync ServiceAccount (`SecretSyncIdentity.service_account_name`), so the store waits for it."""
-    region: str
-    """Region of the Secrets Manager secrets (the stack's `aws:region`)."""
+    """The sync ServiceAccount (`WorkloadIdentity.service_account_name`), so the store waits for it."""
+    provider: Mapping[str, Any]
+    """The store's `spec.provider`, reading as that ServiceAccount (`SecretStore.provider()`)."""
+    store_suffix: str
+    """Names the store's kind in the SecretStore's name (`secrets-manager`, `key-vault`)."""
     operator: ExternalSecretsOperator
     """The operator: its release installs the CRDs; its controller is granted tokens of the account."""
 
@@ -55,18 +42,26 @@ def check_store_args(args: SyncSecretStoreArgs) -> list[str]:
     problems = []
     if not is_dns_label(args.workload):
         problems.append(f"workload {args.workload!r} is not a Kubernetes name")
-    if not AWS_REGION.match(args.region):
-        problems.append(f"region {args.region!r} is not an AWS region such as eu-west-1")
+    elif not is_dns_label(args.store_suffix) or not is_dns_label(
+        store_name(args.workload, args.store_suffix)
+    ):
+        problems.append(
+            f"store suffix {args.store_suffix!r} does not make a Kubernetes name with workload {args.workload!r}"
+        )
+    if len(args.provider) != 1:
+        problems.append(
+            f"the store of {args.workload!r} needs exactly one provider, got {sorted(args.provider)}"
+        )
     return problems
 
 
-def store_name(workload: str) -> str:
+def store_name(workload: str, suffix: str) -> str:
     """Name of the SecretStore of a workload's identity."""
-    return f"{workload}-secrets-manager"
+    return f"{workload}-{suffix}"
 
 
 class SyncSecretStore(pulumi.ComponentResource):
-    """A namespaced SecretStore reading Secrets Manager as one workload's sync identity, and the
+    """A namespaced SecretStore reading a cloud store as one workload's sync identity, and the
     Role that lets ESO request tokens for that identity's ServiceAccount, and no other."""
 
     store_name: pulumi.Output[str]
@@ -124,12 +119,12 @@ class SyncSecretStore(pulumi.ComponentResource):
             api_version=EXTERNAL_SECRETS_API_VERSION,
             kind=STORE_KIND,
             metadata={
-                "name": store_name(args.workload),
+                "name": store_name(args.workload, args.store_suffix),
                 "namespace": args.namespace,
                 "labels": labels,
                 "annotations": {WAIT_FOR_ANNOTATION: WAIT_FOR_READY},
             },
-            spec=secret_store_spec(args.region, args.service_account),
+            spec={"provider": dict(args.provider)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[operator.release, binding]),
         )
         self.store_name = store.metadata["name"]

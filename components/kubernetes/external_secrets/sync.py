@@ -10,8 +10,6 @@ EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1"
 STORE_KIND = "SecretStore"
 """Namespaced stores only: a ClusterSecretStore could be named by an ExternalSecret of any namespace."""
 
-AWS_SERVICE = "SecretsManager"
-
 MAX_REFRESH = timedelta(hours=1)
 """Longest time ESO waits before re-reading a secret; a rotated value is at most this old in the Secret."""
 

@@ -63,13 +63,13 @@ def external_secret_spec(
 @dataclass(frozen=True, kw_only=True)
 class SyncedSecretArgs:
     entry: CloudSecret
-    """The catalogue entry (`source: cloud`, `store: default`): its keys, version and rotation period."""
+    """The catalogue entry (`source: cloud`): its keys, version and rotation period."""
     namespace: pulumi.Input[str]
     """Namespace of the Secret (`SyncSecretStore.namespace`, the store must be in the same one)."""
     store_name: pulumi.Input[str]
     """The SecretStore to read through (`SyncSecretStore.store_name`), so the ExternalSecret waits for it."""
     remote_key: pulumi.Input[str]
-    """ARN (preferred: the IAM policy names ARNs) or name of the Secrets Manager secret."""
+    """The store's key of the secret (`SecretStore.remote_keys`: an ARN, a Key Vault secret name)."""
     operator: ExternalSecretsOperator
     """The operator, whose release installs the CRDs and the admission webhook."""
     max_refresh: timedelta = MAX_REFRESH
@@ -83,10 +83,6 @@ def check_synced_args(args: SyncedSecretArgs) -> list[str]:
     if not isinstance(entry, CloudSecret):
         return [f"{where} has source {entry.source!r}: only `source: cloud` secrets are synced by ESO"]
     problems = []
-    if entry.store != "default":
-        problems.append(
-            f"{where} is kept in {entry.store!r}, not in Secrets Manager; sync it with that store"
-        )
     if isinstance(args.remote_key, str) and (not args.remote_key or "*" in args.remote_key):
         problems.append(f"{where}: remote_key {args.remote_key!r} must name one secret exactly")
     # The interval is then at most a quarter of the rotation period, whatever the ceiling.
@@ -96,7 +92,7 @@ def check_synced_args(args: SyncedSecretArgs) -> list[str]:
 
 
 class SyncedSecret(pulumi.ComponentResource):
-    """An ExternalSecret that keeps the Kubernetes Secret `<name>-v<version>` equal to a Secrets Manager
+    """An ExternalSecret that keeps the Kubernetes Secret `<name>-v<version>` equal to a store
     secret's keys, re-read well within the rotation period."""
 
     secret_name: pulumi.Output[str]

@@ -36,6 +36,7 @@ from components.aws.audit import (
     trail_arn,
     unexpected_reader_pattern,
 )
+from components.aws.backend import foundation_args
 from components.aws.foundation import AwsFoundation
 from offline.plan import find_dropped
 from offline.runtime import Capture, Registration
@@ -753,7 +754,7 @@ def test_outputs_name_the_trail_bucket_log_group_topic_and_alarms() -> None:
 def test_with_the_foundation_the_store_key_admits_exactly_this_trail_and_log_group() -> None:
     def body() -> None:
         stack = stack_config()
-        foundation = AwsFoundation("found", stack)
+        foundation = AwsFoundation("found", foundation_args(stack))
         SecretAccessAudit("audit", replace(_args(), store_key_arn=foundation.store_key_id))
 
     capture = run(body)

@@ -14,12 +14,13 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+from components.aws.backend import foundation_args
 from components.aws.foundation import (
     ALARM_TOPIC_SERVICES,
     KEY_ADMIN_ACTIONS,
     KMS_ROTATION_PERIOD_DAYS,
     AwsFoundation,
-    aws_settings,
+    check_foundation_args,
     key_policy,
     kubeconfig,
 )
@@ -122,26 +123,31 @@ def _key_arn(role: str) -> str:
 # --- pure helpers, no mocks ----------------------------------------------------------------------
 
 
-def test_settings_refuse_an_azure_stack() -> None:
+def test_args_need_the_aws_block() -> None:
     azure = merge(BASE, {"cloud": "azure"})
     azure.pop("aws")
-    with pytest.raises(ValueError, match="cloud: aws"):
-        aws_settings(StackConfig.model_validate(azure))
+    with pytest.raises(ValueError, match="cloud: aws needs the secrets-platform:aws block"):
+        foundation_args(StackConfig.model_validate(azure))
 
 
-def test_settings_refuse_a_stack_without_region() -> None:
-    with pytest.raises(ValueError, match="aws:region"):
-        aws_settings(stack({"region": ""}))
+def test_happy_args_have_no_problem() -> None:
+    assert check_foundation_args(foundation_args(stack())) == []
 
 
-def test_settings_refuse_a_retention_cloudwatch_rejects() -> None:
-    with pytest.raises(ValueError, match="logRetentionDays is 100"):
-        aws_settings(stack({"cluster": {"logRetentionDays": 100}}))
-
-
-def test_settings_refuse_a_system_operator_group() -> None:
-    with pytest.raises(ValueError, match="system:"):
-        aws_settings(stack({"operators": {"group": "system:masters"}}))
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"region": ""}, "region '' is not an AWS region such as eu-west-1 (aws:region)"),
+        ({"cluster": {"logRetentionDays": 100}}, "cluster.logRetentionDays is 100, which CloudWatch Logs"),
+        (
+            {"operators": {"group": "system:masters"}},
+            "operators.group is 'system:masters'; EKS access entries",
+        ),
+    ],
+)
+def test_args_refused(changes: dict[str, Any], problem: str) -> None:
+    problems = check_foundation_args(foundation_args(stack(changes)))
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
 
 
 def test_key_policy_keeps_root_admin_and_gives_operators_no_crypto() -> None:
@@ -269,13 +275,13 @@ def test_kubeconfig_gets_a_token_from_the_aws_cli() -> None:
 
 def test_refused_before_any_resource_exists(monitor: CapturingMonitor) -> None:
     with pytest.raises(ValueError, match="logRetentionDays"):
-        AwsFoundation("refused", stack({"cluster": {"logRetentionDays": 100}}))
+        AwsFoundation("refused", foundation_args(stack({"cluster": {"logRetentionDays": 100}})))
     assert not monitor.registrations, "a refused stack must not register any resource"
 
 
 @pulumi.runtime.test
 def test_keys_rotate_and_are_protected(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         for role in ("secrets", "store"):
@@ -291,7 +297,7 @@ def test_keys_rotate_and_are_protected(monitor: CapturingMonitor) -> Any:
 
 
 def test_aliases_name_the_cluster(monitor: CapturingMonitor) -> None:
-    declare(lambda: AwsFoundation("found", stack()))
+    declare(lambda: AwsFoundation("found", foundation_args(stack())))
     for role in ("secrets", "store"):
         alias = monitor.get("aws:kms/alias:Alias", f"found-{role}-alias")
         assert alias.inputs["name"] == f"alias/secrets-dev-{role}", f"found-{role}-alias name"
@@ -302,7 +308,7 @@ def test_aliases_name_the_cluster(monitor: CapturingMonitor) -> None:
 
 @pulumi.runtime.test
 def test_cluster_encrypts_secrets_with_the_secrets_key(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         cluster = monitor.get("aws:eks/cluster:Cluster", "found-cluster")
@@ -326,7 +332,7 @@ def test_cluster_encrypts_secrets_with_the_secrets_key(monitor: CapturingMonitor
 
 @pulumi.runtime.test
 def test_cluster_endpoint_is_public_only_to_listed_networks(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         vpc = monitor.get("aws:eks/cluster:Cluster", "found-cluster").inputs["vpcConfig"]
@@ -340,7 +346,7 @@ def test_cluster_endpoint_is_public_only_to_listed_networks(monitor: CapturingMo
 
 @pulumi.runtime.test
 def test_cluster_endpoint_is_private_without_networks(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack({"cluster": {"publicAccessCidrs": []}}))
+    foundation = AwsFoundation("found", foundation_args(stack({"cluster": {"publicAccessCidrs": []}})))
 
     def check(_: Any) -> None:
         vpc = monitor.get("aws:eks/cluster:Cluster", "found-cluster").inputs["vpcConfig"]
@@ -352,7 +358,7 @@ def test_cluster_endpoint_is_private_without_networks(monitor: CapturingMonitor)
 
 @pulumi.runtime.test
 def test_log_group_is_encrypted_with_the_store_key(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         log_group = monitor.get("aws:cloudwatch/logGroup:LogGroup", "found-cluster-logs")
@@ -373,7 +379,7 @@ def test_log_group_is_encrypted_with_the_store_key(monitor: CapturingMonitor) ->
 
 @pulumi.runtime.test
 def test_store_key_names_the_audit_trail_and_the_secrets_key_does_not(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         store = json.loads(monitor.get("aws:kms/key:Key", "found-store-key").inputs["policy"])
@@ -394,7 +400,7 @@ def test_store_key_names_the_audit_trail_and_the_secrets_key_does_not(monitor: C
 
 @pulumi.runtime.test
 def test_cluster_role_is_assumable_by_eks_only(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         role = monitor.get("aws:iam/role:Role", "found-cluster-role")
@@ -418,7 +424,7 @@ def test_cluster_role_is_assumable_by_eks_only(monitor: CapturingMonitor) -> Any
 
 @pulumi.runtime.test
 def test_operator_role_is_cluster_admin(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         entry = monitor.get("aws:eks/accessEntry:AccessEntry", "found-operator-access")
@@ -439,7 +445,7 @@ def test_operator_role_is_cluster_admin(monitor: CapturingMonitor) -> Any:
 
 @pulumi.runtime.test
 def test_kubernetes_provider_kubeconfig_is_a_secret(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         provider = monitor.get("pulumi:providers:kubernetes", "found-k8s")
@@ -457,7 +463,7 @@ def test_kubernetes_provider_kubeconfig_is_a_secret(monitor: CapturingMonitor) -
 
 @pulumi.runtime.test
 def test_oidc_provider_and_outputs(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack())
+    foundation = AwsFoundation("found", foundation_args(stack()))
 
     def check(values: list[Any]) -> None:
         issuer, provider_arn, secrets_key, cluster_name = values
@@ -479,7 +485,9 @@ def test_oidc_provider_and_outputs(monitor: CapturingMonitor) -> Any:
 
 @pulumi.runtime.test
 def test_node_group_has_the_configured_size(monitor: CapturingMonitor) -> Any:
-    foundation = AwsFoundation("found", stack({"cluster": {"nodeCount": 3, "nodeSize": "m6i.large"}}))
+    foundation = AwsFoundation(
+        "found", foundation_args(stack({"cluster": {"nodeCount": 3, "nodeSize": "m6i.large"}}))
+    )
 
     def check(_: Any) -> None:
         nodes = monitor.get("aws:eks/nodeGroup:NodeGroup", "found-nodes")

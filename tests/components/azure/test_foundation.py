@@ -16,11 +16,12 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
+from components.azure.backend import foundation_args
 from components.azure.foundation import (
     KEY_VAULT_ADMINISTRATOR,
     KEY_VAULT_CRYPTO_USER,
     AzureFoundation,
-    azure_settings,
+    check_foundation_args,
     non_interactive_kubeconfig,
     role_definition_id,
     subscription_of,
@@ -220,21 +221,27 @@ def _fresh_registrations(monitor: CapturingMonitor) -> None:
 # --- pure helpers, no mocks ----------------------------------------------------------------------
 
 
-def test_settings_refuse_an_aws_stack() -> None:
+def test_args_need_the_azure_block() -> None:
     aws = merge(BASE, {"cloud": "aws"})
     aws.pop("azure")
-    with pytest.raises(ValueError, match="cloud: azure"):
-        azure_settings(StackConfig.model_validate(aws))
+    with pytest.raises(ValueError, match="cloud: azure needs the secrets-platform:azure block"):
+        foundation_args(StackConfig.model_validate(aws))
 
 
-def test_settings_refuse_a_stack_without_location() -> None:
-    with pytest.raises(ValueError, match="azure-native:location"):
-        azure_settings(stack({"region": ""}))
+def test_happy_args_have_no_problem() -> None:
+    assert check_foundation_args(foundation_args(stack())) == []
 
 
-def test_settings_refuse_a_cluster_name_too_long_for_a_dns_prefix() -> None:
-    with pytest.raises(ValueError, match="at most 54"):
-        azure_settings(stack({"cluster": {"name": "s" * 55}}))
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"region": ""}, "location '' is not an Azure location such as westeurope (azure-native:location)"),
+        ({"cluster": {"name": "s" * 55}}, f"cluster.name {'s' * 55!r} is 55 characters; AKS uses it"),
+    ],
+)
+def test_args_refused(changes: dict[str, Any], problem: str) -> None:
+    problems = check_foundation_args(foundation_args(stack(changes)))
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
 
 
 def test_role_definition_id_is_subscription_scoped() -> None:
@@ -263,13 +270,13 @@ def test_kubeconfig_logs_in_with_the_azure_cli() -> None:
 
 def test_refused_before_any_resource_exists(monitor: CapturingMonitor) -> None:
     with pytest.raises(ValueError, match="at most 54"):
-        AzureFoundation("refused", stack({"cluster": {"name": "s" * 55}}))
+        AzureFoundation("refused", foundation_args(stack({"cluster": {"name": "s" * 55}})))
     assert not monitor.registrations, "a refused stack must not register any resource"
 
 
 @pulumi.runtime.test
 def test_vault_is_purge_protected_and_rbac_only(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         vault = monitor.get("azure-native:keyvault:Vault", "found-vault")
@@ -297,7 +304,7 @@ def test_vault_is_purge_protected_and_rbac_only(monitor: CapturingMonitor) -> An
 
 @pulumi.runtime.test
 def test_keys_are_hsm_backed_rotating_and_protected(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         for role in ("secrets", "store"):
@@ -319,7 +326,7 @@ def test_keys_are_hsm_backed_rotating_and_protected(monitor: CapturingMonitor) -
 
 @pulumi.runtime.test
 def test_cluster_identity_may_use_the_secrets_key_only(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         access = monitor.get("azure-native:authorization:RoleAssignment", "found-cluster-key-access")
@@ -340,7 +347,7 @@ def test_cluster_identity_may_use_the_secrets_key_only(monitor: CapturingMonitor
 
 
 def test_operators_administer_the_vault(monitor: CapturingMonitor) -> None:
-    declare(lambda: AzureFoundation("found", stack()))
+    declare(lambda: AzureFoundation("found", foundation_args(stack())))
     admin = monitor.get("azure-native:authorization:RoleAssignment", "found-operators-vault-admin")
     assert admin.inputs["scope"] == _arm_id(GROUP, f"Microsoft.KeyVault/vaults/{VAULT}"), (
         "found-operators-vault-admin must be scoped to the vault"
@@ -355,7 +362,7 @@ def test_operators_administer_the_vault(monitor: CapturingMonitor) -> None:
 
 @pulumi.runtime.test
 def test_cluster_encrypts_secrets_with_the_secrets_key(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         cluster = monitor.get("azure-native:containerservice:ManagedCluster", "found-cluster")
@@ -383,7 +390,7 @@ def test_cluster_encrypts_secrets_with_the_secrets_key(monitor: CapturingMonitor
 
 @pulumi.runtime.test
 def test_cluster_access_is_entra_id_only(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         inputs = monitor.get("azure-native:containerservice:ManagedCluster", "found-cluster").inputs
@@ -411,7 +418,7 @@ def test_cluster_access_is_entra_id_only(monitor: CapturingMonitor) -> Any:
 
 @pulumi.runtime.test
 def test_cluster_is_private_without_networks(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack({"cluster": {"publicAccessCidrs": []}}))
+    foundation = AzureFoundation("found", foundation_args(stack({"cluster": {"publicAccessCidrs": []}})))
 
     def check(_: Any) -> None:
         inputs = monitor.get("azure-native:containerservice:ManagedCluster", "found-cluster").inputs
@@ -424,7 +431,7 @@ def test_cluster_is_private_without_networks(monitor: CapturingMonitor) -> Any:
 
 @pulumi.runtime.test
 def test_kubernetes_provider_kubeconfig_is_a_secret(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(_: Any) -> None:
         provider = monitor.get("pulumi:providers:kubernetes", "found-k8s")
@@ -443,7 +450,7 @@ def test_kubernetes_provider_kubeconfig_is_a_secret(monitor: CapturingMonitor) -
 
 @pulumi.runtime.test
 def test_outputs(monitor: CapturingMonitor) -> Any:
-    foundation = AzureFoundation("found", stack())
+    foundation = AzureFoundation("found", foundation_args(stack()))
 
     def check(values: list[Any]) -> None:
         vault_uri, issuer, group, cluster_name, secrets_key, store_key = values

@@ -24,6 +24,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.aws.secret_store import secret_store_provider
 from components.aws.workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
 from components.kubernetes.external_secrets.operator import (
     ESO_CHART,
@@ -127,7 +128,8 @@ def declare(stack: StackConfig) -> None:
                 workload=workload_name,
                 namespace=identity.namespace,
                 service_account=identity.service_account_name,
-                region=REGION,
+                provider=secret_store_provider(REGION, identity.service_account_name),
+                store_suffix="secrets-manager",
                 operator=operator,
             ),
         )
@@ -675,12 +677,16 @@ def test_check_store_args(operator_stub: ExternalSecretsOperator) -> None:
         workload="orders-api",
         namespace="orders",
         service_account="orders-api-secret-sync",
-        region=REGION,
+        provider=secret_store_provider(REGION, "orders-api-secret-sync"),
+        store_suffix="secrets-manager",
         operator=operator_stub,
     )
     assert check_store_args(args) == []
-    assert check_store_args(replace(args, region="eu-west")) == [
-        "region 'eu-west' is not an AWS region such as eu-west-1"
+    assert check_store_args(replace(args, store_suffix="Secrets_Manager")) == [
+        "store suffix 'Secrets_Manager' does not make a Kubernetes name with workload 'orders-api'"
+    ]
+    assert check_store_args(replace(args, provider={})) == [
+        "the store of 'orders-api' needs exactly one provider, got []"
     ]
     assert check_store_args(replace(args, workload="Orders")) == [
         "workload 'Orders' is not a Kubernetes name"
@@ -691,14 +697,15 @@ def test_check_synced_args_accepts_the_happy_path() -> None:
     assert check_synced_args(_synced_args(happy_stack().secret("orders-queue"))) == []
 
 
-def test_check_synced_args_refuses_a_secret_that_is_not_from_secrets_manager() -> None:
+def test_check_synced_args_refuses_a_secret_that_is_not_from_a_store() -> None:
     stack = happy_stack()
     generated = stack.secret("payments-db")
     assert check_synced_args(_synced_args(generated)) == [
         "secret 'payments-db' has source 'generated': only `source: cloud` secrets are synced by ESO"
     ]
+    # Any store: the SecretStore it is read through decides which.
     vault = stack.secret("orders-queue").model_copy(update={"store": "hashicorp-vault"})
-    assert any("not in Secrets Manager" in p for p in check_synced_args(_synced_args(vault)))
+    assert check_synced_args(_synced_args(vault)) == []
 
 
 @pytest.mark.parametrize(
