@@ -41,6 +41,12 @@ class SecretDeliveryArgs:
     """Namespace name -> the Namespace's name output, so objects placed in it wait for it."""
     kubernetes_version: str
     """Cluster minor version (`1.31`), for the operator's namespace."""
+    operator: ExternalSecretsOperator | None = None
+    """The operator, when another store's delivery declared it already (one per cluster); otherwise
+    this delivery declares it, if it syncs anything."""
+    reload_namespaces: Sequence[pulumi.Input[str]] | None = None
+    """Namespaces whose Deployments consume synced Secrets of every store, for Reloader; by default
+    those of this delivery's own sync plan."""
 
 
 class SecretDelivery(pulumi.ComponentResource):
@@ -53,6 +59,8 @@ class SecretDelivery(pulumi.ComponentResource):
     """Catalogue name -> name of the Kubernetes Secret External Secrets keeps in sync."""
     alarm_topic: pulumi.Output[str]
     """Where the unauthorized-access alerts go."""
+    operator: ExternalSecretsOperator | None
+    """The External Secrets Operator this delivery syncs through (None when it syncs nothing)."""
 
     def __init__(
         self, name: str, args: SecretDeliveryArgs, opts: pulumi.ResourceOptions | None = None
@@ -60,7 +68,7 @@ class SecretDelivery(pulumi.ComponentResource):
         super().__init__(self.TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         store = args.backend.secret_store(f"{name}-store", args.foundation, args.entries, child)
-        synced, readers = _sync(name, args, store, child)
+        self.operator, synced, readers = _sync(name, args, store, child)
         audit = args.backend.audit(
             f"{name}-audit", args.foundation, [*readers, *store.service_readers], child
         )
@@ -73,15 +81,17 @@ class SecretDelivery(pulumi.ComponentResource):
 
 def _sync(
     name: str, args: SecretDeliveryArgs, store: Any, opts: pulumi.ResourceOptions
-) -> tuple[dict[str, SyncedSecret], list[pulumi.Input[str]]]:
+) -> tuple[ExternalSecretsOperator | None, dict[str, SyncedSecret], list[pulumi.Input[str]]]:
     """Per workload reading store secrets: its identity, its SecretStore, one ExternalSecret each."""
     if not args.sync_plan:
-        return {}, []
-    operator = ExternalSecretsOperator(
+        return args.operator, {}, []
+    operator = args.operator or ExternalSecretsOperator(
         f"{name}-eso",
         ExternalSecretsOperatorArgs(
             kubernetes_version=args.kubernetes_version,
-            reload_namespaces=[
+            reload_namespaces=args.reload_namespaces
+            if args.reload_namespaces is not None
+            else [
                 args.namespaces[ns]
                 for ns in sorted({args.workloads[w].namespace_name for w in args.sync_plan})
             ],
@@ -126,4 +136,4 @@ def _sync(
                 ),
                 opts,
             )
-    return synced, readers
+    return operator, synced, readers

@@ -51,10 +51,10 @@ def reloader_annotations(secret_names: Sequence[str]) -> dict[str, str]:
     return {RELOAD_ANNOTATION: ",".join(sorted(set(secret_names)))}
 
 
-def sync_plan(stack: StackConfig) -> dict[str, list[CloudSecret]]:
-    """Workload name -> the Secrets Manager secrets its sync identity reads, in catalogue order.
+def sync_plan(stack: StackConfig, store: str = "default") -> dict[str, list[CloudSecret]]:
+    """Workload name -> the secrets of `store` its sync identity reads, in catalogue order.
 
-    A `source: cloud`, `store: default` secret is synced by the identity of its first reader that runs
+    A `source: cloud` secret of that store is synced by the identity of its first reader that runs
     in the secret's namespace (a SecretStore can only use a ServiceAccount of its own namespace); other
     readers in that namespace consume the same Secret. A secret that no workload of its namespace
     reads (the platform's own BFF and CMS get no sync identity) is refused: nothing could sync it.
@@ -63,7 +63,7 @@ def sync_plan(stack: StackConfig) -> dict[str, list[CloudSecret]]:
     plan: dict[str, list[CloudSecret]] = {}
     problems = []
     for entry in stack.secrets:
-        if not isinstance(entry, CloudSecret) or entry.store != "default":
+        if not isinstance(entry, CloudSecret) or entry.store != store:
             continue
         namespace = stack.secret_namespace(entry)
         owner = next((r for r in entry.readers if namespaces.get(r) == namespace), None)
