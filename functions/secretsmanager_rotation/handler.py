@@ -10,7 +10,15 @@ idempotent.
 The secret string is a JSON object whose keys are the catalogue entry's `keys`. A key named
 `username` keeps its value; every other key gets a new value from Python's `secrets` module (no
 punctuation, `PASSWORD_LENGTH` characters). A bad event raises before anything is written, so the
-AWSCURRENT value is never lost. Logs carry step names, ARNs and version ids, never a value.
+AWSCURRENT value is never lost; finishSecret re-checks the pending version before it moves
+AWSCURRENT, so no order of calls makes an invalid version current. Logs carry step names, ARNs and
+version ids, never a value.
+
+A rotation stuck on a label state the protocol refuses (AWSPENDING left on an abandoned version, so
+Secrets Manager answers "a previous rotation isn't complete"): remove the label from that version,
+`aws secretsmanager update-secret-version-stage --secret-id <arn> --version-stage AWSPENDING
+--remove-from-version-id <version>`, then `aws secretsmanager rotate-secret --secret-id <arn>`.
+AWSCURRENT is untouched throughout.
 """
 
 from __future__ import annotations
@@ -75,6 +83,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> None:
         raise ValueError(f"version {token} has no stage for rotation of secret {arn}")
     if CURRENT in versions[token]:
         logger.info("%s: version %s is already AWSCURRENT for secret %s", step, token, arn)
+        if PENDING in versions[token]:
+            # A rotation finished without its AWSPENDING label removed (an older version of this
+            # function, or an interrupted finishSecret): remove it so the next rotation may start.
+            client.update_secret_version_stage(SecretId=arn, VersionStage=PENDING, RemoveFromVersionId=token)
         return
     if PENDING not in versions[token]:
         logger.error("version %s is not AWSPENDING for rotation of secret %s", token, arn)
@@ -119,40 +131,57 @@ def set_secret(client: Any, arn: str, token: str) -> None:
 
 def test_secret(client: Any, arn: str, token: str) -> None:
     """The pending value must be a JSON object with every expected key and well-formed values."""
+    _check_pending(client, arn, token, "testSecret")
+    logger.info("testSecret: version %s of secret %s has every key", token, arn)
+
+
+def _check_pending(client: Any, arn: str, token: str, step: str) -> None:
+    """Raise unless the token's AWSPENDING version exists and is a valid successor of AWSCURRENT:
+    the same keys, kept keys unchanged, every other value `PASSWORD_LENGTH` letters and digits."""
     current = _secret_dict(client, arn, stage=CURRENT)
-    pending = _secret_dict(client, arn, stage=PENDING, version_id=token)
+    try:
+        pending = _secret_dict(client, arn, stage=PENDING, version_id=token)
+    except client.exceptions.ResourceNotFoundException:
+        raise ValueError(f"{step}: version {token} of secret {arn} has no AWSPENDING value") from None
     if set(pending) != set(current):
         missing = sorted(set(current) - set(pending))
         extra = sorted(set(pending) - set(current))
         raise ValueError(
-            f"testSecret: version {token} of secret {arn} has different keys "
+            f"{step}: version {token} of secret {arn} has different keys "
             f"(missing {missing}, unexpected {extra})"
         )
     length = password_length()
     for key, value in pending.items():
         if not isinstance(value, str) or not value:
-            raise ValueError(f"testSecret: key {key!r} of version {token} of secret {arn} is empty")
+            raise ValueError(f"{step}: key {key!r} of version {token} of secret {arn} is empty")
         if key in KEPT_KEYS:
             if value != current[key]:
-                raise ValueError(f"testSecret: key {key!r} of version {token} of secret {arn} changed")
+                raise ValueError(f"{step}: key {key!r} of version {token} of secret {arn} changed")
         elif len(value) != length or not value.isalnum():
             raise ValueError(
-                f"testSecret: key {key!r} of version {token} of secret {arn} is not {length} "
-                "letters and digits"
+                f"{step}: key {key!r} of version {token} of secret {arn} is not {length} letters and digits"
             )
-    logger.info("testSecret: version %s of secret %s has every key", token, arn)
 
 
 def finish_secret(client: Any, arn: str, token: str) -> None:
-    """Move AWSCURRENT to the token; Secrets Manager moves AWSPREVIOUS to the old version itself."""
+    """Move AWSCURRENT to the token's version, only once it passes testSecret's checks again.
+
+    Re-checking here means no sequence of calls (a finishSecret without testSecret, a retried or
+    replayed event) can make a missing or malformed version current. Secrets Manager moves
+    AWSPREVIOUS to the old version itself. AWSPENDING is then removed from the new version, as the
+    service does after a successful rotation, so that a later rotation is never refused as "still in
+    progress".
+    """
     versions = client.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
     current_version = next((v for v, stages in versions.items() if CURRENT in stages), None)
     if current_version == token:
         logger.info("finishSecret: version %s is already AWSCURRENT for secret %s", token, arn)
         return
+    _check_pending(client, arn, token, "finishSecret")
     client.update_secret_version_stage(
         SecretId=arn, VersionStage=CURRENT, MoveToVersionId=token, RemoveFromVersionId=current_version
     )
+    client.update_secret_version_stage(SecretId=arn, VersionStage=PENDING, RemoveFromVersionId=token)
     logger.info("finishSecret: version %s of secret %s is AWSCURRENT (was %s)", token, arn, current_version)
 
 

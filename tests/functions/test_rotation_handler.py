@@ -4,12 +4,13 @@ Two drivers. `rotate_secret` runs the whole protocol the way the service does: m
 function for the four steps, with its Lambda backend patched to call the handler in-process
 (TOOLCHAIN.md: moto would run it in Docker, which is not here). The direct tests call the handler
 one step at a time, as Secrets Manager would, and check the staging labels after each.
-moto leaves AWSPENDING on the new version after finishSecret (the service removes it), so a test
-that rotates twice removes it first, as TOOLCHAIN.md says.
+moto leaves AWSPENDING on the new version after finishSecret (the service removes it, TOOLCHAIN.md);
+the handler removes it itself, so a second rotation runs without help on both.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -19,6 +20,9 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
@@ -144,13 +148,6 @@ def rotate(sm: Any, arn: str, function_arn: str, token: str | None = None) -> No
     sm.rotate_secret(**kwargs)
 
 
-def clear_stale_pending(sm: Any, arn: str) -> None:
-    """moto keeps AWSPENDING on the finished version; the service removes it (TOOLCHAIN.md)."""
-    sm.update_secret_version_stage(
-        SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version_with(sm, arn, "AWSPENDING")
-    )
-
-
 def pending_rotation(sm: Any, arn: str, function_arn: str, recorded: list[dict[str, Any]]) -> str:
     """Start a rotation whose Lambda calls are only recorded; return its token (the AWSPENDING version)."""
     token = str(uuid.uuid4())
@@ -203,7 +200,7 @@ def test_a_second_rotation_draws_new_values_again(
     rotate(sm, arn, function_arn)
     once = value(sm, arn)
     first_token = version_with(sm, arn, "AWSCURRENT")
-    clear_stale_pending(sm, arn)
+    assert "AWSPENDING" not in str(stages(sm, arn)), f"{arn}: finishSecret removed AWSPENDING"
 
     rotate(sm, arn, function_arn)
 
@@ -411,3 +408,165 @@ def test_bad_password_length_is_refused_before_anything_is_written(
     with pytest.raises(sm.exceptions.ResourceNotFoundException):
         value(sm, arn, "AWSPENDING", token)
     assert value(sm, arn) == INITIAL
+
+
+# --- no order of calls makes an invalid version current ----------------------------------------
+
+
+def test_finish_straight_after_the_rotation_starts_is_refused(
+    sm: Any, recorded_calls: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """finishSecret re-checks the pending version: skipping createSecret cannot promote it."""
+    arn = create_secret(sm)
+    first = version_with(sm, arn, "AWSCURRENT")
+    token = pending_rotation(sm, arn, rotation_function(tmp_path), recorded_calls)
+
+    with pytest.raises(ValueError, match=r"^finishSecret: "):
+        step("finishSecret", arn, token)
+
+    assert version_with(sm, arn, "AWSCURRENT") == first, f"{arn}: AWSCURRENT did not move"
+    assert value(sm, arn) == INITIAL
+
+
+def test_finish_refuses_a_pending_version_with_a_changed_username(
+    sm: Any, recorded_calls: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    arn = create_secret(sm)
+    first = version_with(sm, arn, "AWSCURRENT")
+    token = pending_rotation(sm, arn, rotation_function(tmp_path), recorded_calls)
+    step("createSecret", arn, token)
+    tampered = {**value(sm, arn, "AWSPENDING", token), "username": "intruder"}
+    other = str(uuid.uuid4())
+    sm.put_secret_value(
+        SecretId=arn,
+        ClientRequestToken=other,
+        SecretString=json.dumps(tampered),
+        VersionStages=["AWSPENDING"],
+    )
+
+    with pytest.raises(ValueError, match=r"finishSecret: key 'username' .* changed"):
+        step("finishSecret", arn, other)
+
+    assert version_with(sm, arn, "AWSCURRENT") == first and value(sm, arn) == INITIAL
+
+
+def test_a_rotation_stuck_on_an_abandoned_pending_version_recovers_as_documented(
+    sm: Any, lambda_calls: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """An abandoned rotation leaves AWSPENDING on a version; it can never become current, and the
+    handler docstring's two commands get rotation going again."""
+    function_arn = rotation_function(tmp_path)
+    arn = create_secret(sm)
+    rotate(sm, arn, function_arn)
+    rotated = value(sm, arn)
+    abandoned = str(uuid.uuid4())
+    sm.put_secret_value(
+        SecretId=arn,
+        ClientRequestToken=abandoned,
+        SecretString=json.dumps(INITIAL),
+        VersionStages=["AWSPENDING"],
+    )
+    with pytest.raises(ValueError, match=r"^finishSecret: key 'password' .* is not 32 letters and digits$"):
+        step("finishSecret", arn, abandoned)
+    assert value(sm, arn) == rotated, f"{arn}: AWSCURRENT untouched by the stuck state"
+
+    # The documented recovery: remove the label from the abandoned version, then rotate.
+    sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=abandoned)
+    rotate(sm, arn, function_arn)
+
+    assert_rotated(rotated, value(sm, arn))
+    assert "AWSPENDING" not in str(stages(sm, arn)), f"{arn}: no rotation is left in progress"
+
+
+class RotationSequences(RuleBasedStateMachine):
+    """Any sequence of steps, tokens (real, replayed, unknown) and outside writes of pending versions:
+    AWSCURRENT always holds a complete, well-formed value with the original username."""
+
+    rotated = 0
+    """States seen with a rotated AWSCURRENT: proves the sequences reach real rotations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mock = mock_aws(config={"lambda": {"use_docker": False}})
+        self._mock.start()
+        self.sm = boto3.client("secretsmanager", region_name=REGION)
+        self.arn = create_secret(self.sm)
+        self.tokens: list[str] = [version_with(self.sm, self.arn, "AWSCURRENT")]
+
+    def teardown(self) -> None:
+        self._mock.stop()
+
+    @initialize()
+    def enable_rotation(self) -> None:
+        iam = boto3.client("iam", region_name=REGION)
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        function = boto3.client("lambda", region_name=REGION).create_function(
+            FunctionName="rotation",
+            Runtime="python3.12",
+            Role="arn:aws:iam::123456789012:role/r",
+            Handler="handler.lambda_handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        )
+        self.function_arn = function["FunctionArn"]
+        self.start_rotation()  # enables rotation, as the platform's SecretRotation does
+
+    @rule()
+    def start_rotation(self) -> None:
+        token = str(uuid.uuid4())
+        try:
+            rotate(self.sm, self.arn, self.function_arn, token)
+        except self.sm.exceptions.ClientError:
+            return  # the service refuses a rotation while another is in progress
+        self.tokens.append(token)
+
+    @rule(step_name=st.sampled_from(handler.STEPS), pick=st.integers(min_value=0, max_value=8))
+    def call_step(self, step_name: str, pick: int) -> None:
+        token = self.tokens[pick % len(self.tokens)] if pick < 7 else str(uuid.uuid4())
+        # A refusal is fine: the invariant below says what must still hold.
+        with contextlib.suppress(ValueError, self.sm.exceptions.ClientError):
+            step(step_name, self.arn, token)
+
+    @rule()
+    def complete_the_latest_rotation(self) -> None:
+        for step_name in handler.STEPS:
+            with contextlib.suppress(ValueError, self.sm.exceptions.ClientError):
+                step(step_name, self.arn, self.tokens[-1])
+
+    @rule(bad=st.sampled_from(["short", "", "with-dash-0123456789abcdefghijklm", None]))
+    def outsider_writes_a_pending_version(self, bad: str | None) -> None:
+        token = str(uuid.uuid4())
+        body = {"username": USERNAME} if bad is None else {"username": USERNAME, "password": bad}
+        try:
+            self.sm.put_secret_value(
+                SecretId=self.arn,
+                ClientRequestToken=token,
+                SecretString=json.dumps(body),
+                VersionStages=["AWSPENDING"],
+            )
+        except self.sm.exceptions.ClientError:
+            return
+        self.tokens.append(token)
+
+    @invariant()
+    def current_is_always_valid(self) -> None:
+        current = value(self.sm, self.arn)
+        assert set(current) == set(INITIAL), f"{self.arn}: AWSCURRENT has exactly the catalogue keys"
+        assert current["username"] == USERNAME, f"{self.arn}: the username never changes"
+        password = current["password"]
+        assert password == INITIAL["password"] or (len(password) == 32 and password.isalnum()), (
+            f"{self.arn}: AWSCURRENT's password is the initial one or a well-formed rotated one"
+        )
+        if password != INITIAL["password"]:
+            RotationSequences.rotated += 1
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_no_sequence_of_calls_leaves_awscurrent_invalid(recorded_calls: list[dict[str, Any]]) -> None:
+    RotationSequences.rotated = 0
+    run_state_machine_as_test(
+        RotationSequences,
+        settings=settings(
+            max_examples=25, stateful_step_count=12, deadline=None, derandomize=True, database=None
+        ),
+    )
+    assert RotationSequences.rotated > 0, "no generated sequence completed a rotation"
