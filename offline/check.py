@@ -43,8 +43,8 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from offline.leaks import CANARY, LeakScanner
 from offline.plan import (
-    CANARY,
     EXIT_CONFIG,
     EXIT_PLAN,
     MASK,
@@ -130,12 +130,15 @@ class Redactor:
                     if isinstance(value, str) and len(value) >= 8 and _covered(path, reg.secret_paths):
                         exact.add(value)
         self.exact = sorted(exact, key=len, reverse=True)
+        self.scanner = LeakScanner(exact)
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, str):
             for secret in self.exact:
                 value = value.replace(secret, MASK)
-            return CANARY.sub(MASK, value)
+            value = CANARY.sub(MASK, value)
+            # Whatever is left in another form (hex, base64, upper-cased, escaped) takes the string.
+            return MASK if self.scanner.found_in(value) else value
         if isinstance(value, dict):
             return {self(k): self(v) for k, v in value.items()}
         if isinstance(value, list):

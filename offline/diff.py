@@ -62,7 +62,8 @@ import yaml
 from pulumi.runtime import rpc
 
 from offline.access import access_report
-from offline.plan import CANARY, EXIT_CONFIG, EXIT_PLAN, MASK, Plan, Resource, _covered
+from offline.leaks import CANARY, LeakScanner
+from offline.plan import EXIT_CONFIG, EXIT_PLAN, MASK, Plan, Resource, _covered
 from offline.runtime import SIG_KEY, join
 
 EXIT_USAGE = 3
@@ -1115,7 +1116,13 @@ def guard(text: str, forbidden: list[str] | None = None) -> str:
     for secret in sorted(forbidden or [], key=len, reverse=True):
         if len(secret) >= 8:
             text = text.replace(secret, MASK)
-    return _CIPHERTEXT.sub(MASK, CANARY.sub(MASK, text))
+    text = _CIPHERTEXT.sub(MASK, CANARY.sub(MASK, text))
+    # A line still holding one in another form (hex, base64, upper-cased, escaped) is withheld whole.
+    scanner = LeakScanner(forbidden or [])
+    return "\n".join(
+        "(a line withheld: it held secret material)" if scanner.found_in(line) else line
+        for line in text.split("\n")
+    )
 
 
 # --- --base: plan a git ref and the working tree ------------------------------------------------

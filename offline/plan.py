@@ -22,10 +22,7 @@ without the field treat every source as unknown.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -34,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from offline.leaks import LeakScanner
 from offline.mocks import GENERATED_PREFIX, PlanMocks
 from offline.runtime import Capture, Registration, collector_paused, join, run_program
 from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
@@ -45,10 +43,6 @@ EXIT_PLAN = 1
 """Exit code of a command whose plan failed its own checks (a leak, a dropped input)."""
 EXIT_CONFIG = 2
 """Exit code of a command given a wrong stack config (every problem listed, nothing declared)."""
-# Stack names may hold capitals, `_` and `.`: a placeholder carries its stack name.
-CANARY = re.compile(f"({PLACEHOLDER_PREFIX}|{GENERATED_PREFIX})-[A-Za-z0-9_.-]+")
-"""A placeholder or generated canary (stack names may hold capitals, `_` and `.`)."""
-_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{16,}={0,2}$")
 
 
 class PlanError(Exception):
@@ -194,60 +188,47 @@ def _plain_keys(value: Any, secret_paths: list[str], path: str = "") -> Iterator
             yield from _plain_keys(v, secret_paths, join(path, i))
 
 
-def _contains_secret(text: str, exact: set[str]) -> bool:
-    if CANARY.search(text) or text in exact:
-        return True
-    if _BASE64.match(text):
-        try:
-            decoded = base64.b64decode(
-                text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None
-            )
-        except (binascii.Error, ValueError):
-            return False
-        plain = decoded.decode("utf-8", "ignore")
-        return bool(CANARY.search(plain)) or plain in exact
-    return False
-
-
-def find_leaks(capture: Capture) -> list[str]:
-    """Every place a secret appears outside a secret input path, by resource and path only."""
-    exact = {v for v in capture.secret_outputs if len(v) >= 8}
+def scanner_for(capture: Capture) -> LeakScanner:
+    """A scanner for every secret this run handed the program or got from a provider: canaries by
+    pattern, and the other secret values (secret outputs, file contents, computed secret inputs)."""
+    exact = set(capture.secret_outputs)
     for reg in capture.resources:
         for path, value in leaves(reg.inputs):
             if isinstance(value, str) and len(value) >= 12 and _covered(path, reg.secret_paths):
                 exact.add(value)
+    return LeakScanner(exact)
+
+
+def find_leaks(capture: Capture) -> list[str]:
+    """Every place a secret appears outside a secret input path, by resource and path only."""
+    scanner = scanner_for(capture)
     findings = []
     for reg in capture.resources:
-        if _contains_secret(reg.name, exact) or _contains_secret(reg.urn, exact):
+        if scanner.found_in(reg.name) or scanner.found_in(reg.urn):
             findings.append(f"a secret value is part of the name of {reg.type} (URN withheld)")
             continue
-        if any(_contains_secret(k, exact) for k in _plain_keys(reg.inputs, reg.secret_paths)):
+        if any(scanner.found_in(k) for k in _plain_keys(reg.inputs, reg.secret_paths)):
             # The path would hold the secret: name the resource only.
             findings.append(f"secret value in a map key of a plain input of {reg.urn} (path withheld)")
             continue
         for path, value in leaves(reg.inputs):
-            if (
-                isinstance(value, str)
-                and not _covered(path, reg.secret_paths)
-                and _contains_secret(value, exact)
-            ):
+            if isinstance(value, str) and not _covered(path, reg.secret_paths) and scanner.found_in(value):
                 findings.append(f"secret value in plain input {path!r} of {reg.urn}")
         for key in ("aliases", "ignoreChanges"):
-            if any(_contains_secret(str(v), exact) for v in reg.options.get(key, [])):
+            if any(scanner.found_in(str(v)) for v in reg.options.get(key, [])):
                 findings.append(f"secret value in option {key} of {reg.urn}")
     for path, value in leaves(capture.outputs):
         if (
             isinstance(value, str)
             and not _covered(path, capture.output_secret_paths)
-            and _contains_secret(value, exact)
+            and scanner.found_in(value)
         ):
             findings.append(f"secret value in stack output {path!r} (export it with pulumi.Output.secret)")
-    # A message holding a value that contains a canary is already caught by `CANARY`: only the
-    # other secrets need a substring search (every log line against every canary is quadratic).
-    uncanaried = [s for s in exact if not CANARY.search(s)]
-    for level, message in capture.logs:
-        if _contains_secret(message, exact) or any(s in message for s in uncanaried):
-            findings.append(f"secret value in a {level} log message of the program")
+    for level in sorted({level for level, message in capture.logs if scanner.found_in(message)}):
+        findings.append(f"secret value in a {level} log message of the program")
+    for stream, text in (("standard output", capture.stdout), ("standard error", capture.stderr)):
+        if text and scanner.found_in(text):
+            findings.append(f"secret value in what the program printed on {stream}")
     return findings
 
 
@@ -422,9 +403,9 @@ def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan
 
 def mask_outputs(capture: Capture) -> dict[str, Any]:
     """The stack outputs with every output exported as a secret, or holding one, masked."""
-    exact = set(capture.secret_outputs)
+    scanner = LeakScanner(capture.secret_outputs)
     return {
-        k: (MASK if isinstance(v, str) and _contains_secret(v, exact) else v)
+        k: (MASK if isinstance(v, str) and scanner.found_in(v) else v)
         for k, v in mask(capture.outputs, capture.output_secret_paths).items()
     }
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 import logging
 import os
 import runpy
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,11 @@ class Capture:
     output_secret_paths: list[str] = field(default_factory=list)
     """Paths of stack outputs the program exported as secrets (`pulumi.Output.secret`, a secret output)."""
     logs: list[tuple[str, str]] = field(default_factory=list)
+    """Log records of the run (the program's own `logging` calls, `pulumi.log`), as (level, message)."""
+    stdout: str = ""
+    """What the program printed on standard output during the run (the Pulumi CLI would show it)."""
+    stderr: str = ""
+    """What the program printed on standard error during the run."""
     secret_outputs: set[str] = field(default_factory=set)
     """Values the engine would mark secret in provider outputs (additionalSecretOutputs)."""
     missing_reads: set[str] = field(default_factory=set)
@@ -342,11 +348,59 @@ def run_program(
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    out, err = io.StringIO(), io.StringIO()
     try:
-        with collector_paused(), _watch_missing_reads(capture), _no_stack_traces(), _batched_output_wait():
+        with (
+            collector_paused(),
+            _watch_missing_reads(capture),
+            _no_stack_traces(),
+            _batched_output_wait(),
+            _program_logs(capture),
+            _sdk_debug_dropped(),
+            redirect_stdout(out),
+            redirect_stderr(err),
+        ):
             loop.run_until_complete(pulumi.runtime.stack.run_in_stack(body))
     finally:
         loop.close()
         asyncio.set_event_loop(None)
         settings.ROOT.set(None)
+        capture.stdout, capture.stderr = out.getvalue(), err.getvalue()
     return capture
+
+
+@contextmanager
+def _sdk_debug_dropped():
+    """Drop the SDK's own debug lines ("registering resource: ..."): the CLI shows them only with
+    `-v`, they carry no program output, and sending them through the engine costs time. The
+    program's own `pulumi.log.debug` calls still reach the capture and its leak scan."""
+    original = pulumi.log.debug
+
+    def debug(
+        msg: str, resource: Any = None, stream_id: int | None = None, ephemeral: bool | None = None
+    ) -> None:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller == "pulumi" or caller.startswith("pulumi."):
+            return
+        original(msg, resource, stream_id, ephemeral)
+
+    pulumi.log.debug = debug
+    try:
+        yield
+    finally:
+        pulumi.log.debug = original
+
+
+@contextmanager
+def _program_logs(capture: Capture):
+    """Collect the records of every logger (the program may log with its own) during the run."""
+    root = logging.getLogger()
+    collector = _LogCollector(capture)
+    level = root.level
+    root.addHandler(collector)
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(level)
