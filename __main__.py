@@ -6,12 +6,16 @@ Runs unchanged under `pulumi up`/`pulumi preview` and under the offline plan eng
 import pulumi
 
 from components.platform import Platform, PlatformArgs
-from config.loader import load
+from config.errors import DeclarationError
+from config.loader import load, stack_file
 
 loaded = load()  # raises ConfigError (shown without a traceback) before any resource exists
-platform = Platform(
-    "secrets", PlatformArgs(stack=loaded.stack, literals=loaded.literals, project_dir=loaded.project_dir)
-)
+try:
+    platform = Platform(
+        "secrets", PlatformArgs(stack=loaded.stack, literals=loaded.literals, project_dir=loaded.project_dir)
+    )
+except ValueError as exc:  # a component refused its arguments: one line, no traceback
+    raise DeclarationError(stack_file(), str(exc)) from None
 
 pulumi.export("cloud", loaded.stack.cloud)
 pulumi.export("clusterName", platform.cluster_name)

@@ -50,3 +50,12 @@ def describe(value: object, *, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f'"{text}"'
+
+
+class DeclarationError(pulumi.RunError):
+    """A limit only a component knows (a derived name too long for its cloud, say), refused before the
+    resource exists. Shown like a config problem: one line, the stack file, no traceback."""
+
+    def __init__(self, stack_file: str, message: str) -> None:
+        self.stack_file = stack_file
+        super().__init__(f"1 problem in the stack config:\n{stack_file}: {message}")

@@ -8,6 +8,7 @@ read only with the secret getters; their values never reach the models or an err
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,8 +205,17 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
                 for data_key, config_key in entry.keys.items():
                     problems += _literal(cfg, i, data_key, config_key, literals, keys, secret_env)
             elif isinstance(entry, FileSecret):
-                for data_key, path in entry.keys.items():
-                    problems += _file(project_dir, i, data_key, path)
+                file_problems = [p for k, path in entry.keys.items() for p in _file(project_dir, i, k, path)]
+                problems += file_problems
+                total = sum((project_dir / path).stat().st_size for path in entry.keys.values())
+                if not file_problems and total > SECRET_SIZE_LIMIT:
+                    problems.append(
+                        Problem(
+                            f"{NS}secrets[{i}].keys",
+                            f"files of {total:,} bytes in all",
+                            "at most 1 MiB for one Secret: split the files over several secrets",
+                        )
+                    )
 
     for full in sorted(keys):
         if not full.startswith(NS):
@@ -277,15 +287,35 @@ def _literal(
     return []
 
 
+SECRET_SIZE_LIMIT = 1024 * 1024
+"""A Kubernetes Secret holds at most 1 MiB of data (kubernetes.io/docs/concepts/configuration/secret)."""
+
+
 def _file(project_dir: Path, index: int, data_key: str, path: str) -> list[Problem]:
+    """Problems of one file source; the file is only inspected (`lstat`, `stat`) before it is read,
+    so a FIFO or a device never blocks or floods the program."""
     where = f"{NS}secrets[{index}].keys.{data_key}"
+    expected = "a regular UTF-8 text file inside the project directory, at most 1 MiB"
+    root = project_dir.resolve()
     full = project_dir / path
     try:
-        full.read_bytes().decode("utf-8")
+        real = full.resolve(strict=True)
+        mode = real.stat().st_mode
     except FileNotFoundError:
         return [Problem(where, f'"{path}", which does not exist', "a readable file relative to the project")]
-    except IsADirectoryError:
+    except (OSError, RuntimeError):  # a symlink loop, a path component that is not a directory
+        return [Problem(where, f'"{path}", which cannot be resolved', expected)]
+    if not real.is_relative_to(root):
+        return [Problem(where, f'"{path}", a link to a file outside the project', expected)]
+    if stat.S_ISDIR(mode):
         return [Problem(where, f'"{path}", a directory', "a readable file relative to the project")]
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+        return [Problem(where, f'"{path}", {kind}', expected)]
+    if real.stat().st_size > SECRET_SIZE_LIMIT:
+        return [Problem(where, f'"{path}", {real.stat().st_size:,} bytes', expected)]
+    try:
+        real.read_bytes().decode("utf-8")
     except PermissionError:
         return [Problem(where, f'"{path}", which cannot be read', "a readable file relative to the project")]
     except UnicodeDecodeError:

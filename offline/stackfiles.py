@@ -8,6 +8,7 @@ preview`. The placeholders are the canaries the plan's leak check looks for.
 from __future__ import annotations
 
 import json
+import re
 import secrets as token
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from config.errors import ConfigError, Problem
+from config.errors import ConfigError, Problem, describe
 
 PLACEHOLDER_PREFIX = "spcanary"
 
@@ -38,14 +39,98 @@ class StackInput:
     """The random suffix of this read's placeholders (the mocks' generated canaries share it)."""
 
 
+STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+"""Stack names the Pulumi CLI accepts (pkg/backend: `stackNameAndProjectRegexp`, 1 to 100 characters)."""
+
+MAX_NODES = 100_000
+"""Nodes a stack file may expand to through YAML aliases before it is refused (a "billion laughs"
+document would otherwise take every byte of memory; Go's yaml.v3, which the CLI uses, refuses
+excessive aliasing too)."""
+
+
+def check_stack_name(stack: str) -> None:
+    """Refuse a stack name the CLI would refuse, before it names a file to read."""
+    if not STACK_NAME.match(stack):
+        raise ConfigError(
+            "(command line)",
+            [
+                Problem(
+                    "--stack",
+                    describe(stack),
+                    "a stack name of 1 to 100 letters, digits, '-', '_' or '.', as the Pulumi CLI accepts",
+                )
+            ],
+        )
+
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader (a 5,000-secret stack file reads 3x faster), refusing duplicate keys
+    as the Pulumi CLI's YAML parser does ("mapping key ... already defined")."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: construct_mapping reports it below
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"mapping key {describe(key)} already defined at line {seen[key].start_mark.line + 1}",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many nodes `node` stands for once its aliases are expanded (shared nodes counted each time)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, memo) for item in node.value)
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
+
+
 def _load_yaml(path: Path) -> Any:
     try:
-        # libyaml's loader when present: a 5,000-secret stack file reads 3x faster.
-        return yaml.load(
-            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
+        text = path.read_text(encoding="utf-8")
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node, {}) > MAX_NODES:
+                raise ConfigError(
+                    path.name,
+                    [
+                        Problem(
+                            "(file)",
+                            "a document that expands past 100,000 nodes through aliases",
+                            "a stack file without excessive aliasing",
+                        )
+                    ],
+                )
+            return loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except FileNotFoundError:
         raise ConfigError(path.name, [Problem("(file)", "no such file", f"a stack file at {path}")]) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise ConfigError(path.name, [Problem("(file)", type(exc).__name__, "a readable file")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            path.name, [Problem("(file)", "bytes that are not UTF-8", "a UTF-8 text file")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -55,9 +140,18 @@ def _load_yaml(path: Path) -> Any:
         ) from None
 
 
+def _project_doc(project_dir: Path) -> dict[str, Any]:
+    doc = _load_yaml(project_dir / "Pulumi.yaml") or {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("config") or {}, dict):
+        raise ConfigError(
+            "Pulumi.yaml", [Problem("(file)", "not a map with a config: map", "a Pulumi project file")]
+        )
+    return doc
+
+
 def read_project_name(project_dir: Path) -> str:
     """The `name:` of the project's `Pulumi.yaml`."""
-    return str((_load_yaml(project_dir / "Pulumi.yaml") or {}).get("name", ""))
+    return str(_project_doc(project_dir).get("name", ""))
 
 
 def _full_key(project: str, key: str) -> str:
@@ -109,7 +203,8 @@ def _as_config_string(value: Any) -> str:
 
 def read_stack(project_dir: Path, stack: str) -> StackInput:
     """Read the project and stack files; raise `ConfigError` on a missing or malformed file."""
-    project_doc = _load_yaml(project_dir / "Pulumi.yaml") or {}
+    check_stack_name(stack)
+    project_doc = _project_doc(project_dir)
     project = project_doc.get("name", "")
     stack_path = project_dir / f"Pulumi.{stack}.yaml"
     stack_doc = _load_yaml(stack_path) or {}
