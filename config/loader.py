@@ -207,8 +207,10 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
             elif isinstance(entry, FileSecret):
                 file_problems = [p for k, path in entry.keys.items() for p in _file(project_dir, i, k, path)]
                 problems += file_problems
-                total = sum((project_dir / path).stat().st_size for path in entry.keys.values())
-                if not file_problems and total > SECRET_SIZE_LIMIT:
+                total = (
+                    0 if file_problems else sum((project_dir / f).stat().st_size for f in entry.keys.values())
+                )
+                if total > SECRET_SIZE_LIMIT:
                     problems.append(
                         Problem(
                             f"{NS}secrets[{i}].keys",
