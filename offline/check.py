@@ -645,7 +645,8 @@ def offline_findings(capture: Capture, config: dict[str, tuple[str, dict[str, An
 
 
 def _split_message(diagnostic: analyzer_pb2.AnalyzeDiagnostic) -> str:
-    """The pack's message is `<description>\\n<reported message>` (TOOLCHAIN.md): keep the latter."""
+    """The pack's message is `<description>\\n<reported message>` (pulumi-policy's servicer joins
+    them): keep the latter."""
     prefix = diagnostic.description + "\n"
     text = diagnostic.message
     return text[len(prefix) :] if text.startswith(prefix) else text

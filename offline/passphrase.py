@@ -5,8 +5,8 @@ example passphrase, and the maintainer tool `tools/encrypt_dev_stack.py` writes 
 machines without the Pulumi CLI. Nothing else may use it: the offline plan, check and diff commands
 never decrypt a secret, so they never need a passphrase.
 
-The format matches `pkg/secrets/passphrase/manager.go` and `sdk/go/common/resource/config/crypt.go`
-in pulumi/pulumi:
+The format matches the pulumi/pulumi repository's `pkg/secrets/passphrase/manager.go` and
+`sdk/go/common/resource/config/crypt.go` (upstream):
 
 - key: PBKDF2-HMAC-SHA256(passphrase, 8-byte random salt, 1,000,000 iterations, 32 bytes);
 - cipher: AES-256-GCM, random 12-byte nonce, no associated data, tag appended to the ciphertext;

@@ -1,8 +1,8 @@
 """Run the unchanged `__main__.py` under Pulumi's mock runtime and capture what it registers.
 
 The monitor sees every `RegisterResourceRequest` whole: inputs with their secret markers and the
-resource options a policy or a reviewer cares about. See TOOLCHAIN.md for why the runtime is set
-up by hand instead of with `set_mocks` (which finishes its own root stack at once).
+resource options a policy or a reviewer cares about. The runtime is set up by hand instead of with
+`set_mocks`, which creates and finishes its own root stack at once, so exports would never register.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def _watch_missing_reads(capture: Capture):
     """Record reads of provider output properties the mocks did not return.
 
     A real provider returns them; under mocks they read as `None` and an input built from them is
-    silently dropped (TOOLCHAIN.md). Output types are dicts read through `pulumi.get`.
+    silently dropped by the SDK. Output types are dicts read through `pulumi.get`.
     """
     from pulumi import _types
 
@@ -265,7 +265,7 @@ def _batched_output_wait():
 
 @contextmanager
 def collector_paused(freeze: bool = False):
-    """Full cyclic collections dominate large plans (TOOLCHAIN.md); pause them during the run.
+    """Full cyclic collections dominate large plans (7.5 s of 13.3 s at 5,000 resources); pause them during the run.
 
     With `freeze`, what the run allocated moves to the collector's permanent generation when it ends,
     so the first collection afterwards does not walk the whole plan again (a one-shot command).

@@ -113,7 +113,7 @@ def as_number(value: Any) -> float | None:
 
 
 def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
-    """A config schema; every property must carry a default (our convention, STYLE.md)."""
+    """A config schema; every property must carry a default (our convention: every threshold has a default)."""
     for name, prop in properties.items():
         if "default" not in prop:
             raise TypeError(f"config property {name} needs a default")

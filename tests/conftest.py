@@ -35,3 +35,25 @@ def project(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
         return tmp_path
 
     return make
+
+
+# --- no test may skip -----------------------------------------------------------------------------
+# A skipped test is a check that silently did not run (the strict schema check of a whole plan was once
+# skipped wherever Node was missing). Every dependency is installed by `make test`, so a skip is a bug:
+# the session fails and names it.
+
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SKIPPED and not hasattr(session.config, "workerinput"):
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"error: {len(_SKIPPED)} test(s) skipped; no test may skip: {', '.join(sorted(_SKIPPED)[:10])}",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

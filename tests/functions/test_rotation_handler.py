@@ -2,9 +2,9 @@
 
 Two drivers. `rotate_secret` runs the whole protocol the way the service does: moto invokes the
 function for the four steps, with its Lambda backend patched to call the handler in-process
-(TOOLCHAIN.md: moto would run it in Docker, which is not here). The direct tests call the handler
+(moto would run it in Docker, which CI machines lack). The direct tests call the handler
 one step at a time, as Secrets Manager would, and check the staging labels after each.
-moto leaves AWSPENDING on the new version after finishSecret (the service removes it, TOOLCHAIN.md);
+moto leaves AWSPENDING on the new version after finishSecret (the service removes it);
 the handler removes it itself, so a second rotation runs without help on both.
 """
 

@@ -15,7 +15,7 @@ from offline.passphrase import (
     new_salt_state,
 )
 
-# From pulumi/pulumi tests/roundtrip/roundtrip_test.go.
+# The test vector of the pulumi/pulumi repository's config round-trip test (upstream).
 VECTOR_PASSPHRASE = "TestConfigRoundtripComments"
 VECTOR_SALT = "v1:ThS5UPxP9qc=:v1:UZYAXF+ylaJ0rGhv:9OTvBnOEDFgxs7btjzSu+LZ470vLpg=="
 VECTOR_SECURE = "v1:T1ftqhY0hqr+EJK6:+jvd5PMecFx80tcavzuZY4tLatgIfoe/xR72GA=="

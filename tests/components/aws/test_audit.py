@@ -712,7 +712,7 @@ def test_an_output_reader_that_is_not_a_role_fails_the_deployment() -> None:
 def _forget_the_failed_run() -> None:
     """Drop what a run that failed inside an apply left pending on its (closed) event loop.
 
-    `offline.runtime.run_program` does not clear `SETTINGS.outputs` (TOOLCHAIN.md says a run must):
+    `offline.runtime.run_program` does not clear `SETTINGS.outputs` (a run must clear them, or the next run waits on the last run's tasks):
     the outputs left pending would make the next run in this process wait forever. Their tasks can
     never finish, so they are also told not to complain when they are garbage-collected.
     """
