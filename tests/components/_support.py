@@ -76,7 +76,8 @@ def validate_custom_resources(objects: list[dict[str, Any]]) -> list[dict[str, A
         pytest.skip(
             "node is not installed: ESO custom resources are validated by tests/crd/validate.js on Node.js"
         )
-    if not (CRD_DIR / "node_modules" / "@kubernetes-models" / "external-secrets").is_dir():
+    models = CRD_DIR / "node_modules" / "@kubernetes-models"
+    if not all((models / package).is_dir() for package in ("external-secrets", "cert-manager")):
         pytest.fail("the pinned CRD validators are not installed: run `npm ci` in tests/crd")
     done = subprocess.run(
         [node, "validate.js"],
