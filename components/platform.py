@@ -22,7 +22,12 @@ from components.kubernetes.helm_release import (
 )
 from components.kubernetes.ingress_controller import Backend, IngressController, IngressControllerArgs
 from components.kubernetes.namespace import IsolatedNamespace, namespace_args
-from components.kubernetes.secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
+from components.kubernetes.secret import (
+    CMS_ACCESS_LABEL,
+    KubernetesSecret,
+    KubernetesSecretArgs,
+    versioned_name,
+)
 from components.kubernetes.secret_operator import SecretOperator, SecretOperatorArgs
 from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
@@ -71,6 +76,7 @@ class Platform(pulumi.ComponentResource):
                     namespace=namespaces[stack.secret_namespace(entry)].namespace_name,
                     literals=args.literals,
                     project_dir=args.project_dir,
+                    labels=cms_token_labels(stack, entry.name),
                 ),
                 k8s_opts,
             )
@@ -225,6 +231,14 @@ def _workloads(
             WorkloadDeploymentArgs(workload=workload, service_account_name=service_account, secrets=grants),
             opts,
         )
+
+
+def cms_token_labels(stack: StackConfig, secret: str) -> dict[str, str]:
+    """`secrets-platform/cms-access` of the CMS tokens' Secrets (none on other Secrets)."""
+    if not stack.cms.enabled:
+        return {}
+    access = {stack.cms.read_token_secret: "read", stack.cms.writer_token_secret: "write"}
+    return {CMS_ACCESS_LABEL: access[secret]} if secret in access else {}
 
 
 def _cms(

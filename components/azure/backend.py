@@ -84,6 +84,7 @@ class AzureCmsDatabase:
 
     port = 5432
     rotates = False
+
     def __init__(self, server: FlexibleServerDatabase, password_secret: pulumi.Input[str]) -> None:
         self.readers: list[pulumi.Input[str]] = []
         self.host = server.host
