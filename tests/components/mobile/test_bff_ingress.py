@@ -29,7 +29,7 @@ def _ingress(bff: BffConfig = BFF) -> Capture:
     def body() -> None:
         BffIngress(
             "edge",
-            BffIngressArgs(bff=bff, namespace="bff", service_name="bff", tls_secret_name="bff-tls-v3"),
+            BffIngressArgs(bff=bff, namespace="bff", service_name="bff", tls_secret_name="bff-tls-v3", backend_ca_secret="bff-edge-tls"),
         )
 
     return run_program(
