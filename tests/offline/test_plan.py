@@ -62,7 +62,9 @@ def test_stack_reader_turns_each_secure_value_into_a_unique_secret_placeholder(t
     assert stack_input.config["aws:region"] == "eu-west-1"
     assert json.loads(stack_input.config["secrets-platform:cluster"])["nodeCount"] == 2
     # project defaults from Pulumi.yaml apply when the stack is silent (a dev without `edge`)
-    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "Pulumi.yaml").write_text(
+        (ROOT / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     silent = dev_stack()
     del silent["config"]["secrets-platform:edge"]
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(silent), encoding="utf-8")

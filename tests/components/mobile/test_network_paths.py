@@ -126,10 +126,16 @@ def _direction_allows(
 
 
 def allowed(
-    policies: list[dict[str, Any]], source: Pod | External, target: Pod | External, port: int, protocol: str = "TCP"
+    policies: list[dict[str, Any]],
+    source: Pod | External,
+    target: Pod | External,
+    port: int,
+    protocol: str = "TCP",
 ) -> bool:
     """Whether `source` may open a connection to `target:port` under these policies."""
-    egress = isinstance(source, External) or _direction_allows(policies, source, target, port, protocol, "Egress")
+    egress = isinstance(source, External) or _direction_allows(
+        policies, source, target, port, protocol, "Egress"
+    )
     ingress = isinstance(target, External) or _direction_allows(
         policies, target, source, port, protocol, "Ingress"
     )
