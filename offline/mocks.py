@@ -173,7 +173,11 @@ def _rds_instance(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, 
         "port": 5432,
         "arn": m._arn("rds", f"db:{identifier}"),
         "masterUserSecrets": [
-            {"secretArn": secret, "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"), "secretStatus": "active"}
+            {
+                "secretArn": secret,
+                "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                "secretStatus": "active",
+            }
         ],
         "id": identifier,
     }
