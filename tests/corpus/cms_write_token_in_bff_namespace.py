@@ -15,6 +15,7 @@ def program() -> None:
             "name": "cms-writer-token-v1",
             "namespace": "bff",
             "labels": {"secrets-platform/cms-access": "write"},
+            "annotations": {"secrets-platform/rotation-days": "90"},
         },
         type="Opaque",
         string_data=pulumi.Output.secret({"token": pulumi.Config().require_secret("token")}),

@@ -16,6 +16,7 @@ def program() -> None:
             "name": "payments-db-v1",
             "namespace": "cms",
             "labels": {"secrets-platform/secret": "payments-db"},
+            "annotations": {"secrets-platform/rotation-days": "30"},
         },
         type="Opaque",
         string_data=pulumi.Output.secret({"password": pulumi.Config().require_secret("token")}),
