@@ -9,7 +9,11 @@ asks which cloud it is on:
   usable only from one ServiceAccount of one namespace;
 - `audit()`: who read which secret, and alerts on denied access and on unexpected readers;
 - `secret_delivery()`: the component that holds the three above for one stack (its type string is
-  the backend's own, as it is part of every child's URN).
+  the backend's own, as it is part of every child's URN);
+- `database()`: the CMS's managed PostgreSQL (RDS or Flexible Server), encrypted with the store key,
+  private, TLS only, with its credentials as a Kubernetes Secret in the CMS namespace;
+- `mobile_alerts()`: alerts on the BFF's and the CMS's logs (401/403, 429 surges, failed CMS logins),
+  to the same target as the secrets audit.
 
 A backend is a plain object that turns the stack config into each component's narrow arguments; the
 components themselves never see the whole stack.
@@ -74,6 +78,45 @@ class Audit(Protocol):
     """Where alerts go (an SNS topic ARN, an action group ID); other alerts of the stack route there."""
 
 
+class Database(Protocol):
+    """The CMS's managed PostgreSQL, as the CMS connects to it."""
+
+    host: pulumi.Output[str]
+    """Private DNS name of the server."""
+    port: int
+    """TCP port (5432)."""
+    database_name: str
+    """Database the CMS uses."""
+    username: pulumi.Output[str]
+    """Login of the CMS (not a secret)."""
+    credentials_secret: pulumi.Output[str]
+    """Kubernetes Secret in the CMS namespace whose key `password` is the login's current password."""
+    egress_cidrs: pulumi.Output[list[str]]
+    """Networks the server's private address is in: the CMS pods' only egress besides DNS."""
+    rotates: bool
+    """The cloud rotates the password in place (the Secret changes under the same name)."""
+    readers: Sequence[pulumi.Input[str]]
+    """Identities that read the password from the cloud store (expected readers of the audit)."""
+
+    def deliver(self, operator: Any) -> None:
+        """Declare what brings the password into `credentials_secret` (External Secrets on AWS)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseRequest:
+    """What the CMS's database is for."""
+
+    namespace: pulumi.Input[str]
+    """The CMS Namespace's name output: the credentials Secret goes there, and waits for it."""
+    password: pulumi.Output[str] | None = None
+    """The administrator password from the catalogue, where the cloud does not manage it (Azure)."""
+    password_secret_name: pulumi.Input[str] | None = None
+    """The catalogue Secret holding that password (key `password`), in the CMS namespace."""
+    operator: Any = None
+    """The External Secrets Operator, where the cloud keeps the password in its store (AWS)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class IdentityRequest:
     """What a workload identity is for."""
@@ -113,6 +156,16 @@ class CloudBackend(Protocol):
     ) -> Audit: ...
 
     def secret_delivery(self, name: str, args: Any, opts: pulumi.ResourceOptions) -> Any: ...
+
+    def database(
+        self, name: str, foundation: Any, request: DatabaseRequest, opts: pulumi.ResourceOptions
+    ) -> Database: ...
+
+    def web_acl(self, name: str, opts: pulumi.ResourceOptions) -> Any: ...
+
+    def mobile_alerts(
+        self, name: str, foundation: Any, alarm_topic: pulumi.Input[str] | None, opts: pulumi.ResourceOptions
+    ) -> Any: ...
 
 
 def cloud_backend(stack: StackConfig, project_dir: Path) -> CloudBackend:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pulumi
 
-from components.cloud import cloud_backend
+from components.cloud import DatabaseRequest, cloud_backend
+from components.kubernetes.cert_manager import ACME_ISSUER, INTERNAL_CA_ISSUER, CertManager, CertManagerArgs
+from components.kubernetes.conventions import BFF_APP, BFF_PORT
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
 from components.kubernetes.external_secrets.sync import sync_plan
 from components.kubernetes.helm_release import (
@@ -18,12 +20,20 @@ from components.kubernetes.helm_release import (
     overrides_rotation_days,
     overrides_version,
 )
+from components.kubernetes.ingress_controller import Backend, IngressController, IngressControllerArgs
 from components.kubernetes.namespace import IsolatedNamespace, namespace_args
-from components.kubernetes.secret import KubernetesSecret, KubernetesSecretArgs, versioned_name
+from components.kubernetes.secret import (
+    CMS_ACCESS_LABEL,
+    KubernetesSecret,
+    KubernetesSecretArgs,
+    versioned_name,
+)
 from components.kubernetes.secret_operator import SecretOperator, SecretOperatorArgs
 from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
+from components.mobile.bff_certificates import EDGE_CLIENT_SECRET, BffCertificates, BffCertificatesArgs
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
+from components.mobile.cms import Cms, CmsArgs, CmsDatabase
 from config.models import CloudSecret, StackConfig
 
 
@@ -66,6 +76,7 @@ class Platform(pulumi.ComponentResource):
                     namespace=namespaces[stack.secret_namespace(entry)].namespace_name,
                     literals=args.literals,
                     project_dir=args.project_dir,
+                    labels=cms_token_labels(stack, entry.name),
                 ),
                 k8s_opts,
             )
@@ -73,22 +84,83 @@ class Platform(pulumi.ComponentResource):
             # `cloud` secrets are synced into the cluster by the cloud store, under the same name.
             if entry.source != "cloud"
         }
+        database = None
+        if stack.cms.enabled:
+            cms = stack.cms
+            password = secrets.get(cms.database_secret) if cms.database_secret else None
+            database = backend.database(
+                f"{name}-cms-database",
+                cloud,
+                DatabaseRequest(
+                    namespace=namespaces[cms.namespace].namespace_name,
+                    password=password.values["password"] if password else None,
+                    password_secret_name=password.secret_name if password else None,
+                ),
+                k8s_opts,
+            )
+        rotated_database = database is not None and database.rotates
+        plan = sync_plan(stack)
         delivery = backend.secret_delivery(
             f"{name}-store",
             SecretDeliveryArgs(
                 backend=backend,
                 foundation=cloud,
                 entries=[e for e in stack.secrets if isinstance(e, CloudSecret) and e.store == "default"],
-                sync_plan=sync_plan(stack),
+                sync_plan=plan,
                 workloads={w.name: w for w in stack.workloads},
                 namespaces={n: ns.namespace_name for n, ns in namespaces.items()},
                 kubernetes_version=stack.cluster.kubernetes_version,
+                # The CMS rolls when RDS rotates its password: Reloader watches its namespace too.
+                reload_namespaces=[
+                    namespaces[ns].namespace_name
+                    for ns in sorted({stack.workload(w).namespace_name for w in plan} | {stack.cms.namespace})
+                ]
+                if rotated_database
+                else None,
+                extra_readers=list(database.readers) if database is not None else [],
+                always_operator=rotated_database,
             ),
             k8s_opts,
         )
+        if database is not None:
+            database.deliver(delivery.operator if delivery is not None else None)
+        cert_manager = CertManager(
+            f"{name}-cert-manager",
+            CertManagerArgs(kubernetes_version=stack.cluster.kubernetes_version, acme=stack.edge.acme),
+            k8s_opts,
+        )
+        IngressController(
+            f"{name}-ingress-nginx",
+            IngressControllerArgs(
+                kubernetes_version=stack.cluster.kubernetes_version,
+                replicas=stack.edge.controller_replicas,
+                backends=[
+                    Backend(
+                        namespace=stack.bff.namespace,
+                        pod_labels={"app.kubernetes.io/name": BFF_APP},
+                        port=BFF_PORT,
+                    )
+                ],
+            ),
+            k8s_opts,
+        )
+        web_acl = getattr(backend, "web_acl", None)
+        if web_acl is not None:
+            web_acl(f"{name}-bff-waf", pulumi.ResourceOptions(parent=self))
+        self.cms: Cms | None = None
+        if database is not None:
+            self.cms = _cms(
+                name, stack, args.project_dir, namespaces, secrets, database, cert_manager, k8s_opts
+            )
+        backend.mobile_alerts(
+            f"{name}-mobile-alerts",
+            cloud,
+            delivery.alarm_topic if delivery is not None else None,
+            pulumi.ResourceOptions(parent=self),
+        )
         synced = delivery.synced_secret_names if delivery is not None else {}
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
-        _helm_releases(name, stack, args.project_dir, namespaces, secrets, k8s_opts)
+        _helm_releases(name, stack, args.project_dir, namespaces, secrets, cert_manager, k8s_opts)
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
             SecretOperator(
                 f"{name}-operators-{namespace}",
@@ -161,24 +233,82 @@ def _workloads(
         )
 
 
+def cms_token_labels(stack: StackConfig, secret: str) -> dict[str, str]:
+    """`secrets-platform/cms-access` of the CMS tokens' Secrets (none on other Secrets)."""
+    if not stack.cms.enabled:
+        return {}
+    access = {stack.cms.read_token_secret: "read", stack.cms.writer_token_secret: "write"}
+    return {CMS_ACCESS_LABEL: access[secret]} if secret in access else {}
+
+
+def _cms(
+    name: str,
+    stack: StackConfig,
+    project_dir: Path,
+    namespaces: Mapping[str, IsolatedNamespace],
+    secrets: Mapping[str, KubernetesSecret],
+    database: object,
+    cert_manager: CertManager,
+    opts: pulumi.ResourceOptions,
+) -> Cms:
+    """The CMS, with its catalogue Secrets and its database (config/references.py checked them)."""
+    cms = stack.cms
+    catalogue = {entry.name: entry for entry in stack.secrets}
+
+    def required(field: str) -> str:
+        value = getattr(cms, field)
+        if value is None:  # config/references.py requires it with the CMS
+            raise ValueError(f"cms.{field} is required with the CMS")
+        return value
+
+    read_token = catalogue[required("read_token_secret")]
+    return Cms(
+        f"{name}-cms",
+        CmsArgs(
+            namespace=namespaces[cms.namespace].namespace_name,
+            namespace_name=cms.namespace,
+            image=cms.image,
+            replicas=cms.replicas,
+            collection=cms.collection,
+            admin_email=required("admin_email"),
+            signing_secret=secrets[required("signing_secret")].secret_name,
+            admin_secret=secrets[required("admin_secret")].secret_name,
+            read_token_secret=versioned_name(read_token.name, read_token.version),
+            writer_token_secret=secrets[required("writer_token_secret")].secret_name,
+            database=CmsDatabase(
+                host=database.host,  # type: ignore[attr-defined]
+                port=database.port,  # type: ignore[attr-defined]
+                database_name=database.database_name,  # type: ignore[attr-defined]
+                username=database.username,  # type: ignore[attr-defined]
+                credentials_secret=database.credentials_secret,  # type: ignore[attr-defined]
+                egress_cidrs=database.egress_cidrs,  # type: ignore[attr-defined]
+                rotates=database.rotates,  # type: ignore[attr-defined]
+                ca_bundle=(project_dir / cms.database_ca_file).read_text(encoding="utf-8")
+                if cms.database_ca_file
+                else None,
+            ),
+            tls_issuer=INTERNAL_CA_ISSUER,
+            depends_on=cert_manager.issuers,
+        ),
+        opts,
+    )
+
+
 def _helm_releases(
     name: str,
     stack: StackConfig,
     project_dir: Path,
     namespaces: Mapping[str, IsolatedNamespace],
     secrets: Mapping[str, KubernetesSecret],
+    cert_manager: CertManager,
     opts: pulumi.ResourceOptions,
 ) -> None:
     """Per Helm release: its secret overrides in a versioned Secret, and the release reading it.
 
-    The BFF chart also gets the stack's `bff:` settings and an Ingress declared by the platform.
+    The BFF chart also gets the stack's `bff:` settings, its certificates and an Ingress declared by
+    the platform.
     """
     catalogue = {entry.name: entry for entry in stack.secrets}
-    tls = catalogue[stack.bff.tls_secret]
-    # The TLS Secret's output, when the platform declares it, makes the release wait for it.
-    tls_secret = (
-        secrets[tls.name].secret_name if tls.name in secrets else versioned_name(tls.name, tls.version)
-    )
     for release in stack.helm_releases:
         is_bff = release.chart == "charts/bff"
         namespace = (
@@ -186,6 +316,33 @@ def _helm_releases(
             if release.namespace in namespaces
             else release.namespace
         )
+        # `bff.fullname` in the chart: the release name when it contains the chart's name.
+        service_name = release.name if "bff" in release.name else f"{release.name}-bff"
+        tls_secret: pulumi.Input[str] = ""
+        if is_bff:
+            certificates = BffCertificates(
+                f"{name}-bff-certificates",
+                BffCertificatesArgs(
+                    namespace=namespace,
+                    namespace_name=release.namespace,
+                    service_name=service_name,
+                    hostname=stack.bff.hostname,
+                    internal_issuer=INTERNAL_CA_ISSUER,
+                    acme_issuer=ACME_ISSUER if stack.edge.acme is not None else None,
+                    depends_on=cert_manager.issuers,
+                ),
+                opts,
+            )
+            if stack.bff.tls_secret is not None:
+                tls = catalogue[stack.bff.tls_secret]
+                # The TLS Secret's output, when the platform declares it, makes the release wait for it.
+                tls_secret = (
+                    secrets[tls.name].secret_name
+                    if tls.name in secrets
+                    else versioned_name(tls.name, tls.version)
+                )
+            elif certificates.public_secret is not None:
+                tls_secret = certificates.public_secret
         HelmChartRelease(
             f"{name}-helm-{release.name}",
             HelmChartReleaseArgs(
@@ -205,9 +362,9 @@ def _helm_releases(
                 BffIngressArgs(
                     bff=stack.bff,
                     namespace=namespace,
-                    # `bff.fullname` in the chart: the release name when it contains the chart's name.
-                    service_name=release.name if "bff" in release.name else f"{release.name}-bff",
+                    service_name=service_name,
                     tls_secret_name=tls_secret,
+                    backend_ca_secret=EDGE_CLIENT_SECRET,
                 ),
                 opts,
             )

@@ -45,7 +45,9 @@ def check_references(cfg: StackConfig) -> list[Problem]:
     problems += _duplicates("apps", [a.name for a in cfg.apps], "app")
     problems += _duplicates("helmReleases", [h.name for h in cfg.helm_releases], "Helm release")
 
-    peers = set(workloads) | set(BUILT_IN_WORKLOADS)
+    # The BFF reaches only the CMS, DNS and its issuer; the CMS only its database: neither may be a
+    # workload's peer.
+    peers = set(workloads)
     for i, workload in enumerate(cfg.workloads):
         if workload.name in BUILT_IN_WORKLOADS:
             problems.append(
@@ -61,7 +63,8 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                     Problem(
                         f"{NS}workloads[{i}].allowFrom[{j}]",
                         describe(peer),
-                        f"the name of a workload in {NS}workloads or a platform workload ({_names(peers)})",
+                        f"the name of a workload in {NS}workloads ({_names(peers)}); the BFF and the CMS "
+                        "reach no workload",
                     )
                 )
 
@@ -111,6 +114,7 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                 )
             )
 
+    mobile = {s.name for s in cfg.secrets if s.mobile}
     for i, app in enumerate(cfg.apps):
         for j, name in enumerate(app.secrets):
             if name not in secrets:
@@ -119,6 +123,16 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                         f"{NS}apps[{i}].secrets[{j}]",
                         describe(name),
                         f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                    )
+                )
+            elif name not in mobile:
+                # A mobile app's secrets end up on devices: a backend secret (a database password)
+                # must never be handed out, whatever else the app is granted.
+                problems.append(
+                    Problem(
+                        f"{NS}apps[{i}].secrets[{j}]",
+                        f'"{name}", a backend secret (not declared with mobile: true)',
+                        f"a secret declared for mobile delivery ({_names(mobile)})",
                     )
                 )
 
@@ -142,31 +156,203 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                     )
                 )
 
-    tls = secrets.get(cfg.bff.tls_secret)
-    if tls is None:
+    problems += _check_edge(cfg, secrets)
+    problems += _check_cms(cfg, secrets)
+    return problems
+
+
+def _check_edge(cfg: StackConfig, secrets: dict) -> list[Problem]:
+    """The BFF's certificate comes from exactly one place; a web ACL exists only on AWS."""
+    problems = []
+    if cfg.bff.tls_secret is None and cfg.edge.acme is None:
+        problems.append(
+            Problem(
+                f"{NS}bff.tlsSecret",
+                "nothing",
+                f"a catalogue secret with tls.crt and tls.key, or {NS}edge.acme to issue the certificate",
+            )
+        )
+    if cfg.bff.tls_secret is not None and cfg.edge.acme is not None:
         problems.append(
             Problem(
                 f"{NS}bff.tlsSecret",
                 describe(cfg.bff.tls_secret),
-                f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                f"no hand-set TLS secret while {NS}edge.acme issues the certificate (remove one of them)",
             )
         )
-    elif not {"tls.crt", "tls.key"} <= set(_keys(tls)):
+    if cfg.bff.tls_secret is not None:
+        tls = secrets.get(cfg.bff.tls_secret)
+        if tls is None:
+            problems.append(
+                Problem(
+                    f"{NS}bff.tlsSecret",
+                    describe(cfg.bff.tls_secret),
+                    f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                )
+            )
+        elif not {"tls.crt", "tls.key"} <= set(_keys(tls)):
+            problems.append(
+                Problem(
+                    f"{NS}bff.tlsSecret",
+                    f'secret "{tls.name}" with keys {_names(_keys(tls))}',
+                    "a secret with the keys tls.crt and tls.key",
+                )
+            )
+    if cfg.edge.waf is not None and cfg.cloud != "aws":
         problems.append(
             Problem(
-                f"{NS}bff.tlsSecret",
-                f'secret "{tls.name}" with keys {_names(_keys(tls))}',
-                "a secret with the keys tls.crt and tls.key",
+                f"{NS}edge.waf",
+                f"a web ACL on a {cfg.cloud} stack",
+                "no edge.waf: AWS WAFv2 is only available on AWS",
             )
         )
-    if cfg.cms.database_secret is not None and cfg.cms.database_secret not in secrets:
+    return problems
+
+
+CMS_SECRETS = {
+    "adminSecret": ("admin_secret", ("password",), "cms"),
+    "signingSecret": ("signing_secret", ("secret",), "cms"),
+    "readTokenSecret": ("read_token_secret", ("token",), "bff"),
+    "writerTokenSecret": ("writer_token_secret", ("token",), "cms"),
+    "databaseSecret": ("database_secret", ("password",), "cms"),
+}
+"""`cms.<key>` -> (field, data keys it must hold, whose namespace it must live in)."""
+
+
+def _check_cms(cfg: StackConfig, secrets: dict) -> list[Problem]:
+    """The CMS's catalogue secrets exist, hold the right keys, live where their readers run; mobile
+    secrets exist only with a CMS and live in its namespace."""
+    problems = []
+    cms = cfg.cms
+    for i, entry in enumerate(cfg.secrets):
+        if not entry.mobile:
+            continue
+        if not cms.enabled:
+            problems.append(
+                Problem(
+                    f"{NS}secrets[{i}].mobile",
+                    "true while cms.enabled is false",
+                    "mobile: false, or a CMS (mobile secrets reach apps only through it)",
+                )
+            )
+        elif entry.namespace and entry.namespace != cms.namespace:
+            problems.append(
+                Problem(
+                    f"{NS}secrets[{i}].namespace",
+                    describe(entry.namespace),
+                    f'"{cms.namespace}" or nothing: a mobile secret lives in the CMS namespace, where '
+                    "its writer Job mounts it",
+                )
+            )
+        if entry.source == "cloud":
+            problems.append(
+                Problem(
+                    f"{NS}secrets[{i}].source",
+                    '"cloud" for a mobile secret',
+                    "literal, file or generated: the writer Job mounts the platform's versioned Secret",
+                )
+            )
+    if not cms.enabled:
+        problems += [
+            Problem(f"{NS}cms.{key}", describe(getattr(cms, field)), "nothing while cms.enabled is false")
+            for key, (field, _, _) in CMS_SECRETS.items()
+            if getattr(cms, field) is not None
+        ]
+        return problems
+
+    namespaces = {"cms": cms.namespace, "bff": cfg.bff.namespace}
+    for key, (field, keys, owner) in CMS_SECRETS.items():
+        name = getattr(cms, field)
+        if key == "databaseSecret":
+            if cfg.cloud == "aws" and name is not None:
+                problems.append(
+                    Problem(
+                        f"{NS}cms.databaseSecret",
+                        describe(name),
+                        "nothing on AWS: RDS keeps the master password in Secrets Manager and rotates it",
+                    )
+                )
+                continue
+            if cfg.cloud == "aws":
+                continue
+        if name is None:
+            problems.append(
+                Problem(f"{NS}cms.{key}", "nothing", f"a catalogue secret with keys {', '.join(keys)}")
+            )
+            continue
+        entry = secrets.get(name)
+        if entry is None:
+            problems.append(
+                Problem(
+                    f"{NS}cms.{key}",
+                    describe(name),
+                    f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                )
+            )
+            continue
+        if not set(keys) <= set(_keys(entry)) or entry.source == "cloud":
+            problems.append(
+                Problem(
+                    f"{NS}cms.{key}",
+                    f'secret "{name}" ({entry.source}) with keys {_names(_keys(entry))}',
+                    f"a literal, file or generated secret with keys {', '.join(keys)}",
+                )
+            )
+        if entry.mobile:
+            problems.append(
+                Problem(
+                    f"{NS}cms.{key}",
+                    f'"{name}", a mobile secret',
+                    "a backend secret: the CMS's own credentials are never handed to apps",
+                )
+            )
+        where = _secret_namespace(cfg, entry, {w.name: w for w in cfg.workloads})
+        if where != namespaces[owner]:
+            problems.append(
+                Problem(
+                    f"{NS}cms.{key}",
+                    f'secret "{name}" in namespace "{where}"',
+                    f'a secret in namespace "{namespaces[owner]}", where its consumer runs',
+                )
+            )
+    if cms.read_token_secret is not None and cms.read_token_secret == cms.writer_token_secret:
         problems.append(
             Problem(
-                f"{NS}cms.databaseSecret",
-                describe(cfg.cms.database_secret),
-                f"the name of a secret in {NS}secrets ({_names(secrets)})",
+                f"{NS}cms.writerTokenSecret",
+                describe(cms.writer_token_secret),
+                "a secret other than cms.readTokenSecret: the BFF's token may only read",
             )
         )
+    for i, release in enumerate(cfg.helm_releases):
+        for j, override in enumerate(release.secret_values):
+            if cms.writer_token_secret is not None and override.secret == cms.writer_token_secret:
+                problems.append(
+                    Problem(
+                        f"{NS}helmReleases[{i}].secretValues[{j}].secret",
+                        f'"{override.secret}", the CMS writer token',
+                        "any secret but the writer token, which only the writer Jobs mount",
+                    )
+                )
+    if cms.admin_email is None:
+        problems.append(
+            Problem(f"{NS}cms.adminEmail", "nothing", "the e-mail of the first CMS administrator")
+        )
+    if cfg.cloud == "aws" and cms.database_ca_file is None:
+        problems.append(
+            Problem(
+                f"{NS}cms.databaseCaFile",
+                "nothing",
+                "the RDS CA bundle of the region (truststore.pki.rds.amazonaws.com), so the CMS verifies "
+                "its database",
+            )
+        )
+    if cfg.cloud == "azure" and cfg.azure is not None:
+        for key, field in (
+            ("operatorGroupName", "operator_group_name"),
+            ("databaseSubnetId", "database_subnet_id"),
+        ):
+            if getattr(cfg.azure, field) is None:
+                problems.append(Problem(f"{NS}azure.{key}", "nothing", "a value: the CMS database needs it"))
     return problems
 
 
@@ -179,6 +365,8 @@ def _secret_namespace(cfg: StackConfig, entry: object, workloads: dict) -> str:
     namespace = getattr(entry, "namespace", None)
     if namespace:
         return namespace
+    if getattr(entry, "mobile", False):
+        return cfg.cms.namespace
     readers = [r for r in entry.readers if r in workloads]  # type: ignore[attr-defined]
     return workloads[readers[0]].namespace_name if readers else cfg.bff.namespace
 

@@ -123,6 +123,18 @@ class PlanMocks(pulumi.runtime.Mocks):
             return {"name": self.region, "region": self.region, "id": self.region}, []
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+        if token == "aws:ec2/getSubnet:getSubnet":
+            subnet = str(args.args.get("id", "subnet"))
+            octet = int(_suffix(subnet)[:2], 16)
+            return {
+                "id": subnet,
+                "cidrBlock": f"10.{octet}.0.0/20",
+                "vpcId": f"vpc-{_suffix('vpc')}",
+                "availabilityZone": f"{self.region}a",
+            }, []
+        if token == "azure-native:network:getSubnet":
+            subnet = str(args.args.get("subnetName", "subnet"))
+            return {"name": subnet, "addressPrefix": f"10.{int(_suffix(subnet)[:2], 16)}.0.0/24"}, []
         if token == "azure-native:authorization:getClientConfig":
             return {
                 "clientId": "plan",
@@ -142,9 +154,60 @@ def _eks_cluster(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, A
         "endpoint": f"https://{_suffix(cluster).upper()}.gr7.{m.region}.eks.amazonaws.com",
         "certificateAuthority": {"data": base64.b64encode(b"-----BEGIN CERTIFICATE-----").decode()},
         "identities": [{"oidcs": [{"issuer": issuer}]}],
-        "clusterSecurityGroupId": f"sg-{_suffix(cluster)}",
+        "vpcConfig": {
+            **dict(inputs.get("vpcConfig") or {}),
+            "vpcId": f"vpc-{_suffix('vpc')}",
+            "clusterSecurityGroupId": f"sg-{_suffix(cluster)}",
+        },
         "status": "ACTIVE",
     }
+
+
+def _rds_instance(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    identifier = inputs.get("identifier") or name
+    address = f"{identifier}.{_suffix(identifier)}.{m.region}.rds.amazonaws.com"
+    secret = m._arn("secretsmanager", f"secret:rds!db-{_suffix(identifier)}-{_suffix(name)[:6]}")
+    return {
+        "address": address,
+        "endpoint": f"{address}:5432",
+        "port": 5432,
+        "arn": m._arn("rds", f"db:{identifier}"),
+        "masterUserSecrets": [
+            {
+                "secretArn": secret,
+                "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                "secretStatus": "active",
+            }
+        ],
+        "id": identifier,
+    }
+
+
+def _named(kind: str):
+    def handler(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        real = inputs.get("name") or f"{name}-{_suffix(name)}"
+        return {"name": real, "arn": m._arn("rds", f"{kind}:{real}"), "id": real}
+
+    return handler
+
+
+def _security_group(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    group = f"sg-{_suffix(name)}"
+    return {"id": group, "arn": m._arn("ec2", f"security-group/{group}")}
+
+
+def _flexible_server(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    server = inputs.get("serverName") or name
+    return {
+        "name": server,
+        "fullyQualifiedDomainName": f"{server}.postgres.database.azure.com",
+        "id": m._azure_id(inputs, "Microsoft.DBforPostgreSQL/flexibleServers", server),
+    }
+
+
+def _private_zone(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    zone = inputs.get("privateZoneName") or name
+    return {"name": zone, "id": m._azure_id(inputs, "Microsoft.Network/privateDnsZones", zone)}
 
 
 def _kms_key(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -293,6 +356,12 @@ def _helm_release(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, 
 _HANDLERS = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:kms/key:Key": _kms_key,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _named("subgrp"),
+    "aws:rds/parameterGroup:ParameterGroup": _named("pg"),
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "azure-native:dbforpostgresql:Server": _flexible_server,
+    "azure-native:privatedns:PrivateZone": _private_zone,
     "aws:kms/alias:Alias": _named_arn("kms", "alias"),
     "aws:iam/role:Role": _named_arn("iam", "role", regional=False),
     "aws:iam/policy:Policy": _named_arn("iam", "policy", regional=False),

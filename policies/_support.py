@@ -272,6 +272,17 @@ _KNOWN_SECRET_VALUES = (
 )
 """Formats that are secrets whatever their key (the detect-secrets and gitleaks rule families)."""
 
+_SECRET_REFERENCE_KEYS = frozenset(
+    {
+        "nginx.ingress.kubernetes.io/proxy-ssl-secret",
+        "nginx.ingress.kubernetes.io/auth-tls-secret",
+        "nginx.ingress.kubernetes.io/auth-secret",
+    }
+)
+"""ingress-nginx annotations whose value names a Secret (`<namespace>/<name>`), never holds one
+(ingress-nginx annotations reference)."""
+_OBJECT_REFERENCE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)?$")
+
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9+/_=-]+$")
 _REFERENCE_VALUE = re.compile(
     r"^(\$\{.*\}|\$\(.*\)|\{\{.*\}\}|arn:|https?://|/|secretsmanager:|vault:|ref\+)"
@@ -330,6 +341,8 @@ def plaintext_secret(
     `min_named_length` characters, or any value that `secret_like_value` recognises.
     """
     if not isinstance(value, str) or not known(value) or not value.strip():
+        return False
+    if key in _SECRET_REFERENCE_KEYS and _OBJECT_REFERENCE.match(value):
         return False
     if secret_like_value(value, entropy_threshold, min_length):
         return True

@@ -6,6 +6,8 @@ AWS IAM: no wildcard on Secrets Manager or KMS, and web identity roles pinned to
 AWS S3: every bucket (the audit trail's evidence) blocks public access, all four ways.
 Azure RBAC: workloads get a role on one secret or key, never on a vault, group or subscription.
 External Secrets: stores are namespaced, so a namespace can only read through credentials it owns.
+Mobile delivery: the CMS writer Jobs write only secrets declared for mobile apps, and the CMS token
+that may write lives only in the CMS namespace, never where the BFF runs.
 """
 
 from __future__ import annotations
@@ -25,7 +27,18 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, string_list, walk
+from policies._support import (
+    as_list,
+    dig,
+    is_unknown,
+    message,
+    plain,
+    schema,
+    settings,
+    string_list,
+    unknown_at,
+    walk,
+)
 
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -625,6 +638,122 @@ AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE = ResourceValidationPolicy(
 )
 
 
+# --- mobile delivery -------------------------------------------------------------------------
+
+SECRET = "kubernetes:core/v1:Secret"
+JOB = "kubernetes:batch/v1:Job"
+DELIVERY_LABEL = "secrets-platform/delivery"
+CMS_ACCESS_LABEL = "secrets-platform/cms-access"
+
+
+def _labels(props: dict[str, Any]) -> dict[str, Any]:
+    labels = dig(props, "metadata", "labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+def _cms_write_token(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SECRET:
+        return
+    cfg = settings(args, KUBERNETES_SECRET_CMS_WRITE_TOKEN.config_schema)
+    props = plain(args.props)
+    namespace = dig(props, "metadata", "namespace")
+    if is_unknown(namespace) or unknown_at(props, "metadata", "labels"):
+        return
+    if _labels(props).get(CMS_ACCESS_LABEL) == "write" and namespace not in cfg["cmsNamespaces"]:
+        report(
+            message(
+                f"A CMS token that may write lives in namespace {namespace}, where any pod (the BFF's "
+                "included) may mount it",
+                f"Keep the writer token in the CMS namespace ({', '.join(cfg['cmsNamespaces'])}) and give "
+                "the BFF only the read-only token",
+            ),
+            None,
+        )
+
+
+# Source: OWASP API Security Top 10 API5 (broken function level authorization); the BFF only reads.
+KUBERNETES_SECRET_CMS_WRITE_TOKEN = ResourceValidationPolicy(
+    name="kubernetes-secret-cms-write-token",
+    description="A CMS token with write access must live only in the CMS namespace, never with the BFF.",
+    validate=_cms_write_token,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(
+        cmsNamespaces=string_list(["cms"], "Namespaces where the CMS and its writer Jobs run."),
+    ),
+    remediation_steps="Move the writer token's Secret to the CMS namespace; the BFF gets the read token.",
+)
+
+
+def _mounted_secrets(spec: dict[str, Any]) -> list[str]:
+    names = []
+    for volume in as_list(spec.get("volumes")):
+        if not isinstance(volume, dict):
+            continue
+        name = dig(volume, "secret", "secretName")
+        if isinstance(name, str):
+            names.append(name)
+        for source in as_list(dig(volume, "projected", "sources")):
+            name = dig(source, "secret", "name")
+            if isinstance(name, str):
+                names.append(name)
+    return names
+
+
+def _writer_mobile_secrets(args: StackValidationArgs, report: ReportViolation) -> None:
+    cfg = settings(args, KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS.config_schema)
+    secrets: dict[tuple[str, str], dict[str, Any]] = {}
+    for resource in args.resources:
+        if resource.resource_type == SECRET:
+            props = plain(resource.props)
+            key = (str(dig(props, "metadata", "namespace")), str(dig(props, "metadata", "name")))
+            secrets[key] = _labels(props)
+    for resource in args.resources:
+        if resource.resource_type != JOB:
+            continue
+        props = plain(resource.props)
+        template = dig(props, "spec", "template")
+        pod_labels = dig(template, "metadata", "labels")
+        if not isinstance(pod_labels, dict) or any(
+            pod_labels.get(k) != v for k, v in cfg["selector"].items()
+        ):
+            continue
+        namespace = str(dig(props, "metadata", "namespace"))
+        spec = dig(template, "spec")
+        for name in _mounted_secrets(spec if isinstance(spec, dict) else {}):
+            labels = secrets.get((namespace, name))
+            if labels is None or labels.get(CMS_ACCESS_LABEL):
+                continue  # not declared by this stack, or the writer's own token
+            if labels.get(DELIVERY_LABEL) != "mobile":
+                report(
+                    message(
+                        f"The CMS writer Job writes Secret {namespace}/{name} into the CMS, where the BFF "
+                        "hands it to mobile apps, but it is not declared for mobile delivery",
+                        "Grant apps only secrets declared with mobile: true, and write only those",
+                    ),
+                    resource.urn,
+                )
+
+
+# Source: OWASP MASVS-STORAGE / MASTG: a secret shipped to a device is public; backend credentials
+# (a database password) must never reach one.
+KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS = StackValidationPolicy(
+    name="kubernetes-job-cms-writer-mobile-secrets",
+    description="CMS writer Jobs must write only Secrets declared for mobile delivery.",
+    validate=_writer_mobile_secrets,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(
+        selector={
+            "type": "object",
+            "default": {"app.kubernetes.io/name": "cms-writer"},
+            "description": "Pod labels of the CMS writer Jobs.",
+        }
+    ),
+    remediation_steps="Write into the CMS only Secrets labelled secrets-platform/delivery: mobile.",
+)
+
+
 POLICIES = [
     KUBERNETES_ROLE_WILDCARDS,
     KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
@@ -637,4 +766,6 @@ POLICIES = [
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
     AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
     KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
+    KUBERNETES_SECRET_CMS_WRITE_TOKEN,
+    KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
 ]

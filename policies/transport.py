@@ -1,7 +1,9 @@
 """Transport: secrets leave the cluster only over TLS, and the BFF's front door is narrow.
 
 Every Ingress terminates TLS for every host it routes. The BFF ingress, the only way a mobile app
-gets a secret, also limits the request rate per client and the networks allowed to call it.
+gets a secret, also limits the request rate per client and the networks allowed to call it, and
+speaks TLS again to the pod. The CMS, where mobile secrets are kept, is exposed by no Service type
+or Ingress at all: operators reach it through the API server (`kubectl port-forward`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ from policies._support import (
 )
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+SERVICE = "kubernetes:core/v1:Service"
+EXPOSING_SERVICE_TYPES = ("LoadBalancer", "NodePort")
+"""Service types reachable from outside the cluster (Kubernetes docs, "Service: publishing services")."""
+BACKEND_PROTOCOL = "nginx.ingress.kubernetes.io/backend-protocol"
+SSL_PASSTHROUGH = "nginx.ingress.kubernetes.io/ssl-passthrough"
+TLS_BACKEND_PROTOCOLS = ("HTTPS", "GRPCS")
+"""ingress-nginx backend protocols that speak TLS to the pod ("Backend Protocol" annotation)."""
 
 RATE_LIMIT_ANNOTATIONS = [
     "nginx.ingress.kubernetes.io/limit-rpm",
@@ -266,8 +275,104 @@ KUBERNETES_INGRESS_BFF_SOURCE_RANGE = ResourceValidationPolicy(
 )
 
 
+def _bff_backend_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    selected = _bff_annotations(args, KUBERNETES_INGRESS_BFF_BACKEND_TLS)
+    if selected is None:
+        return
+    _, annotations = selected
+    protocol, passthrough = annotations.get(BACKEND_PROTOCOL), annotations.get(SSL_PASSTHROUGH)
+    if is_unknown(protocol) or is_unknown(passthrough):
+        return
+    if str(passthrough).lower() == "true" or str(protocol).upper() in TLS_BACKEND_PROTOCOLS:
+        return
+    report(
+        message(
+            "The BFF ingress forwards to the pod in plain HTTP, so secrets cross the cluster network "
+            "unencrypted",
+            f"Annotate it with {BACKEND_PROTOCOL}: HTTPS (and proxy-ssl-verify with the internal CA)",
+        ),
+        None,
+    )
+
+
+# Source: OWASP MASVS-NETWORK-1 (secure transport end to end); ingress-nginx "Backend Protocol".
+KUBERNETES_INGRESS_BFF_BACKEND_TLS = ResourceValidationPolicy(
+    name="kubernetes-ingress-bff-backend-tls",
+    description="The BFF ingress must speak TLS to the BFF's pods, never plain HTTP.",
+    validate=_bff_backend_tls,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(selector=_bff_selector()),
+    remediation_steps="Annotate the BFF ingress with nginx.ingress.kubernetes.io/backend-protocol: HTTPS.",
+)
+
+
+def _is_cms(metadata: Any, selector: dict[str, Any], namespaces: list[str]) -> bool:
+    labels = dig(metadata, "labels")
+    namespace = dig(metadata, "namespace")
+    labelled = isinstance(labels, dict) and all(labels.get(k) == v for k, v in selector.items())
+    return labelled or (isinstance(namespace, str) and namespace in namespaces)
+
+
+def _cms_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (SERVICE, INGRESS):
+        return
+    cfg = settings(args, KUBERNETES_CMS_EXPOSURE.config_schema)
+    props = plain(args.props)
+    if unknown_at(props, "metadata", "labels") or unknown_at(props, "metadata", "namespace"):
+        return
+    metadata = props.get("metadata")
+    if args.resource_type == INGRESS:
+        if _is_cms(metadata, cfg["selector"], cfg["namespaces"]):
+            report(
+                message(
+                    "An Ingress routes to the CMS, which holds every mobile secret",
+                    "Remove the Ingress; operators reach the CMS admin UI with kubectl port-forward",
+                ),
+                None,
+            )
+        return
+    service_type = dig(props, "spec", "type")
+    if is_unknown(service_type) or unknown_at(props, "spec", "selector"):
+        return
+    selector = dig(props, "spec", "selector")
+    selects_cms = isinstance(selector, dict) and all(selector.get(k) == v for k, v in cfg["selector"].items())
+    if (selects_cms or _is_cms(metadata, cfg["selector"], cfg["namespaces"])) and (
+        service_type in EXPOSING_SERVICE_TYPES
+    ):
+        report(
+            message(
+                f"The CMS is exposed outside the cluster by a {service_type} Service",
+                "Make the Service type ClusterIP; operators reach the CMS admin UI with kubectl port-forward",
+            ),
+            None,
+        )
+
+
+# Source: OWASP API Security Top 10 API8 (security misconfiguration: exposed admin interfaces); the
+# CMS is an internal store, reached by the BFF and the writer Jobs only.
+KUBERNETES_CMS_EXPOSURE = ResourceValidationPolicy(
+    name="kubernetes-cms-exposure",
+    description="The CMS must not be exposed by a LoadBalancer or NodePort Service or by any Ingress.",
+    validate=_cms_exposure,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(
+        selector={
+            "type": "object",
+            "default": {"app.kubernetes.io/name": "cms"},
+            "description": "Labels of the CMS's pods and objects.",
+        },
+        namespaces=string_list(["cms"], "Namespaces of the CMS: no Ingress and no exposing Service there."),
+    ),
+    remediation_steps="Keep the CMS behind a ClusterIP Service; use kubectl port-forward for the admin UI.",
+)
+
+
 POLICIES = [
     KUBERNETES_INGRESS_TLS,
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
     KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
+    KUBERNETES_INGRESS_BFF_BACKEND_TLS,
+    KUBERNETES_CMS_EXPOSURE,
 ]

@@ -151,6 +151,23 @@ def cluster_log_group_name(cluster_name: str) -> str:
     return f"/aws/eks/{cluster_name}/cluster"
 
 
+def cms_database_identifier(cluster_name: str) -> str:
+    """The CMS database's RDS identifier, fixed so its log group can be named before it exists."""
+    return f"{cluster_name}-cms"
+
+
+def cms_database_log_group_name(cluster_name: str) -> str:
+    """RDS exports the CMS database's PostgreSQL log to this exact name (RDS user guide, "Publishing
+    PostgreSQL logs to Amazon CloudWatch Logs"); declaring it first lets us encrypt it."""
+    return f"/aws/rds/instance/{cms_database_identifier(cluster_name)}/postgresql"
+
+
+def application_log_group_name(cluster_name: str) -> str:
+    """Container logs shipped by the Amazon CloudWatch Observability add-on (Container Insights,
+    "Send logs to CloudWatch Logs": `/aws/containerinsights/<cluster>/application`)."""
+    return f"/aws/containerinsights/{cluster_name}/application"
+
+
 def audit_log_group_name(cluster_name: str) -> str:
     """CloudTrail's log group of the secrets audit (`SecretAccessAudit`).
 
@@ -347,6 +364,8 @@ def _keys(parent: pulumi.Resource, name: str, args: AwsFoundationArgs) -> tuple[
             cluster_log_group_name(cluster),
             audit_log_group_name(cluster),
             rotation_log_group_name(cluster),
+            cms_database_log_group_name(cluster),
+            application_log_group_name(cluster),
         )
     ]
     secrets_key = _kms_key(

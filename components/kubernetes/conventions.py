@@ -15,6 +15,19 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "secrets-platform"}
 
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
 
+BFF_APP = "bff"
+BFF_PORT = 8080
+"""The BFF's HTTPS port (the service serves TLS itself; its settings' `PORT` default)."""
+CMS_APP = "cms"
+CMS_PORT = 8443
+"""The CMS pods' HTTPS port (their TLS proxy)."""
+CMS_WRITER_APP = "cms-writer"
+"""`app.kubernetes.io/name` of the CMS writer Jobs' pods (in the CMS namespace)."""
+INGRESS_NAMESPACE = "ingress-nginx"
+INGRESS_APP = "ingress-nginx"
+"""Namespace and `app.kubernetes.io/name` of the ingress controller's pods."""
+HTTPS_PORT = 443
+
 POD_SECURITY_LEVEL = "restricted"
 """Pod Security Standards level enforced, audited and warned about (kubernetes.io/docs/concepts/
 security/pod-security-standards): non-root, no privilege escalation, capabilities dropped,

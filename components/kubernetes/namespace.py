@@ -17,6 +17,14 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.conventions import (
     APP_LABEL,
+    BFF_APP,
+    BFF_PORT,
+    CMS_APP,
+    CMS_PORT,
+    CMS_WRITER_APP,
+    HTTPS_PORT,
+    INGRESS_APP,
+    INGRESS_NAMESPACE,
     MANAGED_BY,
     NAMESPACE_NAME_LABEL,
     POD_SECURITY_LEVEL,
@@ -65,7 +73,9 @@ class AppTraffic:
     egress_to: tuple[Connection, ...] = ()
     """Workloads these pods may connect to (each allows them in return)."""
     egress_cidrs: tuple[str, ...] = ()
-    """Networks outside the cluster these pods may reach, on any port."""
+    """Networks outside the cluster these pods may reach."""
+    egress_cidr_ports: tuple[int, ...] = ()
+    """TCP ports of `egress_cidrs`; empty: any port."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,22 +133,38 @@ def pod_security_labels(kubernetes_version: str) -> dict[str, str]:
 
 
 def namespace_args(stack: StackConfig) -> list[NamespaceArgs]:
-    """Every namespace the stack needs, with its ServiceAccounts and allowed traffic, in a stable order."""
+    """Every namespace the stack needs, with its ServiceAccounts and allowed traffic, in a stable order.
+
+    The mobile path is fixed: the ingress controller may reach the BFF; the BFF may reach only the CMS
+    (and DNS, and its issuer's networks on 443); the CMS admits only the BFF and the writer Jobs.
+    """
     groups = {w.name: PodGroup(app=w.name, namespace=w.namespace_name) for w in stack.workloads}
     ports: dict[str, int | None] = {w.name: w.port for w in stack.workloads}
     # The platform's own workloads (config/references.py BUILT_IN_WORKLOADS), when deployed.
-    groups["bff"] = PodGroup(app="bff", namespace=stack.bff.namespace)
-    if stack.cms.enabled:
-        groups["cms"] = PodGroup(app="cms", namespace=stack.cms.namespace)
+    groups[BFF_APP] = PodGroup(app=BFF_APP, namespace=stack.bff.namespace)
+    ports[BFF_APP] = BFF_PORT
     allow_from: dict[str, list[PodGroup]] = {app: [] for app in groups}
     egress_to: dict[str, list[Connection]] = {app: [] for app in groups}
+    allow_from[BFF_APP].append(PodGroup(app=INGRESS_APP, namespace=INGRESS_NAMESPACE))
+    if stack.cms.enabled:
+        cms = PodGroup(app=CMS_APP, namespace=stack.cms.namespace)
+        writer = PodGroup(app=CMS_WRITER_APP, namespace=stack.cms.namespace)
+        groups[CMS_APP], groups[CMS_WRITER_APP] = cms, writer
+        ports[CMS_APP] = CMS_PORT
+        allow_from[CMS_APP] = [groups[BFF_APP], writer]
+        allow_from[CMS_WRITER_APP] = []
+        egress_to[CMS_APP] = []
+        egress_to[BFF_APP].append(Connection(peer=cms, port=CMS_PORT))
+        egress_to[CMS_WRITER_APP] = [Connection(peer=cms, port=CMS_PORT)]
     for workload in stack.workloads:
         for peer in workload.allow_from:
-            if peer not in groups:  # a disabled platform workload: nothing to allow
-                continue
+            if peer not in groups or peer in (BFF_APP, CMS_APP, CMS_WRITER_APP):
+                continue  # config refuses the platform's own workloads as peers
             allow_from[workload.name].append(groups[peer])
             egress_to[peer].append(Connection(peer=groups[workload.name], port=workload.port))
-    cidrs = {w.name: tuple(w.allow_egress_cidrs) for w in stack.workloads}
+    cidrs: dict[str, tuple[str, ...]] = {w.name: tuple(w.allow_egress_cidrs) for w in stack.workloads}
+    cidrs[BFF_APP] = tuple(stack.bff.issuer_cidrs)
+    cidr_ports = {BFF_APP: (HTTPS_PORT,)}
 
     names: list[str] = []
     for ns in [
@@ -164,6 +190,7 @@ def namespace_args(stack: StackConfig) -> list[NamespaceArgs]:
                     allow_from=tuple(allow_from[app]),
                     egress_to=tuple(egress_to[app]),
                     egress_cidrs=cidrs.get(app, ()),
+                    egress_cidr_ports=cidr_ports.get(app, ()),
                 )
                 for app, group in groups.items()
                 if group.namespace == ns
@@ -201,7 +228,10 @@ def _traffic_spec(traffic: AppTraffic) -> dict[str, object] | None:
         {"to": [_app_peer(c.peer)], "ports": [{"protocol": "TCP", "port": c.port}]} for c in traffic.egress_to
     ]
     if traffic.egress_cidrs:
-        egress.append({"to": [{"ip_block": {"cidr": cidr}} for cidr in traffic.egress_cidrs]})
+        rule: dict[str, object] = {"to": [{"ip_block": {"cidr": cidr}} for cidr in traffic.egress_cidrs]}
+        if traffic.egress_cidr_ports:
+            rule["ports"] = [{"protocol": "TCP", "port": port} for port in traffic.egress_cidr_ports]
+        egress.append(rule)
     if egress:
         types.append("Egress")
         spec["egress"] = egress

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -27,6 +27,14 @@ class KubernetesSecretArgs:
     """Secret config key -> value, for literal sources."""
     project_dir: Path
     """Directory `file` sources are relative to."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """More labels, such as `secrets-platform/cms-access` on the CMS tokens (read by the policy pack)."""
+
+
+DELIVERY_LABEL = "secrets-platform/delivery"
+"""`mobile` on a Secret declared for mobile delivery: the only kind a CMS writer Job may write."""
+CMS_ACCESS_LABEL = "secrets-platform/cms-access"
+"""`read` or `write` on a CMS token's Secret (a write token must never leave the CMS namespace)."""
 
 
 def versioned_name(name: str, version: int) -> str:
@@ -36,11 +44,14 @@ def versioned_name(name: str, version: int) -> str:
 
 def secret_labels(entry: AnySecret | CloudSecret) -> dict[str, str]:
     """Labels of a catalogue Secret, whether the platform declares it or the cloud store syncs it."""
-    return {
+    labels = {
         **MANAGED_BY,
         "secrets-platform/secret": entry.name,
         "secrets-platform/version": str(entry.version),
     }
+    if entry.mobile:
+        labels[DELIVERY_LABEL] = "mobile"
+    return labels
 
 
 def check_secret_args(args: KubernetesSecretArgs) -> list[str]:
@@ -94,7 +105,7 @@ class KubernetesSecret(pulumi.ComponentResource):
             metadata={
                 "name": versioned_name(entry.name, entry.version),
                 "namespace": args.namespace,
-                "labels": secret_labels(entry),
+                "labels": {**secret_labels(entry), **args.labels},
                 "annotations": {ROTATION_ANNOTATION: str(entry.rotation_days)},
             },
             type="Opaque",

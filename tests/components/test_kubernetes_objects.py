@@ -37,6 +37,11 @@ EXPECTED_KINDS = {
     "Role",
     "RoleBinding",
     "Deployment",
+    "Service",
+    "ConfigMap",
+    "Ingress",
+    "Certificate",
+    "ClusterIssuer",
 }
 
 
@@ -58,7 +63,8 @@ def _plan(stack: str) -> Plan:
     return make_plan(ROOT, stack)
 
 
-CRD_GROUP = "kubernetes:external-secrets.io/"
+CRD_GROUPS = ("kubernetes:external-secrets.io/", "kubernetes:cert-manager.io/")
+"""Custom resources, validated against their CRDs with the pinned npm validators (tests/crd)."""
 
 
 def kubernetes_version(stack: str) -> str:
@@ -88,14 +94,14 @@ def to_manifest(resource: Resource) -> dict[str, Any]:
 
 def _problems(plan: Plan, version: str) -> list[str]:
     problems = []
-    custom = [r for r in kubernetes_objects(plan) if r.type.startswith(CRD_GROUP)]
-    if custom:  # External Secrets objects: against their CRDs, with the pinned npm validators
+    custom = [r for r in kubernetes_objects(plan) if r.type.startswith(CRD_GROUPS)]
+    if custom:  # External Secrets and cert-manager objects: against their CRDs (npm validators)
         results = validate_custom_resources([to_manifest(r) for r in custom])
         problems += [
             f"{r.urn}: {res['message']}" for r, res in zip(custom, results, strict=True) if not res["valid"]
         ]
     for resource in kubernetes_objects(plan):
-        if resource.type.startswith(CRD_GROUP):
+        if resource.type.startswith(CRD_GROUPS):
             continue
         try:
             kubernetes_validate.validate(to_manifest(resource), version, strict=True)

@@ -96,15 +96,15 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "unknown-top-level-key",
         lambda doc: doc[C].update({NS + "clustr": {"name": "x"}}),
         'secrets-platform:clustr: found unknown key "clustr"; expected one of cloud, aws, azure, cluster, '
-        "operators, workloads, secrets, apps, helmReleases, cms, bff, alerting, vault, or a secret key named "
+        "operators, workloads, secrets, apps, helmReleases, cms, bff, edge, alerting, vault, or a secret key named "
         "by a literal secret of the catalogue",
     ),
     (
         "app-asks-for-unknown-secret",
         _set("apps.0.secrets", ["maps-api-key", "stripe-key"]),
         'secrets-platform:apps[0].secrets[1]: found "stripe-key"; expected the name of a secret in '
-        "secrets-platform:secrets (bff-cache-key, bff-cms-token, bff-tls, maps-api-key, orders-queue, "
-        "payments-ca, payments-db, payments-provider)",
+        "secrets-platform:secrets (bff-cache-key, bff-cms-token, bff-tls, cms-admin, cms-signing, "
+        "cms-writer-token, maps-api-key, orders-queue, payments-ca, payments-db, payments-provider)",
     ),
     (
         "reader-workload-does-not-exist",
@@ -115,7 +115,31 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "duplicate-secret-name",
         _duplicate_secret,
-        'secrets-platform:secrets[8].name: found "payments-db"; expected a secret name not used before',
+        'secrets-platform:secrets[11].name: found "payments-db"; expected a secret name not used before',
+    ),
+    (
+        "app-granted-a-backend-secret",
+        _set("apps.0.secrets", ["maps-api-key", "payments-db"]),
+        'secrets-platform:apps[0].secrets[1]: found "payments-db", a backend secret (not declared with '
+        "mobile: true); expected a secret declared for mobile delivery (maps-api-key)",
+    ),
+    (
+        "mobile-secret-outside-the-cms-namespace",
+        _set("secrets.5.namespace", "bff"),
+        'secrets-platform:secrets[5].namespace: found "bff"; expected "cms" or nothing: a mobile secret '
+        "lives in the CMS namespace, where its writer Job mounts it",
+    ),
+    (
+        "writer-token-given-to-the-bff",
+        _set("helmReleases.0.secretValues.0.secret", "cms-writer-token"),
+        'secrets-platform:helmReleases[0].secretValues[0].secret: found "cms-writer-token", the CMS writer '
+        "token; expected any secret but the writer token, which only the writer Jobs mount",
+    ),
+    (
+        "database-secret-on-aws",
+        _set("cms.databaseSecret", "cms-admin"),
+        'secrets-platform:cms.databaseSecret: found "cms-admin"; expected nothing on AWS: RDS keeps the '
+        "master password in Secrets Manager and rotates it",
     ),
     (
         "invalid-kubernetes-name",
@@ -195,7 +219,7 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "cloud-source-on-azure",
         _prod_with_cloud_secret,
-        'secrets-platform:secrets[7].source: found "cloud" on an azure stack; expected literal, file or '
+        'secrets-platform:secrets[10].source: found "cloud" on an azure stack; expected literal, file or '
         "generated: syncing Key Vault secrets into the cluster is not supported yet (AWS Secrets Manager is)",
     ),
     (

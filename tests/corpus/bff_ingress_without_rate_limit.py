@@ -14,7 +14,10 @@ def program() -> None:
             "name": "bff",
             "namespace": "bff",
             "labels": {"app.kubernetes.io/name": "bff"},
-            "annotations": {"nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0"},
+            "annotations": {
+                "nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0",
+                "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+            },
         },
         spec={
             "ingress_class_name": "nginx",

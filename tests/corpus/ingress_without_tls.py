@@ -17,6 +17,7 @@ def program() -> None:
             "annotations": {
                 "nginx.ingress.kubernetes.io/limit-rpm": "600",
                 "nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0",
+                "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
             },
         },
         spec={

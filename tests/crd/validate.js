@@ -1,5 +1,6 @@
-// Validate External Secrets Operator objects against validators generated from ESO's own CRDs
-// (@kubernetes-models/external-secrets, pinned in package.json).
+// Validate External Secrets Operator and cert-manager objects against validators generated from their
+// own CRDs (@kubernetes-models/external-secrets and @kubernetes-models/cert-manager, pinned in
+// package.json).
 //
 // stdin:  a JSON array of objects (ExternalSecret, SecretStore, ... of external-secrets.io/v1 or v1beta1).
 // stdout: a JSON array with one result per object, in order:
@@ -12,8 +13,13 @@
 
 import * as v1 from "@kubernetes-models/external-secrets/external-secrets.io/v1";
 import * as v1beta1 from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1";
+import * as certManagerV1 from "@kubernetes-models/cert-manager/cert-manager.io/v1";
 
-const MODELS = { "external-secrets.io/v1": v1, "external-secrets.io/v1beta1": v1beta1 };
+const MODELS = {
+  "external-secrets.io/v1": v1,
+  "external-secrets.io/v1beta1": v1beta1,
+  "cert-manager.io/v1": certManagerV1,
+};
 
 function readStdin() {
   return new Promise((resolve, reject) => {

@@ -178,9 +178,13 @@ def test_dev_stack_report(dev_plan: Plan) -> None:
         ("bff/bff-cache-key-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
         ("bff/bff-cms-token-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
         ("bff/bff-tls-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
-        ("bff/maps-api-key-v1", "app", "shopper-android", "BFF", "get"),
-        ("bff/maps-api-key-v1", "app", "shopper-ios", "BFF", "get"),
-        ("bff/maps-api-key-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
+        ("cms/cms-admin-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
+        ("cms/cms-signing-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
+        ("cms/cms-writer-token-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
+        # Mobile apps reach a mobile secret only through the BFF (which reads it from the CMS).
+        ("cms/maps-api-key-v1", "app", "shopper-android", "BFF", "get"),
+        ("cms/maps-api-key-v1", "app", "shopper-ios", "BFF", "get"),
+        ("cms/maps-api-key-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
         ("orders/orders-queue-v1", "group", "platform-operators", "RoleBinding orders/secrets-operator", ops),
         (
             "orders/orders-queue-v1",
@@ -239,7 +243,7 @@ def test_markdown_is_one_table_row_per_grant(dev_plan: Plan) -> None:
     lines = render_markdown(report).splitlines()
     assert lines[0] == "| secret | reader kind | reader | through | verbs |"
     assert len(lines) == 2 + len(report)
-    assert "| bff/maps-api-key-v1 | app | shopper-ios | BFF | get |" in lines
+    assert "| cms/maps-api-key-v1 | app | shopper-ios | BFF | get |" in lines
 
 
 def test_access_command_prints_the_report_as_json(capsys: pytest.CaptureFixture[str], dev_plan: Plan) -> None:

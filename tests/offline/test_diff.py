@@ -354,7 +354,7 @@ def test_a_change_that_breaks_a_policy_introduces_violations(
     assert d.violations is not None
     assert {(v.change, v.policy, v.urn.rsplit("::", 1)[-1]) for v in d.violations} == {
         ("introduced", "kubernetes-rolebinding-subjects", f"secrets-operators-{ns}-binding")
-        for ns in ("bff", "orders", "payments")
+        for ns in ("bff", "cms", "orders", "payments")
     }
     assert "| introduced | mandatory | `kubernetes-rolebinding-subjects` |" in render_markdown(d)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from offline.cli import main
 from offline.passphrase import decrypt, key_from_salt_state
@@ -45,7 +46,7 @@ def test_dev_secure_values_decrypt_with_the_documented_passphrase() -> None:
     assert values["secrets-platform:bffTlsKey"].startswith("-----BEGIN PRIVATE KEY-----")
 
 
-def test_stack_reader_turns_each_secure_value_into_a_unique_secret_placeholder() -> None:
+def test_stack_reader_turns_each_secure_value_into_a_unique_secret_placeholder(tmp_path: Path) -> None:
     stack_input = read_stack(ROOT, "dev")
     assert stack_input.secret_keys == [
         "secrets-platform:paymentsProviderApiKey",
@@ -60,9 +61,14 @@ def test_stack_reader_turns_each_secure_value_into_a_unique_secret_placeholder()
     # namespaced keys, structured values as JSON, other namespaces kept as they are
     assert stack_input.config["aws:region"] == "eu-west-1"
     assert json.loads(stack_input.config["secrets-platform:cluster"])["nodeCount"] == 2
-    # project defaults from Pulumi.yaml apply when the stack is silent (dev sets no `cms`)
-    assert "secrets-platform:cms" not in dev_stack()["config"]
-    assert stack_input.config["secrets-platform:cms"] == "{}"
+    # project defaults from Pulumi.yaml apply when the stack is silent (a dev without `edge`)
+    (tmp_path / "Pulumi.yaml").write_text(
+        (ROOT / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    silent = dev_stack()
+    del silent["config"]["secrets-platform:edge"]
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(silent), encoding="utf-8")
+    assert read_stack(tmp_path, "dev").config["secrets-platform:edge"] == "{}"
 
 
 def test_stack_reader_needs_no_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:

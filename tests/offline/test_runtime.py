@@ -129,20 +129,20 @@ def test_input_built_from_an_output_the_mocks_lack_is_reported_as_dropped() -> N
         cluster = aws.eks.Cluster(
             "eks", role_arn="arn:aws:iam::111122223333:role/x", vpc_config={"subnet_ids": ["a"]}
         )
-        # The mocks do not return vpcConfig.clusterSecurityGroupId: a real preview would know it later.
+        # The mocks do not return kubernetesNetworkConfig.serviceIpv4Cidr: a real preview would know it.
         aws.ec2.SecurityGroupRule(
             "rule",
             type="ingress",
             from_port=443,
             to_port=443,
             protocol="tcp",
-            security_group_id=cluster.vpc_config.cluster_security_group_id,
-            cidr_blocks=["10.0.0.0/8"],
+            security_group_id="sg-0123456789abcdef0",
+            cidr_blocks=[cluster.kubernetes_network_config.service_ipv4_cidr],
         )
 
     dropped = find_dropped(_run(body))
     assert len(dropped) == 1, dropped
-    assert "pulumi_aws.ClusterVpcConfig.cluster_security_group_id" in dropped[0]
+    assert "cidrBlocks[0]" in dropped[0] and "SecurityGroupRule::rule" in dropped[0]
 
 
 def test_input_built_from_a_missing_top_level_output_is_reported_as_dropped() -> None:

@@ -15,11 +15,13 @@ from policies.least_privilege import (
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
     KUBERNETES_CLUSTERROLE_SECRETS,
     KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
+    KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
     KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
     KUBERNETES_ROLE_SECRET_VERBS,
     KUBERNETES_ROLE_WILDCARDS,
     KUBERNETES_ROLEBINDING_CLUSTER_ADMIN,
     KUBERNETES_ROLEBINDING_SUBJECTS,
+    KUBERNETES_SECRET_CMS_WRITE_TOKEN,
     role_assignment_scope_kind,
 )
 from tests.policies.conftest import judge, run, violations
@@ -366,3 +368,64 @@ def test_clustersecretstore_forbidden() -> None:
     found = judge(KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN, body)
     assert "spec.secretStoreRef" in found["failed-3"][0], found["failed-3"]
     assert "spec.data[0].sourceRef.storeRef" in found["failed-4"][0], found["failed-4"]
+
+
+def _secret(name: str, namespace: str, labels: dict[str, str], secret_name: str | None = None) -> None:
+    k8s.core.v1.Secret(
+        name,
+        metadata={"name": secret_name or name, "namespace": namespace, "labels": labels},
+        type="Opaque",
+        string_data={"token": "x"},
+    )
+
+
+def test_cms_write_token_only_in_the_cms_namespace() -> None:
+    def body() -> None:
+        _secret("passed-1", "cms", {"secrets-platform/cms-access": "write"})
+        _secret("passed-2", "bff", {"secrets-platform/cms-access": "read"})
+        _secret("passed-3", "bff", {})
+        _secret("failed-1", "bff", {"secrets-platform/cms-access": "write"})
+        _secret("failed-2", "payments", {"secrets-platform/cms-access": "write"})
+
+    judge(KUBERNETES_SECRET_CMS_WRITE_TOKEN, body)
+
+
+def _writer(
+    name: str, secrets: list[str], labels: dict[str, str] | None = None, projected: bool = False
+) -> None:
+    volumes = (
+        [{"name": "s", "projected": {"sources": [{"secret": {"name": n}} for n in secrets]}}]
+        if projected
+        else [{"name": f"s{i}", "secret": {"secret_name": n}} for i, n in enumerate(secrets)]
+    )
+    k8s.batch.v1.Job(
+        name,
+        metadata={"namespace": "cms"},
+        spec={
+            "template": {
+                "metadata": {
+                    "labels": labels if labels is not None else {"app.kubernetes.io/name": "cms-writer"}
+                },
+                "spec": {
+                    "restart_policy": "Never",
+                    "containers": [{"name": "w", "image": "bff:1"}],
+                    "volumes": volumes,
+                },
+            }
+        },
+    )
+
+
+def test_cms_writer_writes_only_mobile_secrets() -> None:
+    mobile = {"secrets-platform/delivery": "mobile"}
+
+    def body() -> None:
+        _secret("maps", "cms", mobile, "maps-api-key-v1")
+        _secret("writer-token", "cms", {"secrets-platform/cms-access": "write"}, "cms-writer-token-v1")
+        _secret("database", "cms", {}, "payments-db-v1")
+        _writer("passed-1", ["maps-api-key-v1", "cms-writer-token-v1"])
+        _writer("passed-2", ["payments-db-v1"], labels={"app.kubernetes.io/name": "migrations"})  # no writer
+        _writer("failed-1", ["payments-db-v1", "cms-writer-token-v1"])
+        _writer("failed-2", ["maps-api-key-v1", "payments-db-v1"], projected=True)
+
+    judge(KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS, body)

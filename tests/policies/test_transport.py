@@ -7,6 +7,8 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE
 
 from offline.runtime import Registration
 from policies.transport import (
+    KUBERNETES_CMS_EXPOSURE,
+    KUBERNETES_INGRESS_BFF_BACKEND_TLS,
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
     KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
     KUBERNETES_INGRESS_TLS,
@@ -148,7 +150,66 @@ def test_unknown_hosts_and_annotations_are_not_judged_during_preview() -> None:
         KUBERNETES_INGRESS_TLS,
         KUBERNETES_INGRESS_BFF_RATE_LIMIT,
         KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
+        KUBERNETES_INGRESS_BFF_BACKEND_TLS,
+        KUBERNETES_CMS_EXPOSURE,
     ):
         messages: list[str] = []
         policy.validate(resource_args(reg), lambda m, urn=None, out=messages: out.append(m))
         assert messages == [], f"{policy.name} judged unknown values of ingress bff: {messages}"
+
+
+HTTPS_BACKEND = {"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS"}
+
+
+def test_bff_backend_tls() -> None:
+    def body() -> None:
+        _ingress("passed-1", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE, **HTTPS_BACKEND})
+        _ingress(
+            "passed-2",
+            ["bff.example.com"],
+            TLS,
+            BFF,
+            {**RATE, **RANGE, "nginx.ingress.kubernetes.io/ssl-passthrough": "true"},
+        )
+        _ingress(
+            "passed-3", ["cms.example.com"], TLS, {"app.kubernetes.io/name": "other"}, RANGE
+        )  # not the BFF
+        _ingress("failed-1", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE})
+        _ingress(
+            "failed-2",
+            ["bff.example.com"],
+            TLS,
+            BFF,
+            {**RATE, **RANGE, "nginx.ingress.kubernetes.io/backend-protocol": "HTTP"},
+        )
+
+    judge(KUBERNETES_INGRESS_BFF_BACKEND_TLS, body)
+
+
+def _service(name: str, service_type: str, selector: dict, namespace: str = "cms") -> None:
+    k8s.core.v1.Service(
+        name,
+        metadata={"namespace": namespace},
+        spec={"type": service_type, "selector": selector, "ports": [{"port": 443, "target_port": 8443}]},
+    )
+
+
+def test_cms_exposure() -> None:
+    cms = {"app.kubernetes.io/name": "cms"}
+
+    def body() -> None:
+        _service("passed-1", "ClusterIP", cms)
+        _service("passed-2", "LoadBalancer", {"app.kubernetes.io/name": "bff"}, namespace="bff")
+        _ingress(
+            "passed-3", ["bff.example.com"], TLS, BFF, {**RATE, **RANGE}
+        )  # another namespace, not the CMS
+        _service("failed-1", "LoadBalancer", cms)
+        _service("failed-2", "NodePort", cms, namespace="default")
+        _service("failed-3", "NodePort", {"app": "anything"})  # in the CMS namespace
+        k8s.networking.v1.Ingress(
+            "failed-4",
+            metadata={"namespace": "cms"},
+            spec={"ingress_class_name": "nginx", "tls": TLS, "rules": [{"host": "bff.example.com"}]},
+        )
+
+    judge(KUBERNETES_CMS_EXPOSURE, body)

@@ -47,6 +47,11 @@ class SecretDeliveryArgs:
     reload_namespaces: Sequence[pulumi.Input[str]] | None = None
     """Namespaces whose Deployments consume synced Secrets of every store, for Reloader; by default
     those of this delivery's own sync plan."""
+    extra_readers: Sequence[pulumi.Input[str]] = ()
+    """Other identities that read the store by design (the CMS database's sync identity), so the audit
+    does not alarm on them."""
+    always_operator: bool = False
+    """Declare the operator even with nothing of the catalogue to sync (another part syncs through it)."""
 
 
 class SecretDelivery(pulumi.ComponentResource):
@@ -83,7 +88,7 @@ def _sync(
     name: str, args: SecretDeliveryArgs, store: Any, opts: pulumi.ResourceOptions
 ) -> tuple[ExternalSecretsOperator | None, dict[str, SyncedSecret], list[pulumi.Input[str]]]:
     """Per workload reading store secrets: its identity, its SecretStore, one ExternalSecret each."""
-    if not args.sync_plan:
+    if not args.sync_plan and not args.always_operator:
         return args.operator, {}, []
     operator = args.operator or ExternalSecretsOperator(
         f"{name}-eso",

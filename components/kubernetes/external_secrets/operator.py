@@ -209,10 +209,12 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
         policies = _network_policies(name, namespace, args)
-        release = _release(f"{name}-eso", ESO_CHART, ESO_RELEASE, namespace, eso_values(), policies, self)
+        release = pinned_release(
+            f"{name}-eso", ESO_CHART, ESO_RELEASE, namespace, eso_values(), policies, self
+        )
         self.reloader_release_name = None
         if args.reload_namespaces:
-            reloader = _release(
+            reloader = pinned_release(
                 f"{name}-reloader",
                 RELOADER_CHART,
                 RELOADER_RELEASE,
@@ -274,7 +276,7 @@ def _network_policies(
     return [egress, webhook]
 
 
-def _release(
+def pinned_release(
     resource_name: str,
     pin: ChartPin,
     release_name: str,

@@ -369,9 +369,15 @@ def test_log_group_is_encrypted_with_the_store_key(monitor: CapturingMonitor) ->
         allowed = next(s for s in store["Statement"] if s["Sid"] == "AllowCloudWatchLogsOfThisPlatform")
         condition = allowed["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
         rotation = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/secrets-dev-secret-rotation"
-        assert condition == [CLUSTER_LOG_GROUP, AUDIT_LOG_GROUP, rotation], (
-            "found-store-key must let CloudWatch Logs use it for the cluster's, the audit's and the "
-            "rotation Lambda's log groups, and no other"
+        database = (
+            "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/rds/instance/secrets-dev-cms/postgresql"
+        )
+        containers = (
+            "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/containerinsights/secrets-dev/application"
+        )
+        assert condition == [CLUSTER_LOG_GROUP, AUDIT_LOG_GROUP, rotation, database, containers], (
+            "found-store-key must let CloudWatch Logs use it for the cluster's, the audit's, the rotation "
+            "Lambda's, the CMS database's and the containers' log groups, and no other"
         )
 
     return foundation.cluster.urn.apply(check)

@@ -18,9 +18,13 @@ from tests.components._support import by_name, of_type, refused, run, stack_conf
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 
+def _orders_reach_payments(raw: dict[str, Any]) -> None:
+    _workload(raw, "payments-api")["allowFrom"] = ["orders-api"]
+
+
 def _args(**changes: Any) -> NamespaceArgs:
-    """The happy path: the dev stack's payments namespace, with one change."""
-    args = next(a for a in namespace_args(stack_config()) if a.namespace == "payments")
+    """The happy path: the dev stack's payments namespace (payments-api allows orders-api), with one change."""
+    args = next(a for a in namespace_args(stack_config(_orders_reach_payments)) if a.namespace == "payments")
     return dataclasses.replace(args, **changes)
 
 
@@ -45,26 +49,43 @@ def test_every_workload_platform_and_secret_namespace_is_declared_once() -> None
 
 
 def test_allow_from_opens_ingress_to_the_workload_and_egress_from_the_peer() -> None:
-    by_ns = {a.namespace: a for a in namespace_args(stack_config())}
+    by_ns = {a.namespace: a for a in namespace_args(stack_config(_orders_reach_payments))}
     payments = by_ns["payments"].traffic[0]
     assert payments.app == "payments-api" and payments.port == 8080
-    assert [(g.app, g.namespace) for g in payments.allow_from] == [("bff", "bff")]
-    bff = by_ns["bff"].traffic[0]
-    assert [(c.peer.app, c.peer.namespace, c.port) for c in bff.egress_to] == [
-        ("payments-api", "payments", 8080),
-        ("orders-api", "orders", 8080),
-    ], "the BFF may reach exactly the workloads that allow it"
+    assert [(g.app, g.namespace) for g in payments.allow_from] == [("orders-api", "orders")]
+    orders = by_ns["orders"].traffic[0]
+    assert [(c.peer.app, c.peer.namespace, c.port) for c in orders.egress_to] == [
+        ("payments-api", "payments", 8080)
+    ]
     assert by_ns["bff"].service_accounts == (), "the BFF's own ServiceAccount belongs to its chart"
 
 
-def test_disabled_cms_gets_no_namespace_and_allowing_it_opens_nothing() -> None:
+def test_the_mobile_path_is_fixed_bff_to_cms_only() -> None:
+    by_ns = {a.namespace: a for a in namespace_args(stack_config())}
+    bff = by_ns["bff"].traffic[0]
+    assert [(g.app, g.namespace) for g in bff.allow_from] == [("ingress-nginx", "ingress-nginx")]
+    assert [(c.peer.app, c.peer.namespace, c.port) for c in bff.egress_to] == [("cms", "cms", 8443)]
+    assert bff.egress_cidrs == ("192.0.2.0/24",) and bff.egress_cidr_ports == (443,), "only the issuer"
+    cms = {t.app: t for t in by_ns["cms"].traffic}
+    assert [(g.app, g.namespace) for g in cms["cms"].allow_from] == [("bff", "bff"), ("cms-writer", "cms")]
+    assert cms["cms"].egress_to == () and cms["cms"].egress_cidrs == (), (
+        "its database egress is the CMS's own"
+    )
+    assert [(c.peer.app, c.port) for c in cms["cms-writer"].egress_to] == [("cms", 8443)]
+
+
+def test_disabled_cms_gets_no_namespace_and_the_bff_reaches_nothing_in_the_cluster() -> None:
     def mutate(raw: dict[str, Any]) -> None:
         raw["cms"] = {"enabled": False}
-        _workload(raw, "payments-api")["allowFrom"] = ["bff", "cms"]
+        raw["secrets"] = [
+            s for s in raw["secrets"] if not s.get("mobile") and not s["name"].startswith("cms-")
+        ]
+        for app in raw["apps"]:
+            app["secrets"] = []
 
     by_ns = {a.namespace: a for a in namespace_args(stack_config(mutate))}
     assert "cms" not in by_ns
-    assert [g.app for g in by_ns["payments"].traffic[0].allow_from] == ["bff"]
+    assert by_ns["bff"].traffic[0].egress_to == ()
 
 
 def test_a_secret_namespace_without_workloads_is_declared() -> None:
@@ -148,8 +169,8 @@ def test_workload_accepts_only_its_configured_peers_on_its_port() -> None:
             {
                 "from": [
                     {
-                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "bff"}},
-                        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "bff"}},
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "orders"}},
+                        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "orders-api"}},
                     }
                 ],
                 "ports": [{"protocol": "TCP", "port": 8080}],

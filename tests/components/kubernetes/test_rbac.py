@@ -73,4 +73,7 @@ def test_operators_hold_a_role_in_each_namespace_with_secrets_and_nobody_else_is
         ("payments", "payments-api-secret-reader", "ServiceAccount", "payments-api"),
         # External Secrets may mint tokens for the one sync ServiceAccount of orders-api, nothing else.
         ("orders", "orders-api-secret-sync-token", "ServiceAccount", "external-secrets"),
+        ("cms", "secrets-operator", "Group", "platform-operators"),
+        # ... and for the CMS's, which syncs only the RDS master credentials.
+        ("cms", "cms-secret-sync-token", "ServiceAccount", "external-secrets"),
     }

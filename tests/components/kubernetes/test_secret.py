@@ -150,6 +150,9 @@ def canary_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "charts", project_dir / "charts")
     shutil.copytree(ROOT / "functions", project_dir / "functions")
     (project_dir / "certs").mkdir()
+    (project_dir / "certs/rds-eu-west-1-ca.pem").write_bytes(
+        (ROOT / "certs/rds-eu-west-1-ca.pem").read_bytes()
+    )
     (project_dir / "certs/canary.pem").write_text(f"{PLACEHOLDER_PREFIX}-file-canary-1\n", encoding="utf-8")
     doc = dev_stack()
     _secret_entry(doc, "payments-ca")["keys"] = {"ca.crt": "certs/canary.pem"}

@@ -237,7 +237,11 @@ def test_each_deployment_waits_for_the_secrets_it_names(dev_plan: Plan) -> None:
         for r in dev_plan.resources
         if r.type == "kubernetes:core/v1:Secret"
     }
-    deployments = [r for r in dev_plan.resources if r.type == "kubernetes:apps/v1:Deployment"]
+    deployments = [
+        r
+        for r in dev_plan.resources
+        if r.type == "kubernetes:apps/v1:Deployment" and "WorkloadDeployment" in r.urn
+    ]
     assert {d.inputs["metadata"]["name"] for d in deployments} == {"payments-api", "orders-api"}
     checked = 0
     for deployment in deployments:

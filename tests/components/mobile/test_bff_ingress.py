@@ -29,7 +29,13 @@ def _ingress(bff: BffConfig = BFF) -> Capture:
     def body() -> None:
         BffIngress(
             "edge",
-            BffIngressArgs(bff=bff, namespace="bff", service_name="bff", tls_secret_name="bff-tls-v3"),
+            BffIngressArgs(
+                bff=bff,
+                namespace="bff",
+                service_name="bff",
+                tls_secret_name="bff-tls-v3",
+                backend_ca_secret="bff-edge-tls",
+            ),
         )
 
     return run_program(
@@ -48,7 +54,7 @@ def test_ingress_serves_the_hostname_over_tls_with_the_versioned_secret() -> Non
     assert spec["tls"] == [{"hosts": ["bff.example.com"], "secretName": "bff-tls-v3"}], ingress.urn
     assert [rule["host"] for rule in spec["rules"]] == ["bff.example.com"], ingress.urn
     backend = spec["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend == {"name": "bff", "port": {"name": "http"}}, ingress.urn
+    assert backend == {"name": "bff", "port": {"name": "https"}}, ingress.urn
     assert ingress.inputs["metadata"]["labels"]["app.kubernetes.io/name"] == "bff", ingress.urn
 
 

@@ -1,0 +1,253 @@
+"""The CMS's database on Azure: Database for PostgreSQL Flexible Server, private, customer key, TLS only.
+
+The server gets a private address in a subnet delegated to it (private access: "Networking overview
+for Azure Database for PostgreSQL with private access"), resolved through a private DNS zone linked to
+that network, and no public endpoint. Its data is encrypted with the stack's store key through a
+user-assigned identity that may only wrap and unwrap with that one key ("Data encryption with a
+customer-managed key"). The operations team's Entra ID group is its Microsoft Entra administrator;
+the CMS logs in with the password login, whose password is a catalogue secret (a version bump
+rotates it). TLS is required (`require_secure_transport`, TLS 1.2 at least), every connection and
+disconnection is logged, and a `CanNotDelete` lock (with `protect`) keeps the server.
+"""
+
+# No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
+# `typing.get_type_hints` (see components/aws/foundation.py).
+import re
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure.foundation import role_definition_id
+
+POSTGRES_PORT = 5432
+POSTGRES_MAJOR = azure_native.dbforpostgresql.PostgresMajorVersion.POSTGRES_MAJOR_VERSION_16
+DATABASE_NAME = "postgres"
+"""Flexible Server creates the `postgres` database; Directus creates its tables there."""
+ADMIN_LOGIN = "directus"
+"""The password login the CMS uses (fixed for the server's life once created)."""
+
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+"""Built-in role "Key Vault Crypto Service Encryption User": read, wrap and unwrap keys (Azure
+built-in roles); what Flexible Server's data encryption identity needs, and no more."""
+
+SERVER_PARAMETERS = {
+    # "Connect with TLS/SSL": on by default, pinned here; TLS 1.2 or later only.
+    "require_secure_transport": "ON",
+    "ssl_min_protocol_version": "TLSv1.2",
+    # PostgreSQL docs, "Error Reporting and Logging": every connection attempt and session end.
+    "log_connections": "on",
+    "log_disconnections": "on",
+}
+
+_SUBNET_ID = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<group>[^/]+)/providers/Microsoft\.Network/"
+    r"virtualNetworks/(?P<vnet>[^/]+)/subnets/(?P<subnet>[^/]+)$"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlexibleServerDatabaseArgs:
+    cluster_name: str
+    """Name of the AKS cluster; the server is `<cluster>-cms`."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the stack."""
+    location: str
+    """Azure location."""
+    tenant_id: str
+    """Entra ID tenant of the administrator group."""
+    administrator_group_object_id: str
+    """Entra ID group that administers the server (the operations team)."""
+    administrator_group_name: str
+    """That group's display name (the server's role for it is named after it)."""
+    subnet_id: str
+    """Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`."""
+    vault_id: pulumi.Input[str]
+    """ARM id of the stack's Key Vault."""
+    store_key_name: str
+    """Name of the store key in that vault."""
+    store_key_uri: pulumi.Input[str]
+    """Versionless URI of the store key (the server follows its rotations)."""
+    password: pulumi.Input[str]
+    """Password of the CMS's login (a Pulumi secret from the catalogue)."""
+    sku: str
+    """Compute SKU, such as `Standard_B2ms`."""
+    storage_gb: int
+    """Storage in GiB."""
+    backup_days: int
+    """Days of backups."""
+
+
+def subnet_parts(subnet_id: str) -> dict[str, str]:
+    """Subscription, resource group, network and subnet names of a subnet's ARM id."""
+    match = _SUBNET_ID.match(subnet_id)
+    if not match:
+        raise ValueError(f"not a subnet ARM id: {subnet_id!r}")
+    return match.groupdict()
+
+
+def sku_tier(sku: str) -> str:
+    """Flexible Server's tier of a SKU name: `Standard_B*` burstable, `Standard_E*` memory optimized."""
+    family = sku.removeprefix("Standard_")[:1]
+    return {"B": "Burstable", "E": "MemoryOptimized"}.get(family, "GeneralPurpose")
+
+
+def check_database_args(args: FlexibleServerDatabaseArgs) -> list[str]:
+    """Why these arguments cannot make the server (empty when they can); pure, tested without mocks."""
+    problems = []
+    if not _SUBNET_ID.match(args.subnet_id):
+        problems.append(f"{args.subnet_id!r} is not the ARM id of a subnet")
+    if not args.sku.startswith("Standard_"):
+        problems.append(f"SKU {args.sku!r} is not a Flexible Server SKU such as Standard_B2ms")
+    if not 7 <= args.backup_days <= 35:
+        problems.append(f"backup retention {args.backup_days} is outside 7 to 35 days")
+    return problems
+
+
+class FlexibleServerDatabase(pulumi.ComponentResource):
+    """Flexible Server for the CMS: private access, store key, Entra ID admin, TLS, logged, locked."""
+
+    host: pulumi.Output[str]
+    """Private DNS name of the server."""
+    port: int
+    """PostgreSQL port."""
+    database_name: str
+    """The CMS's database."""
+    username: pulumi.Output[str]
+    """The password login the CMS uses."""
+    subnet_cidr: pulumi.Output[str]
+    """Address range of the delegated subnet (the CMS's only egress besides DNS)."""
+    server_id: pulumi.Output[str]
+    """ARM id of the server."""
+
+    def __init__(
+        self, name: str, args: FlexibleServerDatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        problems = check_database_args(args)
+        if problems:
+            raise ValueError("CMS database: " + "; ".join(problems))
+        super().__init__("secrets-platform:azure_database:FlexibleServerDatabase", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        server_name = f"{args.cluster_name}-cms"
+        subnet = subnet_parts(args.subnet_id)
+        identity = azure_native.managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_name_=f"id-{server_name}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            opts=child,
+        )
+        key_scope = pulumi.Output.concat(args.vault_id, "/keys/", args.store_key_name)
+        key_access = azure_native.authorization.RoleAssignment(
+            f"{name}-key-access",
+            principal_id=identity.principal_id,
+            principal_type=azure_native.authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=role_definition_id(subnet["sub"], KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
+            scope=key_scope,
+            opts=pulumi.ResourceOptions(parent=identity),
+        )
+        zone = azure_native.privatedns.PrivateZone(
+            f"{name}-dns",
+            private_zone_name=f"{server_name}.private.postgres.database.azure.com",
+            resource_group_name=args.resource_group_name,
+            location="Global",
+            opts=child,
+        )
+        link = azure_native.privatedns.VirtualNetworkLink(
+            f"{name}-dns-link",
+            private_zone_name=zone.name,
+            resource_group_name=args.resource_group_name,
+            location="Global",
+            registration_enabled=False,
+            virtual_network={
+                "id": args.subnet_id.rsplit("/subnets/", 1)[0],
+            },
+            opts=pulumi.ResourceOptions(parent=zone),
+        )
+        server = azure_native.dbforpostgresql.Server(
+            f"{name}-server",
+            server_name=server_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            version=POSTGRES_MAJOR,
+            sku={"name": args.sku, "tier": sku_tier(args.sku)},
+            storage={"storage_size_gb": args.storage_gb},
+            backup={
+                "backup_retention_days": args.backup_days,
+                "geo_redundant_backup": azure_native.dbforpostgresql.GeographicallyRedundantBackup.DISABLED,
+            },
+            network={
+                "delegated_subnet_resource_id": args.subnet_id,
+                "private_dns_zone_arm_resource_id": zone.id,
+                "public_network_access": azure_native.dbforpostgresql.ServerPublicNetworkAccessState.DISABLED,
+            },
+            auth_config={
+                "active_directory_auth": azure_native.dbforpostgresql.MicrosoftEntraAuth.ENABLED,
+                "password_auth": azure_native.dbforpostgresql.PasswordBasedAuth.ENABLED,
+                "tenant_id": args.tenant_id,
+            },
+            administrator_login=ADMIN_LOGIN,
+            administrator_login_password=pulumi.Output.secret(args.password),
+            identity=identity.id.apply(
+                lambda identity_id: {
+                    "type": azure_native.dbforpostgresql.IdentityType.USER_ASSIGNED,
+                    "user_assigned_identities": {identity_id: {}},
+                }
+            ),
+            data_encryption={
+                "type": azure_native.dbforpostgresql.DataEncryptionType.AZURE_KEY_VAULT,
+                "primary_key_uri": args.store_key_uri,
+                "primary_user_assigned_identity_id": identity.id,
+            },
+            opts=pulumi.ResourceOptions(parent=self, protect=True, depends_on=[key_access, link]),
+        )
+        server_child = pulumi.ResourceOptions(parent=server)
+        azure_native.authorization.ManagementLockByScope(
+            f"{name}-lock",
+            lock_name="cms-database-cannot-delete",
+            level=azure_native.authorization.LockLevel.CAN_NOT_DELETE,
+            scope=server.id,
+            notes="The CMS's data: remove this lock deliberately before deleting the server.",
+            opts=server_child,
+        )
+        for parameter, value in SERVER_PARAMETERS.items():
+            azure_native.dbforpostgresql.Configuration(
+                f"{name}-{parameter.replace('_', '-')}",
+                resource_group_name=args.resource_group_name,
+                server_name=server.name,
+                configuration_name=parameter,
+                value=value,
+                source="user-override",
+                opts=server_child,
+            )
+        azure_native.dbforpostgresql.Administrator(
+            f"{name}-entra-admin",
+            resource_group_name=args.resource_group_name,
+            server_name=server.name,
+            object_id=args.administrator_group_object_id,
+            principal_name=args.administrator_group_name,
+            principal_type=azure_native.dbforpostgresql.PrincipalType.GROUP,
+            tenant_id=args.tenant_id,
+            opts=server_child,
+        )
+        subnet_info = azure_native.network.get_subnet_output(
+            resource_group_name=subnet["group"],
+            virtual_network_name=subnet["vnet"],
+            subnet_name=subnet["subnet"],
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        self.host = server.fully_qualified_domain_name.apply(lambda fqdn: fqdn or "")
+        self.port = POSTGRES_PORT
+        self.database_name = DATABASE_NAME
+        self.username = pulumi.Output.from_input(ADMIN_LOGIN)
+        self.subnet_cidr = subnet_info.apply(lambda info: info.address_prefix or "")
+        self.server_id = server.id
+        self.register_outputs(
+            {
+                "host": self.host,
+                "port": self.port,
+                "database_name": self.database_name,
+                "subnet_cidr": self.subnet_cidr,
+                "server_id": self.server_id,
+            }
+        )
