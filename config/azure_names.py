@@ -158,6 +158,12 @@ def firewall_cidr_problem(cidr: str) -> str | None:
     network = ipaddress.ip_network(cidr)
     if network.version != 4:
         return "an IPv4 network (Key Vault's firewall takes no IPv6 rule)"
-    if not network.is_global:
-        return "a public IPv4 network (Key Vault's firewall refuses private and reserved ranges)"
+    if any(network.overlaps(ipaddress.ip_network(private)) for private in RFC1918) or (
+        network.is_loopback or network.is_link_local or network.is_multicast or network.is_unspecified
+    ):
+        return "a public IPv4 network (Key Vault's firewall refuses private ranges: 10/8, 172.16/12, 192.168/16)"
     return None
+
+
+RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+"""The private ranges Key Vault's IP rules refuse ("Configure network security for Azure Key Vault")."""

@@ -413,6 +413,8 @@ class AzureFoundation(pulumi.ComponentResource):
     """Name of the Key Vault (the store's secrets live in it)."""
     store_key_name: pulumi.Output[str]
     """Name of the store key (the rotation function's storage account is encrypted with it)."""
+    store_key_resource_id: pulumi.Output[str]
+    """ARM id of the store key, the scope of the one role that may wrap and unwrap with it."""
     functions_subnet_id: pulumi.Output[str]
     """Subnet the rotation function joins (delegated to App Service, admitted by the vault's firewall)."""
     cluster: azure_native.containerservice.ManagedCluster
@@ -480,6 +482,7 @@ class AzureFoundation(pulumi.ComponentResource):
         self.resource_group_name = group.name
         self.vault_name = vault.name
         self.store_key_name = store_key.name
+        self.store_key_resource_id = store_key.id
         self.functions_subnet_id = network.functions_subnet_id
         self.cluster = cluster
         self.register_outputs(
