@@ -12,7 +12,7 @@ from pathlib import Path
 import pulumi
 
 from components.aws.audit import SecretAccessAudit, SecretAccessAuditArgs
-from components.aws.foundation import AwsFoundation, AwsFoundationArgs
+from components.aws.foundation import AwsFoundation, AwsFoundationArgs, cluster_log_group_name
 from components.aws.secret_delivery import AwsSecretDelivery
 from components.aws.secret_store import AwsSecretStore, AwsSecretStoreArgs
 from components.aws.workload_identity import SecretSyncIdentity, SecretSyncIdentityArgs
@@ -95,6 +95,8 @@ class AwsBackend:
                 alerting=stack.alerting,
                 expected_readers=list(expected_readers),
                 log_retention_days=stack.cluster.log_retention_days,
+                # An output of the cluster, which waits for its log group: the filter needs the group.
+                cluster_log_group_name=foundation.cluster.name.apply(cluster_log_group_name),
             ),
             opts,
         )
