@@ -441,7 +441,7 @@ class AzureFoundation(pulumi.ComponentResource):
             location=args.region,
             opts=pulumi.ResourceOptions(parent=group),
         )
-        network = stack_network(name, cfg.network_cidr, args.region, group)
+        network = stack_network(name, f"vnet-{args.cluster.name}", cfg.network_cidr, args.region, group)
         vault = _vault(name, args, group, network)
         secrets_key = _key(name, "secrets", f"{args.cluster.name}-secrets", group, vault)
         store_key = _key(name, "store", f"{args.cluster.name}-store", group, vault)

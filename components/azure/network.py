@@ -45,6 +45,7 @@ class StackNetwork:
 
 def stack_network(
     name: str,
+    vnet_name: str,
     network_cidr: str,
     region: str,
     group: azure_native.resources.ResourceGroup,
@@ -53,6 +54,7 @@ def stack_network(
     subnets = azure_names.subnets(network_cidr)
     vnet = azure_native.network.VirtualNetwork(
         f"{name}-vnet",
+        virtual_network_name=vnet_name,
         resource_group_name=group.name,
         location=region,
         address_space={"address_prefixes": [network_cidr]},

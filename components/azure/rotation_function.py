@@ -261,8 +261,12 @@ def event_filter(secret_names: Sequence[str]) -> dict:
     names = sorted(secret_names)
     event_filter: dict = {"included_event_types": [NEAR_EXPIRY_EVENT]}
     if len(names) <= STRING_IN_MAX_VALUES:
+        # The typed class, not a dict: advanced filters are a union type, whose dict keys the SDK
+        # would pass on unconverted (`operator_type` instead of `operatorType`).
         event_filter["advanced_filters"] = [
-            {"operator_type": "StringIn", "key": "data.ObjectName", "values": names}
+            azure_native.eventgrid.StringInAdvancedFilterArgs(
+                operator_type="StringIn", key="data.ObjectName", values=names
+            )
         ]
     return event_filter
 
