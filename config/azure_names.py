@@ -161,7 +161,9 @@ def firewall_cidr_problem(cidr: str) -> str | None:
     if any(network.overlaps(ipaddress.ip_network(private)) for private in RFC1918) or (
         network.is_loopback or network.is_link_local or network.is_multicast or network.is_unspecified
     ):
-        return "a public IPv4 network (Key Vault's firewall refuses private ranges: 10/8, 172.16/12, 192.168/16)"
+        return (
+            "a public IPv4 network (Key Vault's firewall refuses private ranges: 10/8, 172.16/12, 192.168/16)"
+        )
     return None
 
 

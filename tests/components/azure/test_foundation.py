@@ -261,7 +261,9 @@ def test_role_definition_id_is_subscription_scoped() -> None:
     assert role_definition_id(SUBSCRIPTION, KEY_VAULT_CRYPTO_USER) == (
         f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
         "12338af0-0e69-4776-bea7-57ae8d297424"
-    ), "role_definition_id must be the subscription-scoped built-in role (Key Vault Crypto User: encrypt, decrypt)"
+    ), (
+        "role_definition_id must be the subscription-scoped built-in role (Key Vault Crypto User: encrypt, decrypt)"
+    )
     with pytest.raises(ValueError, match="not an ARM resource id"):
         subscription_of("rg-secrets-prod")
 
@@ -426,9 +428,7 @@ def test_cluster_access_is_entra_id_only(monitor: CapturingMonitor) -> Any:
             "authorizedIPRanges": ["198.51.100.0/24"],
             "enableVnetIntegration": True,
             "subnetId": "found-subnet-apiserver-id",
-        }, (
-            "found-cluster API server must be reachable from the listed networks only"
-        )
+        }, "found-cluster API server must be reachable from the listed networks only"
         pool = inputs["agentPoolProfiles"][0]
         assert (pool["mode"], pool["count"], pool["vmSize"], pool["osType"]) == (
             "System",
@@ -451,9 +451,7 @@ def test_cluster_is_private_without_networks(monitor: CapturingMonitor) -> Any:
             "enablePrivateCluster": True,
             "enableVnetIntegration": True,
             "subnetId": "found-subnet-apiserver-id",
-        }, (
-            "found-cluster must have no public API server when no network is listed"
-        )
+        }, "found-cluster must have no public API server when no network is listed"
 
     return foundation.cluster.urn.apply(check)
 
