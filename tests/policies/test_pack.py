@@ -158,6 +158,7 @@ UNKNOWN_INPUTS = {
         "securityProfile",
         "encryptionConfig",
         "inlinePolicies",
+        "logs",
     )
 } | {
     key: UNKNOWN_STRING_VALUE
@@ -175,6 +176,7 @@ UNKNOWN_INPUTS = {
         "isMultiRegionTrail",
         "recoveryWindowInDays",
         "bucket",
+        "resourceUri",
     )
 }
 
