@@ -139,6 +139,12 @@ class AzureConfig(Model):
     ) = None
     """Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`, in a virtual network the
     cluster's nodes reach: the CMS database gets a private address there (required with the CMS)."""
+    key_vault_allowed_cidrs: list[Cidr] = []
+    """Public IPv4 networks (operators' offices, a self-hosted runner) let through the vault's firewall,
+    which denies everything else; the cluster and the rotation function reach it from the stack's VNet."""
+    network_cidr: Cidr = "10.240.0.0/16"
+    """Address space of the stack's VNet (/16 to /24): nodes get its first half, the API server and the
+    rotation function small subnets of the second half."""
 
 
 # --- cluster and workloads -------------------------------------------------------------------
@@ -158,7 +164,8 @@ class ClusterConfig(Model):
     public_access_cidrs: list[Cidr] = []
     """Networks allowed to reach the public API endpoint; empty means a private endpoint only."""
     log_retention_days: Annotated[int, Field(ge=1, le=3653)] = 365
-    """Days control-plane audit logs are kept."""
+    """Days control-plane and secret-access audit logs are kept (CloudWatch log groups; on Azure the Log
+    Analytics workspace, which allows 30 to 730)."""
 
 
 class Workload(Model):
@@ -255,7 +262,8 @@ class CloudSecret(_SecretBase):
     """`default` is the stack's cloud store; `hashicorp-vault` (the Vault of `vault:`) is refused until
     its delivery exists."""
     generate: bool = True
-    """The store generates and rotates the value itself (Secrets Manager rotation Lambda)."""
+    """The store generates and rotates the value itself (the Secrets Manager rotation Lambda, the Key Vault
+    rotation function)."""
 
 
 SecretEntry = Annotated[

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from config import azure_names as az
 from config.errors import Problem, describe
-from config.models import PROJECT, StackConfig
+from config.models import PROJECT, CloudSecret, StackConfig
 from config.patterns import AWS_REGION, AZURE_LOCATION
 
 NS = f"{PROJECT}:"
@@ -40,6 +41,7 @@ def check_references(cfg: StackConfig) -> list[Problem]:
     secrets = {s.name: s for s in cfg.secrets}
 
     problems += _check_cloud(cfg)
+    problems += _check_azure(cfg)
     problems += _duplicates("workloads", [w.name for w in cfg.workloads], "workload")
     problems += _duplicates("secrets", [s.name for s in cfg.secrets], "secret")
     problems += _duplicates("apps", [a.name for a in cfg.apps], "app")
@@ -89,19 +91,6 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                         "(pods cannot mount Secrets of another namespace)",
                     )
                 )
-        if (
-            entry.source == "cloud"
-            and cfg.cloud == "azure"
-            and getattr(entry, "store", "default") == "default"
-        ):
-            problems.append(
-                Problem(
-                    f"{NS}secrets[{i}].source",
-                    '"cloud" on an azure stack',
-                    "literal, file or generated: syncing Key Vault secrets into the cluster is not "
-                    "supported yet (AWS Secrets Manager is)",
-                )
-            )
         if getattr(entry, "store", "default") == "hashicorp-vault":
             # The model and the `vault:` block are in place; the sync (an External Secrets Vault
             # provider store per namespace) is not built yet, and a secret must never silently go
@@ -397,4 +386,72 @@ def _check_cloud(cfg: StackConfig) -> list[Problem]:
             else "an Azure location such as westeurope"
         )
         problems.append(Problem(region_key, describe(cfg.region), what))
+    return problems
+
+
+LOG_ANALYTICS_RETENTION = (30, 730)
+"""Days a Log Analytics workspace (pay-as-you-go) keeps data (Workspace API, `retentionInDays`)."""
+
+
+def _check_azure(cfg: StackConfig) -> list[Problem]:
+    """Limits only Azure knows, checked before anything is declared (names of derived resources,
+    Key Vault's firewall and secret names, the workspace's retention, the VNet's space)."""
+    azure = cfg.azure
+    if cfg.cloud != "azure" or azure is None:
+        return []
+    problems = []
+    cluster = cfg.cluster.name
+    if len(cluster) > az.AKS_DNS_PREFIX_MAX:
+        problems.append(
+            Problem(
+                f"{NS}cluster.name",
+                f"{describe(cluster)} ({len(cluster)} characters)",
+                f"at most {az.AKS_DNS_PREFIX_MAX} characters: AKS uses the name as the cluster's DNS prefix",
+            )
+        )
+    low, high = LOG_ANALYTICS_RETENTION
+    if not low <= cfg.cluster.log_retention_days <= high:
+        problems.append(
+            Problem(
+                f"{NS}cluster.logRetentionDays",
+                describe(cfg.cluster.log_retention_days),
+                f"{low} to {high} days on Azure (the Log Analytics workspace's retention)",
+            )
+        )
+    for i, cidr in enumerate(azure.key_vault_allowed_cidrs):
+        problem = az.firewall_cidr_problem(cidr)
+        if problem:
+            problems.append(Problem(f"{NS}azure.keyVaultAllowedCidrs[{i}]", describe(cidr), problem))
+    network_problem = az.network_problem(azure.network_cidr)
+    if network_problem:
+        problems.append(Problem(f"{NS}azure.networkCidr", describe(azure.network_cidr), network_problem))
+    names = [
+        (f"{NS}cluster.name", az.LOG_ANALYTICS_WORKSPACE, az.log_workspace_name(cluster)),
+        (f"{NS}azure.keyVaultName", az.FUNCTION_APP, az.rotation_function_app_name(azure.key_vault_name)),
+        (
+            f"{NS}azure.keyVaultName",
+            az.STORAGE_ACCOUNT,
+            az.rotation_storage_account_name(azure.key_vault_name),
+        ),
+    ]
+    for i, entry in enumerate(cfg.secrets):
+        if isinstance(entry, CloudSecret) and entry.store == "default":
+            names.append(
+                (f"{NS}secrets[{i}].name", az.KEY_VAULT_SECRET, az.keyvault_secret_name(cluster, entry.name))
+            )
+    for i, workload in enumerate(cfg.workloads):
+        names.append(
+            (
+                f"{NS}workloads[{i}].name",
+                az.USER_ASSIGNED_IDENTITY,
+                az.workload_identity_name(cluster, workload.name),
+            )
+        )
+        names.append(
+            (f"{NS}workloads[{i}].name", az.FEDERATED_CREDENTIAL, az.federated_credential_name(workload.name))
+        )
+    for key, rule, name in names:
+        problem = az.name_problem(rule, name)
+        if problem:
+            problems.append(Problem(key, describe(name, limit=140), problem))
     return problems

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
 import zipfile
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
@@ -53,15 +57,92 @@ def build_zip(source_dir: Path | str, dest: Path | str) -> str:
     files = package_files(source)
     if not files:
         raise ValueError(f"{source} holds no files to package")
+    # Replaced atomically: a concurrent reader sees the old zip or the new one, never half of one.
+    return _write_zip([(path.relative_to(source).as_posix(), path) for path in files], target)
+
+
+# --- Azure Functions packages ------------------------------------------------------------------
+
+SITE_PACKAGES = ".python_packages/lib/site-packages"
+"""Where a Python function app's own dependencies go in its package (Azure Functions Python developer
+guide, "Custom dependencies": `pip install --target=.python_packages/lib/site-packages`); the host adds
+it to `sys.path`. A run-from-package app gets no remote build, so the package must hold them."""
+
+
+def requirement_closure(names: list[str]) -> list[importlib.metadata.Distribution]:
+    """The installed distributions `names` need, transitively, for this interpreter and platform.
+
+    Resolved from the environment `make venv` built from the hashed lock: the function ships exactly
+    the locked versions its tests ran against. Extras are not followed; markers are evaluated here, so
+    the package must be built with the Python version and platform the function runs on (Linux,
+    CPython 3.11: `PYTHON_VERSION` in `components/azure/rotation_function.py`).
+    """
+    seen: dict[str, importlib.metadata.Distribution] = {}
+    pending = list(names)
+    while pending:
+        requirement = Requirement(pending.pop())
+        key = canonicalize_name(requirement.name)
+        if key in seen:
+            continue
+        dist = importlib.metadata.distribution(requirement.name)
+        seen[key] = dist
+        for text in dist.requires or []:
+            dependency = Requirement(text)
+            if dependency.marker is None or dependency.marker.evaluate({"extra": ""}):
+                pending.append(str(dependency.name))
+    return sorted(seen.values(), key=lambda d: canonicalize_name(d.metadata["Name"]))
+
+
+def distribution_files(dist: importlib.metadata.Distribution) -> list[tuple[str, Path]]:
+    """(path inside site-packages, file on disk) of an installed distribution, from its RECORD.
+
+    Scripts and data installed outside site-packages (`../../bin/...`) and bytecode are left out.
+    """
+    found = []
+    for entry in dist.files or []:
+        posix = entry.as_posix()
+        if posix.startswith("..") or "__pycache__" in entry.parts or posix.endswith(SKIPPED_SUFFIXES):
+            continue
+        path = Path(str(dist.locate_file(entry)))
+        if path.is_file():
+            found.append((posix, path))
+    return found
+
+
+def requirement_names(requirements_file: Path) -> list[str]:
+    """Names listed in a requirements file (comments and blank lines skipped)."""
+    names = []
+    for line in requirements_file.read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            names.append(Requirement(text).name)
+    return names
+
+
+def build_function_app_zip(source_dir: Path | str, dest: Path | str) -> str:
+    """Write a Python function app's package: its source files and, under `SITE_PACKAGES`, the installed
+    distributions its `requirements.txt` needs. Same source and same lock, same bytes; returns the zip's
+    base64 sha256 like `build_zip`."""
+    source = Path(source_dir)
+    entries = [(path.relative_to(source).as_posix(), path) for path in package_files(source)]
+    if not entries:
+        raise ValueError(f"{source} holds no files to package")
+    requirements = source / "requirements.txt"
+    if requirements.is_file():
+        for dist in requirement_closure(requirement_names(requirements)):
+            entries += [(f"{SITE_PACKAGES}/{name}", path) for name, path in distribution_files(dist)]
+    return _write_zip(sorted(entries, key=lambda entry: entry[0]), Path(dest))
+
+
+def _write_zip(entries: list[tuple[str, Path]], target: Path) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
-        for path in files:
-            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=ZIP_EPOCH)
+        for name, path in entries:
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.create_system = UNIX
             info.external_attr = FILE_MODE << 16
             info.compress_type = zipfile.ZIP_STORED
             archive.writestr(info, path.read_bytes())
-    # Replace atomically: a concurrent reader sees the old zip or the new one, never half of one.
     partial.replace(target)
     return base64.b64encode(hashlib.sha256(target.read_bytes()).digest()).decode("ascii")

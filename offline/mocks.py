@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from typing import Any
 
 import pulumi
@@ -18,6 +19,12 @@ import pulumi
 ACCOUNT = "111122223333"
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 GENERATED_PREFIX = "spgenerated"
+
+
+def recent_creation_time() -> int:
+    """A creation time as the provider would report for a key version rotated on schedule: the start of
+    yesterday (UTC). Whole days, so every plan of one day shows the same value."""
+    return int(time.time()) // 86400 * 86400 - 86400
 
 
 def _suffix(name: str) -> str:
@@ -135,6 +142,19 @@ class PlanMocks(pulumi.runtime.Mocks):
         if token == "azure-native:network:getSubnet":
             subnet = str(args.args.get("subnetName", "subnet"))
             return {"name": subnet, "addressPrefix": f"10.{int(_suffix(subnet)[:2], 16)}.0.0/24"}, []
+        if token == "azure-native:keyvault:getKey":
+            # The key's current version (Keys - Get): its versioned URI and its creation time.
+            vault, key = args.args.get("vaultName", "vault"), args.args.get("keyName", "key")
+            uri = f"https://{vault}.vault.azure.net/keys/{key}"
+            created = recent_creation_time()
+            return {
+                "keyUri": uri,
+                "keyUriWithVersion": f"{uri}/{_suffix(key)}0123456789abcdef0123456789",
+                "name": key,
+                "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{args.args.get('resourceGroupName', 'rg')}"
+                f"/providers/Microsoft.KeyVault/vaults/{vault}/keys/{key}",
+                "attributes": {"created": created, "enabled": True, "updated": created},
+            }, []
         if token == "azure-native:authorization:getClientConfig":
             return {
                 "clientId": "plan",
@@ -353,6 +373,71 @@ def _helm_release(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, 
     }
 
 
+def _named_azure(provider_type: str, name_key: str, extra=None):
+    """An ARM resource named by input `name_key`: its name and id, shaped as ARM returns them."""
+
+    def handler(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        real = inputs.get(name_key) or f"{name}-{_suffix(name)}"
+        out = {"name": real, "id": m._azure_id(inputs, provider_type, real)}
+        out.update(extra(real, inputs) if extra else {})
+        return out
+
+    return handler
+
+
+def _subnet(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    vnet = inputs.get("virtualNetworkName", "vnet")
+    real = inputs.get("subnetName") or name
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, f"Microsoft.Network/virtualNetworks/{vnet}/subnets", real),
+    }
+
+
+def _web_app(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("name") or f"{name}-{_suffix(name)}"
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, "Microsoft.Web/sites", real),
+        "defaultHostName": f"{real}.azurewebsites.net",
+    }
+
+
+def _workspace(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("workspaceName") or name
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, "Microsoft.OperationalInsights/workspaces", real),
+        "customerId": f"{_suffix(real)}-0000-4000-8000-000000000006",
+    }
+
+
+def _storage_account(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("accountName") or name
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, "Microsoft.Storage/storageAccounts", real),
+        "primaryEndpoints": {"blob": f"https://{real}.blob.core.windows.net/"},
+    }
+
+
+def _blob_container(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    account = inputs.get("accountName", "account")
+    real = inputs.get("containerName") or name
+    return {
+        "name": real,
+        "id": m._azure_id(
+            inputs, f"Microsoft.Storage/storageAccounts/{account}/blobServices/default/containers", real
+        ),
+    }
+
+
+def _blob(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    account, container = inputs.get("accountName", "account"), inputs.get("containerName", "container")
+    real = inputs.get("blobName") or name
+    return {"name": real, "url": f"https://{account}.blob.core.windows.net/{container}/{real}"}
+
+
 _HANDLERS = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:kms/key:Key": _kms_key,
@@ -381,5 +466,27 @@ _HANDLERS = {
     "azure-native:containerservice:ManagedCluster": _managed_cluster,
     "azure-native:managedidentity:UserAssignedIdentity": _identity,
     "azure-native:resources:ResourceGroup": _resource_group,
+    "azure-native:network:VirtualNetwork": _named_azure(
+        "Microsoft.Network/virtualNetworks", "virtualNetworkName"
+    ),
+    "azure-native:network:Subnet": _subnet,
+    "azure-native:storage:StorageAccount": _storage_account,
+    "azure-native:storage:BlobContainer": _blob_container,
+    "azure-native:storage:Blob": _blob,
+    "azure-native:web:AppServicePlan": _named_azure("Microsoft.Web/serverfarms", "name"),
+    "azure-native:web:WebApp": _web_app,
+    "azure-native:eventgrid:SystemTopic": _named_azure("Microsoft.EventGrid/systemTopics", "systemTopicName"),
+    "azure-native:eventgrid:SystemTopicEventSubscription": _named_azure(
+        "Microsoft.EventGrid/systemTopics/topic/eventSubscriptions", "eventSubscriptionName"
+    ),
+    "azure-native:operationalinsights:Workspace": _workspace,
+    "azure-native:monitor:ActionGroup": _named_azure("microsoft.insights/actionGroups", "actionGroupName"),
+    "azure-native:monitor:ScheduledQueryRule": _named_azure(
+        "microsoft.insights/scheduledqueryrules", "ruleName"
+    ),
+    "azure-native:managedidentity:FederatedIdentityCredential": _named_azure(
+        "Microsoft.ManagedIdentity/userAssignedIdentities/identity/federatedIdentityCredentials",
+        "federatedIdentityCredentialResourceName",
+    ),
     "kubernetes:helm.sh/v3:Release": _helm_release,
 }

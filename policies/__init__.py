@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies import encryption, hygiene, least_privilege, rotation, transport
+from policies import audit, encryption, hygiene, least_privilege, rotation, transport
 
 ALL_POLICIES: list[Policy] = [
     *rotation.POLICIES,
@@ -16,6 +16,7 @@ ALL_POLICIES: list[Policy] = [
     *encryption.POLICIES,
     *hygiene.POLICIES,
     *transport.POLICIES,
+    *audit.POLICIES,
 ]
 """Every policy of the pack, in report order (by concern)."""
 

@@ -609,6 +609,14 @@ def _role_assignment_scope(args: ResourceValidationArgs, report: ReportViolation
     if props.get("principalType") == "Group" and principal in cfg["allowedOperatorPrincipalIds"]:
         return
     kind = role_assignment_scope_kind(scope)
+    role = props.get("roleDefinitionId")
+    allowed_roles = {r.lower() for r in cfg["allowedVaultScopedRoleIds"]}
+    if (
+        kind == "a whole Key Vault"
+        and isinstance(role, str)
+        and (is_unknown(role) or role.rstrip("/").rsplit("/", 1)[-1].lower() in allowed_roles)
+    ):
+        return
     if kind:
         report(
             message(
@@ -632,7 +640,13 @@ AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE = ResourceValidationPolicy(
     config_schema=schema(
         allowedOperatorPrincipalIds=string_list(
             [], "Object ids of operator groups that may hold roles on wider scopes."
-        )
+        ),
+        # Key Vault Contributor manages the vault (management plane) and reads no key or secret of an
+        # RBAC vault; AKS needs it on a private KMS vault to create the vault's private endpoint.
+        allowedVaultScopedRoleIds=string_list(
+            ["f25e0fa2-a7c8-4377-a976-54943a77a395"],
+            "Role definition GUIDs without data access that a service principal may hold on a whole vault.",
+        ),
     ),
     remediation_steps="Scope the assignment to a single secret or key id.",
 )

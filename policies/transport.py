@@ -369,10 +369,49 @@ KUBERNETES_CMS_EXPOSURE = ResourceValidationPolicy(
 )
 
 
+KEY_VAULT = "azure-native:keyvault:Vault"
+
+
+def _keyvault_network_acls(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != KEY_VAULT:
+        return
+    props = plain(args.props)
+    if unknown_at(props, "properties", "networkAcls", "defaultAction") or unknown_at(
+        props, "properties", "publicNetworkAccess"
+    ):
+        return
+    if str(dig(props, "properties", "publicNetworkAccess") or "").lower() == "disabled":
+        return
+    action = dig(props, "properties", "networkAcls", "defaultAction")
+    if str(action or "Allow").lower() != "deny":
+        report(
+            message(
+                f"The vault's firewall lets every network reach its data plane (defaultAction {action or 'unset'})",
+                "Set properties.network_acls.default_action to Deny and list the networks that need the vault "
+                "in ip_rules and virtual_network_rules (or disable public network access)",
+            ),
+            None,
+        )
+
+
+# Source: CIS Microsoft Azure Foundations Benchmark, Key Vault, "Ensure that Public Network Access when
+# using Private Endpoint is disabled" / Microsoft cloud security benchmark NS-2; checkov CKV_AZURE_109.
+AZURE_KEYVAULT_VAULT_NETWORK_ACLS = ResourceValidationPolicy(
+    name="azure-keyvault-vault-network-acls",
+    description="Key Vault firewalls must deny by default and admit only listed networks.",
+    validate=_keyvault_network_acls,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set network_acls.default_action to Deny with explicit ip_rules and virtual_network_rules.",
+)
+
+
 POLICIES = [
     KUBERNETES_INGRESS_TLS,
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
     KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
     KUBERNETES_INGRESS_BFF_BACKEND_TLS,
     KUBERNETES_CMS_EXPOSURE,
+    AZURE_KEYVAULT_VAULT_NETWORK_ACLS,
 ]

@@ -28,6 +28,7 @@ from components.aws.foundation import (
     AWS_REGION_PATTERN,
     audit_log_group_name,
     audit_trail_name,
+    cluster_log_group_name,
     log_retention_problem,
     service_trust_policy,
 )
@@ -54,6 +55,13 @@ DENIED_ACCESS_PATTERN = (
 """Calls to Secrets Manager or KMS that IAM refused. The error codes and their wildcards are those of
 the CIS AWS Foundations Benchmark's "unauthorized API calls" filter (4.1): `AccessDenied`,
 `AccessDeniedException`, `Client.UnauthorizedOperation`."""
+
+KUBERNETES_SECRET_DENIED_PATTERN = (
+    '{ $.objectRef.resource = "secrets" && ($.verb = "get" || $.verb = "list" || $.verb = "watch") '
+    "&& $.responseStatus.code = 403 }"
+)
+"""Reads of Kubernetes Secrets the API server denied, from the EKS `audit` log (Kubernetes audit events,
+`audit.k8s.io/v1`: `verb`, `objectRef.resource`, `responseStatus.code`)."""
 
 SESSION_ISSUER_ARN = "$.userIdentity.sessionContext.sessionIssuer.arn"
 """The IAM role behind an assumed-role session, including web-identity sessions of pods (IRSA)."""
@@ -82,6 +90,10 @@ class SecretAccessAuditArgs:
     Lambda's role. A read by any other principal raises the unexpected-reader alarm."""
     log_retention_days: int
     """Days the log group keeps CloudTrail events (the S3 bucket keeps log files indefinitely)."""
+    cluster_log_group_name: pulumi.Input[str] | None = None
+    """The EKS control-plane log group (its `audit` log), whose denied reads of Kubernetes Secrets raise
+    an alarm; pass an output of the cluster so the filter waits for the group. When not given, the
+    group's fixed name (`/aws/eks/<cluster>/cluster`)."""
 
 
 def log_group_arn(region: str, account_id: str, cluster_name: str) -> str:
@@ -405,6 +417,43 @@ def _alarm(
     )
 
 
+def _kubernetes_secret_denied_alarm(
+    parent: pulumi.Resource, name: str, args: SecretAccessAuditArgs, topic: aws.sns.Topic
+) -> aws.cloudwatch.MetricAlarm:
+    """An alarm on denied reads of Kubernetes Secrets in the cluster's own audit log (the same on Azure)."""
+    role = "kubernetes-secret-denied"
+    namespace = metric_namespace(args.cluster_name)
+    metric = "DeniedKubernetesSecretRead"
+    log_group = (
+        args.cluster_log_group_name
+        if args.cluster_log_group_name is not None
+        else cluster_log_group_name(args.cluster_name)
+    )
+    metric_filter = aws.cloudwatch.LogMetricFilter(
+        f"{name}-{role}-filter",
+        name=alarm_name(args.cluster_name, role),
+        log_group_name=log_group,
+        pattern=KUBERNETES_SECRET_DENIED_PATTERN,
+        metric_transformation={"name": metric, "namespace": namespace, "value": "1", "unit": "Count"},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return aws.cloudwatch.MetricAlarm(
+        f"{name}-{role}-alarm",
+        name=alarm_name(args.cluster_name, role),
+        alarm_description=f"Reads of Kubernetes Secrets denied by the API server of cluster {args.cluster_name}.",
+        namespace=namespace,
+        metric_name=metric,
+        statistic="Sum",
+        period=ALARM_PERIOD_SECONDS,
+        evaluation_periods=ALARM_EVALUATION_PERIODS,
+        threshold=args.alerting.denied_access_threshold,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic.arn],
+        opts=pulumi.ResourceOptions(parent=metric_filter),
+    )
+
+
 class SecretAccessAudit(pulumi.ComponentResource):
     """A CloudTrail trail of secret and key use, and alarms on denied access and unexpected readers."""
 
@@ -501,12 +550,14 @@ class SecretAccessAudit(pulumi.ComponentResource):
             f"Secrets read by a principal other than the expected readers of cluster {args.cluster_name}.",
         )
 
+        kubernetes_denied = _kubernetes_secret_denied_alarm(self, name, args, topic)
+
         self.trail_arn = trail.arn
         self.trail_bucket_name = bucket_policy_resource.bucket
         self.log_group_name = log_group.name
         self.alarm_topic_arn = topic.arn
         self.alarm_topic = topic.arn
-        self.alarm_arns = pulumi.Output.all(denied.arn, unexpected.arn)
+        self.alarm_arns = pulumi.Output.all(denied.arn, unexpected.arn, kubernetes_denied.arn)
         self.register_outputs(
             {
                 "trail_arn": self.trail_arn,

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from components.aws.audit import SecretAccessAudit, SecretAccessAuditArgs
 from components.aws.database import RdsDatabase, RdsDatabaseArgs
-from components.aws.foundation import AwsFoundation, AwsFoundationArgs
+from components.aws.foundation import AwsFoundation, AwsFoundationArgs, cluster_log_group_name
 from components.aws.mobile_alarms import MobileAlarms, MobileAlarmsArgs
 from components.aws.secret_delivery import AwsSecretDelivery
 from components.aws.secret_store import AwsSecretStore, AwsSecretStoreArgs, secret_store_provider
@@ -106,6 +106,8 @@ class AwsBackend:
                 alerting=stack.alerting,
                 expected_readers=list(expected_readers),
                 log_retention_days=stack.cluster.log_retention_days,
+                # An output of the cluster, which waits for its log group: the filter needs the group.
+                cluster_log_group_name=foundation.cluster.name.apply(cluster_log_group_name),
             ),
             opts,
         )

@@ -1,19 +1,25 @@
-"""The Azure backend of the cloud interface (`components/cloud.py`): AKS with Key Vault KMS.
+"""The Azure backend of the cloud interface (`components/cloud.py`): AKS with Key Vault KMS, Key Vault
+secrets with the rotation function, Entra workload identities, Log Analytics audit with alerts.
 
 It turns the stack config into each component's narrow arguments; nothing else here decides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pulumi
 
+from components.azure.audit import AzureAuditArgs, AzureSecretAccessAudit
 from components.azure.database import FlexibleServerDatabase, FlexibleServerDatabaseArgs
 from components.azure.foundation import AzureFoundation, AzureFoundationArgs
-from components.cloud import DatabaseRequest
-from config.models import AzureConfig, StackConfig
+from components.azure.secret_delivery import AzureSecretDelivery
+from components.azure.secret_store import AzureSecretStore, AzureSecretStoreArgs
+from components.azure.workload_identity import AzureWorkloadIdentity, AzureWorkloadIdentityArgs
+from components.cloud import DatabaseRequest, IdentityRequest
+from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
+from config.models import AzureConfig, CloudSecret, StackConfig
 
 
 class AzureBackend:
@@ -29,9 +35,84 @@ class AzureBackend:
     def foundation(self, name: str, opts: pulumi.ResourceOptions) -> AzureFoundation:
         return AzureFoundation(name, foundation_args(self._stack), opts)
 
-    def secret_delivery(self, name: str, args: Any, opts: pulumi.ResourceOptions) -> None:
-        """Key Vault delivery is not declared yet: config refuses `source: cloud` on Azure until it is."""
-        return None
+    def secret_store(
+        self,
+        name: str,
+        foundation: AzureFoundation,
+        entries: Sequence[CloudSecret],
+        opts: pulumi.ResourceOptions,
+    ) -> AzureSecretStore:
+        azure = self._azure
+        return AzureSecretStore(
+            name,
+            AzureSecretStoreArgs(
+                entries=list(entries),
+                cluster_name=self._stack.cluster.name,
+                key_vault_name=azure.key_vault_name,
+                tenant_id=azure.tenant_id,
+                region=self._stack.region,
+                resource_group_name=foundation.resource_group_name,
+                vault_id=foundation.vault_id,
+                vault_uri=foundation.vault_uri,
+                store_key_name=foundation.store_key_name,
+                store_key_resource_id=foundation.store_key_resource_id,
+                functions_subnet_id=foundation.functions_subnet_id,
+                project_dir=self._project_dir,
+            ),
+            opts,
+        )
+
+    def workload_identity(
+        self,
+        name: str,
+        foundation: AzureFoundation,
+        store: AzureSecretStore,
+        request: IdentityRequest,
+        opts: pulumi.ResourceOptions,
+    ) -> AzureWorkloadIdentity:
+        return AzureWorkloadIdentity(
+            name,
+            AzureWorkloadIdentityArgs(
+                workload=request.workload,
+                cluster_name=self._stack.cluster.name,
+                tenant_id=self._azure.tenant_id,
+                region=self._stack.region,
+                resource_group_name=foundation.resource_group_name,
+                oidc_issuer=foundation.oidc_issuer,
+                secret_ids={e.name: store.secret_ids[e.name] for e in request.entries},
+                namespace=request.namespace,
+            ),
+            opts,
+        )
+
+    def audit(
+        self,
+        name: str,
+        foundation: AzureFoundation,
+        expected_readers: Sequence[pulumi.Input[str]],
+        opts: pulumi.ResourceOptions,
+    ) -> AzureSecretAccessAudit:
+        stack = self._stack
+        return AzureSecretAccessAudit(
+            name,
+            AzureAuditArgs(
+                cluster_name=stack.cluster.name,
+                region=stack.region,
+                resource_group_name=foundation.resource_group_name,
+                vault_id=foundation.vault_id,
+                cluster_id=foundation.cluster.id,
+                alerting=stack.alerting,
+                expected_readers=list(expected_readers),
+                log_retention_days=stack.cluster.log_retention_days,
+            ),
+            opts,
+        )
+
+    def secret_delivery(
+        self, name: str, args: SecretDeliveryArgs, opts: pulumi.ResourceOptions
+    ) -> AzureSecretDelivery:
+        """Always declared, so the audit exists even on a stack without cloud secrets."""
+        return AzureSecretDelivery(name, args, opts)
 
     def database(
         self, name: str, foundation: AzureFoundation, request: DatabaseRequest, opts: pulumi.ResourceOptions

@@ -17,20 +17,48 @@ import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.azure.network import StackNetwork, stack_network
+from config.azure_names import AKS_DNS_PREFIX_MAX, AKS_DNS_SERVICE_IP, AKS_POD_CIDR, AKS_SERVICE_CIDR
 from config.models import AzureConfig, ClusterConfig
 from config.patterns import AZURE_LOCATION
 
-KEY_VAULT_CRYPTO_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
-"""Built-in role "Key Vault Crypto User": cryptographic operations on keys (Azure built-in roles)."""
+# Built-in role definition ids are the same in every tenant (Azure docs, "Azure built-in roles").
+KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+"""Built-in role "Key Vault Crypto User": cryptographic operations on keys, encrypt and decrypt included,
+which the AKS KMS plugin calls (AKS docs: "assign the Key Vault Crypto User role to give decrypt and
+encrypt permissions")."""
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+"""Built-in role "Key Vault Crypto Service Encryption User": read, wrap and unwrap keys only; what a
+service encrypting its storage with the key needs (the rotation function's storage account)."""
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+"""Built-in role "Key Vault Secrets User": read secret contents."""
+KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+"""Built-in role "Key Vault Secrets Officer": every action on secrets except managing permissions; the
+narrowest built-in role that may write a new secret version."""
 KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
 """Built-in role "Key Vault Administrator": all data-plane operations on a vault (Azure built-in roles)."""
+KEY_VAULT_CONTRIBUTOR = "f25e0fa2-a7c8-4377-a976-54943a77a395"
+"""Built-in role "Key Vault Contributor": manage vaults (management plane), with no access to keys or
+secrets in an RBAC vault. AKS needs it on a `Private` KMS vault to create the vault's private endpoint
+(AKS docs, "Assign permissions to create a private link")."""
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+"""Built-in role "Network Contributor": the cluster identity joins the API server and nodes to the
+stack's own VNet (AKS docs, "API Server VNet Integration", bring your own VNet)."""
+STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+"""Built-in role "Storage Blob Data Owner": what the Functions host needs on its storage account with an
+identity-based `AzureWebJobsStorage` connection (Azure Functions docs, "Connecting to host storage with
+an identity"); it also reads the run-from-package blob."""
 
 KEY_SIZE = 3072
 """RSA modulus of both keys (at least 3072 bits for use beyond 2030, NIST SP 800-57 part 1)."""
 KEY_EXPIRY = "P1Y"
 """Lifetime of each key version created by rotation (ISO 8601)."""
-ROTATE_BEFORE_EXPIRY = "P30D"
-"""Key Vault creates a new version this long before the current one expires (ISO 8601)."""
+KEY_ROTATE_AFTER_CREATE = "P90D"
+"""Key Vault creates a new version 90 days after the current one was created (ISO 8601). Each version
+lives a year, so the cluster, which names one version, has 275 days to move to the next one (the next
+`pulumi up` moves it: `_cluster` reads the key's current version at every deployment)."""
+KEY_NOTIFY_BEFORE_EXPIRY = "P30D"
+"""Key Vault's default: an Event Grid KeyNearExpiry event 30 days before a version expires."""
 
 SYSTEM_POOL = "system"
 """Name of the system node pool (AKS: lower-case letters and digits, at most 12)."""
@@ -58,10 +86,10 @@ def check_foundation_args(args: AzureFoundationArgs) -> list[str]:
         problems.append(
             f"location {args.region!r} is not an Azure location such as westeurope (azure-native:location)"
         )
-    if len(args.cluster.name) > 54:
+    if len(args.cluster.name) > AKS_DNS_PREFIX_MAX:
         problems.append(
             f"cluster.name {args.cluster.name!r} is {len(args.cluster.name)} characters; AKS uses it "
-            "as the DNS prefix, which allows at most 54: choose a shorter name"
+            f"as the DNS prefix, which allows at most {AKS_DNS_PREFIX_MAX}: choose a shorter name"
         )
     return problems
 
@@ -100,8 +128,37 @@ def non_interactive_kubeconfig(encoded: str) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
+def vault_network_acls(
+    allowed_cidrs: list[str], subnet_ids: list[pulumi.Input[str]]
+) -> azure_native.keyvault.NetworkRuleSetArgsDict:
+    """The vault's firewall: deny by default; admit the configured networks and the stack's subnets.
+
+    - The API server's KMS plugin reaches the vault through the private endpoint AKS creates for a
+      `Private` KMS vault; a private endpoint is not subject to the firewall's rules.
+    - External Secrets (node subnet) and the rotation function (function subnet) come through Key Vault
+      service endpoints, admitted by the virtual network rules.
+    - Operators' networks (`azure.keyVaultAllowedCidrs`) are the only public addresses admitted.
+    - Trusted Microsoft services bypass the rules: Azure Storage is one, and it wraps the rotation
+      function's storage account key with the store key (Storage docs, "Customer-managed keys":
+      a vault with a firewall must allow trusted Microsoft services). Each service still needs a role.
+    Pulumi creates keys and secrets through Azure Resource Manager, which the firewall does not govern
+    (it gates the data plane only: Key Vault docs, "Configure network security").
+    """
+    return {
+        "default_action": azure_native.keyvault.NetworkRuleAction.DENY,
+        "bypass": azure_native.keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
+        "ip_rules": [{"value": cidr} for cidr in allowed_cidrs],
+        "virtual_network_rules": [
+            {"id": subnet_id, "ignore_missing_vnet_service_endpoint": False} for subnet_id in subnet_ids
+        ],
+    }
+
+
 def _vault(
-    name: str, args: AzureFoundationArgs, group: azure_native.resources.ResourceGroup
+    name: str,
+    args: AzureFoundationArgs,
+    group: azure_native.resources.ResourceGroup,
+    network: StackNetwork,
 ) -> azure_native.keyvault.Vault:
     return azure_native.keyvault.Vault(
         f"{name}-vault",
@@ -119,13 +176,13 @@ def _vault(
             "enable_soft_delete": True,
             "soft_delete_retention_in_days": args.azure.soft_delete_retention_days,
             "enable_purge_protection": True,
-            # AKS KMS with keyVaultNetworkAccess "Public" is only supported when the vault accepts all
-            # networks (AKS docs, "KMS limitations"); access is still gated by Entra ID and RBAC
-            # (role assignments scoped to one key). "Private" KMS needs API server VNet integration.
-            "network_acls": {
-                "default_action": azure_native.keyvault.NetworkRuleAction.ALLOW,
-                "bypass": azure_native.keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
-            },
+            # Public network access stays on so the firewall's rules can admit the operators' networks
+            # and the stack's subnets; everything else is denied (see `vault_network_acls`).
+            "public_network_access": "Enabled",
+            "network_acls": vault_network_acls(
+                list(args.azure.key_vault_allowed_cidrs),
+                [network.nodes_subnet_id, network.functions_subnet_id],
+            ),
         },
         opts=pulumi.ResourceOptions(parent=group, protect=True),
     )
@@ -156,12 +213,11 @@ def _key(
                 "attributes": {"expiry_time": KEY_EXPIRY},
                 "lifetime_actions": [
                     {
-                        "trigger": {"time_before_expiry": ROTATE_BEFORE_EXPIRY},
+                        "trigger": {"time_after_create": KEY_ROTATE_AFTER_CREATE},
                         "action": {"type": azure_native.keyvault.KeyRotationPolicyActionType.ROTATE},
                     },
                     {
-                        # Key Vault's default: an Event Grid KeyNearExpiry event 30 days before expiry.
-                        "trigger": {"time_before_expiry": ROTATE_BEFORE_EXPIRY},
+                        "trigger": {"time_before_expiry": KEY_NOTIFY_BEFORE_EXPIRY},
                         "action": {"type": azure_native.keyvault.KeyRotationPolicyActionType.NOTIFY},
                     },
                 ],
@@ -190,22 +246,65 @@ def _role_assignment(
     )
 
 
+KMS_KEY_VERSION_CREATED_TAG = "secrets-platform/kms-key-version-created"
+"""Cluster tag: when the KMS key version the cluster names was created (seconds since the epoch), so the
+policy pack can refuse a cluster that still names a version older than the key's rotation period."""
+
+
+@dataclass(frozen=True)
+class _KmsKey:
+    """The secrets key's current version, read from Key Vault at every deployment."""
+
+    key_id: pulumi.Output[str]
+    created: pulumi.Output[str]
+
+
+def _current_key_version(
+    group: azure_native.resources.ResourceGroup,
+    vault: azure_native.keyvault.Vault,
+    key: azure_native.keyvault.Key,
+) -> _KmsKey:
+    """The key's current version as Key Vault reports it now (`getKey`: "Gets the current version").
+
+    AKS's KMS names one key version (a versionless id is refused: "must be a valid key identifier"
+    with version, AKS KMS docs), and Key Vault adds a version every `KEY_ROTATE_AFTER_CREATE`. Reading
+    the current version on every preview and `pulumi up` (rather than the Key resource's state, which
+    moves only on `pulumi refresh`) makes the next deployment after a rotation move the cluster to the
+    new version; `.github/workflows/deploy.yml` then re-encrypts the Secrets with it (AKS docs, "Rotate
+    existing keys": `kubectl get secrets -A -o json | kubectl replace -f -`).
+    """
+    current = azure_native.keyvault.get_key_output(
+        resource_group_name=group.name, vault_name=vault.name, key_name=key.name
+    )
+    return _KmsKey(
+        key_id=current.key_uri_with_version,
+        created=current.attributes.apply(lambda a: str(int(a.created)) if a is not None else ""),
+    )
+
+
 def _cluster(
     name: str,
     args: AzureFoundationArgs,
     group: azure_native.resources.ResourceGroup,
     identity: azure_native.managedidentity.UserAssignedIdentity,
-    secrets_key: azure_native.keyvault.Key,
-    key_access: azure_native.authorization.RoleAssignment,
+    vault: azure_native.keyvault.Vault,
+    kms_key: _KmsKey,
+    network: StackNetwork,
+    ready: list[pulumi.Resource],
 ) -> azure_native.containerservice.ManagedCluster:
     cluster, cfg = args.cluster, args.azure
-    api_access: azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgsDict = (
-        {"authorized_ip_ranges": cluster.public_access_cidrs}
-        if cluster.public_access_cidrs
+    api_access: azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgsDict = {
+        # The API server gets addresses in the stack's delegated subnet: the private KMS vault is reached
+        # through it (a private KMS vault "must use the API Server VNet Integration tunnel").
+        "enable_vnet_integration": True,
+        "subnet_id": network.api_server_subnet_id,
+    }
+    if cluster.public_access_cidrs:
+        api_access["authorized_ip_ranges"] = cluster.public_access_cidrs
+    else:
         # No networks listed means no public endpoint (config: "empty means a private endpoint
         # only"); an empty authorizedIPRanges would instead open the API server to everyone.
-        else {"enable_private_cluster": True}
-    )
+        api_access["enable_private_cluster"] = True
     return azure_native.containerservice.ManagedCluster(
         f"{name}-cluster",
         resource_name_=cluster.name,
@@ -226,8 +325,21 @@ def _cluster(
                 "count": cluster.node_count,
                 "vm_size": args.node_size,
                 "os_type": azure_native.containerservice.OSType.LINUX,
+                "vnet_subnet_id": network.nodes_subnet_id,
             }
         ],
+        # Azure CNI Overlay powered by Cilium: pods get addresses outside the VNet, and the platform's
+        # NetworkPolicies are enforced (without a policy engine AKS enforces none: `network_policy`
+        # defaults to "none").
+        network_profile={
+            "network_plugin": azure_native.containerservice.NetworkPlugin.AZURE,
+            "network_plugin_mode": azure_native.containerservice.NetworkPluginMode.OVERLAY,
+            "network_dataplane": azure_native.containerservice.NetworkDataplane.CILIUM,
+            "network_policy": azure_native.containerservice.NetworkPolicy.CILIUM,
+            "pod_cidr": AKS_POD_CIDR,
+            "service_cidr": AKS_SERVICE_CIDR,
+            "dns_service_ip": AKS_DNS_SERVICE_IP,
+        },
         enable_rbac=True,
         aad_profile={
             "managed": True,
@@ -241,19 +353,19 @@ def _cluster(
         security_profile={
             "azure_key_vault_kms": {
                 "enabled": True,
-                # AKS wants the versioned key id; after Key Vault rotates the key, a `pulumi up`
-                # moves the cluster to the new version.
-                "key_id": secrets_key.key_uri_with_version,
-                # "Private" needs the vault's resource id and a private endpoint reachable from the
-                # control plane (API Server VNet Integration), which this stack does not declare;
-                # "Public" reaches the vault's public endpoint, authenticated by the cluster
-                # identity. Microsoft documents that "Public" does not work when the vault's
-                # firewall denies public traffic (AKS KMS limitations), as `_vault` currently does.
-                "key_vault_network_access": azure_native.containerservice.KeyVaultNetworkAccessTypes.PUBLIC,
+                # The key's current version, read at every deployment (`_current_key_version`).
+                "key_id": kms_key.key_id,
+                # "Private": the KMS plugin reaches the vault through a private endpoint AKS creates
+                # (its identity holds Key Vault Contributor on the vault for that), over API Server VNet
+                # Integration. "Public" does not work once the vault's firewall denies public traffic,
+                # as it does here (AKS KMS limitations).
+                "key_vault_network_access": azure_native.containerservice.KeyVaultNetworkAccessTypes.PRIVATE,
+                "key_vault_resource_id": vault.id,
             },
             "workload_identity": {"enabled": True},
         },
-        opts=pulumi.ResourceOptions(parent=group, depends_on=[key_access]),
+        tags={KMS_KEY_VERSION_CREATED_TAG: kms_key.created},
+        opts=pulumi.ResourceOptions(parent=group, depends_on=ready),
     )
 
 
@@ -297,6 +409,14 @@ class AzureFoundation(pulumi.ComponentResource):
     """The cluster's OIDC issuer URL, for federated credentials of workload identities."""
     resource_group_name: pulumi.Output[str]
     """Resource group holding every resource of the stack."""
+    vault_name: pulumi.Output[str]
+    """Name of the Key Vault (the store's secrets live in it)."""
+    store_key_name: pulumi.Output[str]
+    """Name of the store key (the rotation function's storage account is encrypted with it)."""
+    store_key_resource_id: pulumi.Output[str]
+    """ARM id of the store key, the scope of the one role that may wrap and unwrap with it."""
+    functions_subnet_id: pulumi.Output[str]
+    """Subnet the rotation function joins (delegated to App Service, admitted by the vault's firewall)."""
     cluster: azure_native.containerservice.ManagedCluster
     """The AKS cluster itself, for components that need more of its outputs."""
 
@@ -321,18 +441,23 @@ class AzureFoundation(pulumi.ComponentResource):
             location=args.region,
             opts=pulumi.ResourceOptions(parent=group),
         )
-        vault = _vault(name, args, group)
+        network = stack_network(name, f"vnet-{args.cluster.name}", cfg.network_cidr, args.region, group)
+        vault = _vault(name, args, group, network)
         secrets_key = _key(name, "secrets", f"{args.cluster.name}-secrets", group, vault)
         store_key = _key(name, "store", f"{args.cluster.name}-store", group, vault)
+        service_principal = azure_native.authorization.PrincipalType.SERVICE_PRINCIPAL
         key_access = _role_assignment(
-            name,
-            "cluster-key-access",
-            KEY_VAULT_CRYPTO_USER,
-            identity.principal_id,
-            azure_native.authorization.PrincipalType.SERVICE_PRINCIPAL,
-            secrets_key,
-            group,
-        )
+            name, "cluster-key-access", KEY_VAULT_CRYPTO_USER, identity.principal_id, service_principal,
+            secrets_key, group,
+        )  # fmt: skip
+        private_link = _role_assignment(
+            name, "cluster-vault-private-link", KEY_VAULT_CONTRIBUTOR, identity.principal_id,
+            service_principal, vault, group,
+        )  # fmt: skip
+        vnet_access = _role_assignment(
+            name, "cluster-network", NETWORK_CONTRIBUTOR, identity.principal_id, service_principal,
+            network.vnet, group,
+        )  # fmt: skip
         _role_assignment(
             name,
             "operators-vault-admin",
@@ -342,7 +467,10 @@ class AzureFoundation(pulumi.ComponentResource):
             vault,
             group,
         )
-        cluster = _cluster(name, args, group, identity, secrets_key, key_access)
+        kms_key = _current_key_version(group, vault, secrets_key)
+        cluster = _cluster(
+            name, args, group, identity, vault, kms_key, network, [key_access, private_link, vnet_access]
+        )
 
         self.kubernetes_provider = _kubernetes_provider(name, group, cluster)
         self.cluster_name = cluster.name
@@ -352,6 +480,10 @@ class AzureFoundation(pulumi.ComponentResource):
         self.vault_id = vault.id
         self.oidc_issuer = cluster.oidc_issuer_profile.apply(lambda profile: profile.issuer_url)
         self.resource_group_name = group.name
+        self.vault_name = vault.name
+        self.store_key_name = store_key.name
+        self.store_key_resource_id = store_key.id
+        self.functions_subnet_id = network.functions_subnet_id
         self.cluster = cluster
         self.register_outputs(
             {
@@ -360,6 +492,7 @@ class AzureFoundation(pulumi.ComponentResource):
                 "store_key_id": self.store_key_id,
                 "vault_uri": self.vault_uri,
                 "vault_id": self.vault_id,
+                "vault_name": self.vault_name,
                 "oidc_issuer": self.oidc_issuer,
                 "resource_group_name": self.resource_group_name,
             }

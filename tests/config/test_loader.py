@@ -217,10 +217,13 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "keys tls.crt and tls.key",
     ),
     (
-        "cloud-source-on-azure",
-        _prod_with_cloud_secret,
-        'secrets-platform:secrets[10].source: found "cloud" on an azure stack; expected literal, file or '
-        "generated: syncing Key Vault secrets into the cluster is not supported yet (AWS Secrets Manager is)",
+        "key-vault-firewall-private-range-on-azure",
+        lambda doc: (
+            _prod_with_cloud_secret(doc),
+            doc[C][NS + "azure"].update({"keyVaultAllowedCidrs": ["10.1.0.0/16"]}),
+        ),
+        'secrets-platform:azure.keyVaultAllowedCidrs[0]: found "10.1.0.0/16"; expected a public IPv4 '
+        "network (Key Vault's firewall refuses private ranges: 10/8, 172.16/12, 192.168/16)",
     ),
     (
         "vault-store-not-supported-yet",

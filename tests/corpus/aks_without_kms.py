@@ -8,9 +8,18 @@ EXPECTED = {"azure-aks-cluster-kms"}
 
 
 def program() -> None:
-    azure_native.containerservice.ManagedCluster(
+    cluster = azure_native.containerservice.ManagedCluster(
         "cluster",
         resource_group_name="rg-secrets-prod",
         dns_prefix="secrets-prod",
         security_profile={"workload_identity": {"enabled": True}},
+    )
+
+    # Its audit log is collected (azure-monitor-diagnostic-settings-audit), so only the flaw above is caught.
+    azure_native.monitor.DiagnosticSetting(
+        "cluster-audit",
+        resource_uri=cluster.id,
+        workspace_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets-prod/"
+        "providers/Microsoft.OperationalInsights/workspaces/log-secrets",
+        logs=[{"category": "kube-audit", "enabled": True}],
     )

@@ -8,7 +8,7 @@ EXPECTED = {"azure-keyvault-protect"}
 
 
 def program() -> None:
-    azure_native.keyvault.Vault(
+    vault = azure_native.keyvault.Vault(
         "vault",
         vault_name="kv-secrets-prod-weu",
         resource_group_name="rg-secrets-prod",
@@ -19,5 +19,15 @@ def program() -> None:
             "enable_soft_delete": True,
             "soft_delete_retention_in_days": 90,
             "enable_purge_protection": True,
+            "network_acls": {"default_action": "Deny", "bypass": "None"},
         },
+    )
+
+    # Its audit log is collected (azure-monitor-diagnostic-settings-audit), so only the flaw above is caught.
+    azure_native.monitor.DiagnosticSetting(
+        "vault-audit",
+        resource_uri=vault.id,
+        workspace_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets-prod/"
+        "providers/Microsoft.OperationalInsights/workspaces/log-secrets",
+        logs=[{"category": "AuditEvent", "enabled": True}],
     )

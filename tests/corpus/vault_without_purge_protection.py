@@ -9,7 +9,7 @@ EXPECTED = {"azure-keyvault-purge-protection"}
 
 
 def program() -> None:
-    azure_native.keyvault.Vault(
+    vault = azure_native.keyvault.Vault(
         "vault",
         vault_name="kv-secrets-prod-weu",
         resource_group_name="rg-secrets-prod",
@@ -20,6 +20,16 @@ def program() -> None:
             "enable_soft_delete": True,
             "soft_delete_retention_in_days": 90,
             "enable_purge_protection": False,
+            "network_acls": {"default_action": "Deny", "bypass": "None"},
         },
         opts=pulumi.ResourceOptions(protect=True),
+    )
+
+    # Its audit log is collected (azure-monitor-diagnostic-settings-audit), so only the flaw above is caught.
+    azure_native.monitor.DiagnosticSetting(
+        "vault-audit",
+        resource_uri=vault.id,
+        workspace_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets-prod/"
+        "providers/Microsoft.OperationalInsights/workspaces/log-secrets",
+        logs=[{"category": "AuditEvent", "enabled": True}],
     )

@@ -9,7 +9,7 @@ EXPECTED = {"azure-keyvault-soft-delete"}
 
 
 def program() -> None:
-    azure_native.keyvault.Vault(
+    vault = azure_native.keyvault.Vault(
         "vault",
         vault_name="kv-secrets-prod-weu",
         resource_group_name="rg-secrets-prod",
@@ -18,6 +18,16 @@ def program() -> None:
             "sku": {"family": "A", "name": "premium"},
             "enable_soft_delete": False,
             "enable_purge_protection": True,
+            "network_acls": {"default_action": "Deny", "bypass": "None"},
         },
         opts=pulumi.ResourceOptions(protect=True),
+    )
+
+    # Its audit log is collected (azure-monitor-diagnostic-settings-audit), so only the flaw above is caught.
+    azure_native.monitor.DiagnosticSetting(
+        "vault-audit",
+        resource_uri=vault.id,
+        workspace_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets-prod/"
+        "providers/Microsoft.OperationalInsights/workspaces/log-secrets",
+        logs=[{"category": "AuditEvent", "enabled": True}],
     )

@@ -43,6 +43,7 @@ TYPES = sorted(
         "azure-native:keyvault:Key",
         "azure-native:keyvault:Secret",
         "azure-native:keyvault:Vault",
+        "azure-native:monitor:DiagnosticSetting",
         "kubernetes:apps/v1:Deployment",
         "kubernetes:batch/v1:CronJob",
         "kubernetes:core/v1:ConfigMap",
@@ -117,6 +118,7 @@ def test_all_policies_is_every_module_list() -> None:
         policies.encryption,
         policies.hygiene,
         policies.transport,
+        policies.audit,
     ]
     assert [p for m in modules for p in m.POLICIES] == ALL_POLICIES
 
@@ -156,6 +158,7 @@ UNKNOWN_INPUTS = {
         "securityProfile",
         "encryptionConfig",
         "inlinePolicies",
+        "logs",
     )
 } | {
     key: UNKNOWN_STRING_VALUE
@@ -173,6 +176,7 @@ UNKNOWN_INPUTS = {
         "isMultiRegionTrail",
         "recoveryWindowInDays",
         "bucket",
+        "resourceUri",
     )
 }
 

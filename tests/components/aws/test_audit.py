@@ -748,6 +748,7 @@ def test_outputs_name_the_trail_bucket_log_group_topic_and_alarms() -> None:
     assert seen["alarms"] == [
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{CLUSTER}-secrets-denied-access",
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{CLUSTER}-secrets-unexpected-reader",
+        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{CLUSTER}-secrets-kubernetes-secret-denied",
     ], "alarm_arns"
 
 

@@ -141,6 +141,10 @@ def aks_user_kubeconfig(cluster: str) -> str:
     return base64.b64encode(yaml.safe_dump(config).encode()).decode()
 
 
+KEY_CREATED = 1_790_000_000
+"""Creation time (seconds since the epoch) of the secrets key's current version, as Keys - Get reports it."""
+
+
 class AzureMocks(pulumi.runtime.Mocks):
     """Provider outputs shaped as azure-native returns them, for every output the component reads."""
 
@@ -202,6 +206,13 @@ class AzureMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "azure-native:keyvault:getKey":
+            key = args.args["keyName"]
+            return {
+                "keyUri": _key_uri(key),
+                "keyUriWithVersion": _key_uri_with_version(key),
+                "attributes": {"created": KEY_CREATED, "enabled": True},
+            }, []
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
             value = aks_user_kubeconfig(args.args["resourceName"])
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}, []
@@ -249,8 +260,10 @@ def test_role_definition_id_is_subscription_scoped() -> None:
     assert subscription_of(group_id) == SUBSCRIPTION, "subscription_of must read the subscription"
     assert role_definition_id(SUBSCRIPTION, KEY_VAULT_CRYPTO_USER) == (
         f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
-        "e147488a-f6f5-4113-8e2d-b22465e65bf6"
-    ), "role_definition_id must be the subscription-scoped built-in role"
+        "12338af0-0e69-4776-bea7-57ae8d297424"
+    ), (
+        "role_definition_id must be the subscription-scoped built-in role (Key Vault Crypto User: encrypt, decrypt)"
+    )
     with pytest.raises(ValueError, match="not an ARM resource id"):
         subscription_of("rg-secrets-prod")
 
@@ -290,9 +303,15 @@ def test_vault_is_purge_protected_and_rbac_only(monitor: CapturingMonitor) -> An
             "found-vault must use Azure RBAC, not access policies"
         )
         assert props["sku"] == {"family": "A", "name": "premium"}, "found-vault must be premium (HSM keys)"
-        assert props["networkAcls"] == {"defaultAction": "Allow", "bypass": "AzureServices"}, (
-            "found-vault must accept the AKS KMS plugin (public KMS needs an open vault firewall)"
-        )
+        assert props["networkAcls"] == {
+            "defaultAction": "Deny",
+            "bypass": "AzureServices",
+            "ipRules": [],
+            "virtualNetworkRules": [
+                {"id": "found-subnet-nodes-id", "ignoreMissingVnetServiceEndpoint": False},
+                {"id": "found-subnet-functions-id", "ignoreMissingVnetServiceEndpoint": False},
+            ],
+        }, "found-vault must deny by default and admit the node and function subnets only"
         assert props["tenantId"] == TENANT, "found-vault tenant"
         assert vault.inputs["vaultName"] == VAULT, "found-vault name"
         assert vault.protect, "found-vault must be protected"
@@ -315,7 +334,7 @@ def test_keys_are_hsm_backed_rotating_and_protected(monitor: CapturingMonitor) -
             )
             policy = props["rotationPolicy"]
             assert policy["attributes"] == {"expiryTime": "P1Y"}, f"found-{role}-key versions must expire"
-            assert {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "rotate"}} in policy[
+            assert {"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "rotate"}} in policy[
                 "lifetimeActions"
             ], f"found-{role}-key must rotate 30 days before expiry"
             assert key.inputs["keyName"] == f"secrets-prod-{role}", f"found-{role}-key name"
@@ -370,8 +389,12 @@ def test_cluster_encrypts_secrets_with_the_secrets_key(monitor: CapturingMonitor
         assert kms == {
             "enabled": True,
             "keyId": _key_uri_with_version("secrets-prod-secrets"),
-            "keyVaultNetworkAccess": "Public",
+            "keyVaultNetworkAccess": "Private",
+            "keyVaultResourceId": _arm_id(GROUP, f"Microsoft.KeyVault/vaults/{VAULT}"),
         }, "found-cluster must envelope-encrypt Secrets with the current version of the secrets key"
+        assert cluster.inputs["tags"] == {"secrets-platform/kms-key-version-created": str(KEY_CREATED)}, (
+            "found-cluster must record when its key version was created"
+        )
         assert cluster.inputs["securityProfile"]["workloadIdentity"] == {"enabled": True}, (
             "found-cluster must enable workload identity"
         )
@@ -401,9 +424,11 @@ def test_cluster_access_is_entra_id_only(monitor: CapturingMonitor) -> Any:
             "adminGroupObjectIDs": [OPERATORS],
             "tenantID": TENANT,
         }, "found-cluster must authenticate with Entra ID and make the operators admins"
-        assert inputs["apiServerAccessProfile"] == {"authorizedIPRanges": ["198.51.100.0/24"]}, (
-            "found-cluster API server must be reachable from the listed networks only"
-        )
+        assert inputs["apiServerAccessProfile"] == {
+            "authorizedIPRanges": ["198.51.100.0/24"],
+            "enableVnetIntegration": True,
+            "subnetId": "found-subnet-apiserver-id",
+        }, "found-cluster API server must be reachable from the listed networks only"
         pool = inputs["agentPoolProfiles"][0]
         assert (pool["mode"], pool["count"], pool["vmSize"], pool["osType"]) == (
             "System",
@@ -422,9 +447,11 @@ def test_cluster_is_private_without_networks(monitor: CapturingMonitor) -> Any:
 
     def check(_: Any) -> None:
         inputs = monitor.get("azure-native:containerservice:ManagedCluster", "found-cluster").inputs
-        assert inputs["apiServerAccessProfile"] == {"enablePrivateCluster": True}, (
-            "found-cluster must have no public API server when no network is listed"
-        )
+        assert inputs["apiServerAccessProfile"] == {
+            "enablePrivateCluster": True,
+            "enableVnetIntegration": True,
+            "subnetId": "found-subnet-apiserver-id",
+        }, "found-cluster must have no public API server when no network is listed"
 
     return foundation.cluster.urn.apply(check)
 

@@ -1,0 +1,162 @@
+"""Audit and key freshness on Azure: every vault and cluster logs who touched secrets, and the cluster's
+KMS key version is recent.
+
+A Key Vault without an `AuditEvent` diagnostic setting and an AKS cluster without `kube-audit` leave no
+record of who read a secret; the platform's alerts read those logs. AKS's KMS names one version of its
+key; once that version is older than the key's rotation period, the cluster has not followed a
+rotation, and when the version expires the API server can no longer encrypt (AKS docs, "KMS
+observability": `KeyExpired`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies._support import (
+    as_list,
+    as_number,
+    dig,
+    is_unknown,
+    message,
+    plain,
+    schema,
+    settings,
+    unknown_at,
+)
+
+AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+KEY_VAULT = "azure-native:keyvault:Vault"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+KMS_KEY_VERSION_CREATED_TAG = "secrets-platform/kms-key-version-created"
+"""The platform tags its cluster with the creation time (epoch seconds) of the KMS key version it names."""
+REQUIRED_LOGS = {KEY_VAULT: "AuditEvent", AKS_CLUSTER: "kube-audit"}
+"""The log category each kind must send somewhere: Key Vault's data-plane audit, the API server's audit
+(`kube-audit-admin` leaves out get and list, the reads of Secrets)."""
+
+
+def _kms_key_version_age(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != AKS_CLUSTER:
+        return
+    cfg = settings(args, AZURE_AKS_CLUSTER_KMS_KEY_VERSION_AGE.config_schema)
+    props = plain(args.props)
+    if unknown_at(props, "securityProfile", "azureKeyVaultKms", "enabled") or unknown_at(props, "tags"):
+        return
+    if dig(props, "securityProfile", "azureKeyVaultKms", "enabled") is not True:
+        return  # azure-aks-cluster-kms reports a cluster without KMS
+    created = dig(props, "tags", KMS_KEY_VERSION_CREATED_TAG)
+    if is_unknown(created):
+        return
+    limit = cfg["maxKeyVersionAgeDays"]
+    seconds = as_number(created)
+    if seconds is None:
+        report(
+            message(
+                f"The cluster does not record when its KMS key version was created (tag {KMS_KEY_VERSION_CREATED_TAG})",
+                "Read the key's current version at deployment (keyvault.get_key_output) and tag the cluster with "
+                "its attributes.created",
+            ),
+            None,
+        )
+        return
+    age = (time.time() - seconds) / 86400
+    if age > limit:
+        report(
+            message(
+                f"The cluster's KMS key version is {age:.0f} days old, older than the {limit}-day rotation period",
+                "Deploy with the key's current version (its rotation policy creates one every rotation period) "
+                "and re-encrypt the Secrets with it",
+            ),
+            None,
+        )
+
+
+# Source: AKS docs, "Add Key Management Service etcd encryption" ("Rotate existing keys"; KMS
+# observability: `KeyExpired`); CIS Microsoft Azure Foundations Benchmark, Key Vault, key rotation.
+AZURE_AKS_CLUSTER_KMS_KEY_VERSION_AGE = ResourceValidationPolicy(
+    name="azure-aks-cluster-kms-key-version-age",
+    description="AKS clusters must name a KMS key version younger than the key's rotation period.",
+    validate=_kms_key_version_age,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        maxKeyVersionAgeDays={
+            "type": "integer",
+            "minimum": 1,
+            "default": 97,
+            "description": "Days a KMS key version may be named after its creation: the rotation period "
+            "(90) and a week for the rotation and the next deployment.",
+        }
+    ),
+    remediation_steps="Run the deployment (it reads the key's current version) and re-encrypt the Secrets.",
+)
+
+
+def _diagnosed(resource: PolicyResource, settings_: list[PolicyResource]) -> bool | None:
+    """Whether some diagnostic setting sends the resource's required log; None when it cannot be told."""
+    category = REQUIRED_LOGS[resource.resource_type]
+    unknown = False
+    for setting in settings_:
+        targets = setting.property_dependencies.get("resourceUri") or []
+        props = plain(setting.props)
+        uri = props.get("resourceUri")
+        if resource not in targets:
+            if is_unknown(uri):
+                unknown = True
+            continue
+        if unknown_at(props, "logs"):
+            unknown = True
+            continue
+        destination = props.get("workspaceId") or props.get("storageAccountId") or props.get("eventHubName")
+        for log in as_list(props.get("logs")):
+            if (
+                destination
+                and isinstance(log, dict)
+                and log.get("category") == category
+                and log.get("enabled") is True
+            ):
+                return True
+    return None if unknown else False
+
+
+def _audit_diagnostics(args: StackValidationArgs, report: ReportViolation) -> None:
+    settings_ = [r for r in args.resources if r.resource_type == DIAGNOSTIC_SETTING]
+    for resource in args.resources:
+        if resource.resource_type not in REQUIRED_LOGS:
+            continue
+        if _diagnosed(resource, settings_) is False:
+            category = REQUIRED_LOGS[resource.resource_type]
+            report(
+                message(
+                    f"Nothing records the {category} log of {resource.name}, so no one can tell who read its secrets",
+                    f"Declare a monitor.DiagnosticSetting with resource_uri={resource.name}.id sending the "
+                    f"{category} category to a Log Analytics workspace",
+                ),
+                resource.urn,
+            )
+
+
+# Source: CIS Microsoft Azure Foundations Benchmark, Logging and Monitoring, "Ensure that logging for
+# Azure Key Vault is Enabled" (AuditEvent); AKS docs, "Monitor AKS" (resource logs: kube-audit).
+AZURE_AUDIT_DIAGNOSTIC_SETTINGS = StackValidationPolicy(
+    name="azure-monitor-diagnostic-settings-audit",
+    description="Key Vaults and AKS clusters must send their audit logs to a workspace.",
+    validate=_audit_diagnostics,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Add a DiagnosticSetting for AuditEvent (vaults) and kube-audit (AKS) to a workspace.",
+)
+
+
+POLICIES = [AZURE_AKS_CLUSTER_KMS_KEY_VERSION_AGE, AZURE_AUDIT_DIAGNOSTIC_SETTINGS]
