@@ -1,6 +1,6 @@
 """The Key Vault rotation, driven through `SecretClient` over a fake of the Key Vault data plane.
 
-No Key Vault emulator exists (TOOLCHAIN.md), so `FakeKeyVault` is an `azure.core` `HttpTransport` that
+No Key Vault emulator exists on PyPI or npm, so `FakeKeyVault` is an `azure.core` `HttpTransport` that
 answers the REST API as documented ("Key Vault REST API: Get Secret, Set Secret, Get Secret Versions"):
 versions with `attributes.enabled/nbf/exp/created`, tags, `contentType`, 404 `SecretNotFound`, 403 on a
 disabled version, and the 401 bearer challenge the SDK's challenge policy answers with a token.
