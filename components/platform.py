@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
@@ -24,6 +25,7 @@ from components.kubernetes.secret_operator import SecretOperator, SecretOperator
 from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
+from components.vault.backend import VaultBackend, vault_entries
 from config.models import CloudSecret, StackConfig
 
 
@@ -73,20 +75,33 @@ class Platform(pulumi.ComponentResource):
             # `cloud` secrets are synced into the cluster by the cloud store, under the same name.
             if entry.source != "cloud"
         }
+        cloud_plan = sync_plan(stack)
+        vault_plan = sync_plan(stack, store="hashicorp-vault") if stack.vault is not None else {}
+        # Reloader watches the namespaces of every store's synced Secrets, whichever delivery
+        # declares the one operator of the cluster.
+        reload_namespaces = [
+            namespaces[ns].namespace_name
+            for ns in sorted({stack.workload(w).namespace_name for w in [*cloud_plan, *vault_plan]})
+        ]
         delivery = backend.secret_delivery(
             f"{name}-store",
             SecretDeliveryArgs(
                 backend=backend,
                 foundation=cloud,
                 entries=[e for e in stack.secrets if isinstance(e, CloudSecret) and e.store == "default"],
-                sync_plan=sync_plan(stack),
+                sync_plan=cloud_plan,
                 workloads={w.name: w for w in stack.workloads},
                 namespaces={n: ns.namespace_name for n, ns in namespaces.items()},
                 kubernetes_version=stack.cluster.kubernetes_version,
+                reload_namespaces=reload_namespaces,
             ),
             k8s_opts,
         )
-        synced = delivery.synced_secret_names if delivery is not None else {}
+        synced = dict(delivery.synced_secret_names) if delivery is not None else {}
+        if stack.vault is not None:
+            synced |= _vault_delivery(
+                name, stack, cloud, delivery, vault_plan, namespaces, reload_namespaces, self
+            )
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
         _helm_releases(name, stack, args.project_dir, namespaces, secrets, k8s_opts)
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
@@ -116,6 +131,42 @@ class Platform(pulumi.ComponentResource):
                 "app_secrets": self.app_secrets,
             }
         )
+
+
+def _vault_delivery(
+    name: str,
+    stack: StackConfig,
+    cloud: Any,
+    cloud_delivery: Any,
+    vault_plan: Mapping[str, Sequence[CloudSecret]],
+    namespaces: Mapping[str, IsolatedNamespace],
+    reload_namespaces: Sequence[pulumi.Input[str]],
+    parent: pulumi.Resource,
+) -> dict[str, pulumi.Output[str]]:
+    """The Vault store beside the cloud's: its mounts, then its delivery through the same operator."""
+    vault_backend = VaultBackend(
+        stack, cloud, alarm_topic=cloud_delivery.alarm_topic if cloud_delivery is not None else None
+    )
+    foundation = vault_backend.foundation(f"{name}-vault", pulumi.ResourceOptions(parent=parent))
+    delivery = vault_backend.secret_delivery(
+        f"{name}-vault-store",
+        SecretDeliveryArgs(
+            backend=vault_backend,
+            foundation=foundation,
+            entries=vault_entries(stack),
+            sync_plan=vault_plan,
+            workloads={w.name: w for w in stack.workloads},
+            namespaces={n: ns.namespace_name for n, ns in namespaces.items()},
+            kubernetes_version=stack.cluster.kubernetes_version,
+            operator=cloud_delivery.operator if cloud_delivery is not None else None,
+            reload_namespaces=reload_namespaces,
+        ),
+        pulumi.ResourceOptions(
+            parent=parent,
+            providers={"kubernetes": cloud.kubernetes_provider, "vault": foundation.provider},
+        ),
+    )
+    return dict(delivery.synced_secret_names)
 
 
 def _workloads(

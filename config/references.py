@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from config.errors import Problem, describe
-from config.models import PROJECT, StackConfig
+from config.models import PROJECT, CloudSecret, StackConfig
 from config.patterns import AWS_REGION, AZURE_LOCATION
 
 NS = f"{PROJECT}:"
@@ -99,17 +99,8 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                     "supported yet (AWS Secrets Manager is)",
                 )
             )
-        if getattr(entry, "store", "default") == "hashicorp-vault":
-            # The model and the `vault:` block are in place; the sync (an External Secrets Vault
-            # provider store per namespace) is not built yet, and a secret must never silently go
-            # undelivered.
-            problems.append(
-                Problem(
-                    f"{NS}secrets[{i}].store",
-                    '"hashicorp-vault"',
-                    "store: default: delivery from HashiCorp Vault is not supported yet",
-                )
-            )
+
+    problems += _check_vault(cfg)
 
     for i, app in enumerate(cfg.apps):
         for j, name in enumerate(app.secrets):
@@ -167,6 +158,64 @@ def check_references(cfg: StackConfig) -> list[Problem]:
                 f"the name of a secret in {NS}secrets ({_names(secrets)})",
             )
         )
+    return problems
+
+
+def _check_vault(cfg: StackConfig) -> list[Problem]:
+    """`store: hashicorp-vault` secrets against the `vault:` block, and what only Vault limits."""
+    problems: list[Problem] = []
+    databases = {d.name: d for d in cfg.vault.databases} if cfg.vault else {}
+    if cfg.vault is not None:
+        problems += _duplicates("vault.databases", [d.name for d in cfg.vault.databases], "database")
+    for i, entry in enumerate(cfg.secrets):
+        if not isinstance(entry, CloudSecret):
+            continue
+        where = f"{NS}secrets[{i}]"
+        if entry.store != "hashicorp-vault":
+            if entry.database is not None:
+                problems.append(
+                    Problem(
+                        f"{where}.database",
+                        describe(entry.database),
+                        "no database on a secret of store default (dynamic credentials come from "
+                        "Vault's database secrets engine: set store: hashicorp-vault)",
+                    )
+                )
+            continue
+        if cfg.vault is None:
+            problems.append(
+                Problem(
+                    f"{where}.store",
+                    '"hashicorp-vault" with no secrets-platform:vault block',
+                    "a secrets-platform:vault block with the Vault's address",
+                )
+            )
+        if not entry.readers:
+            # Synced by the identity of a reader of its namespace (external_secrets.sync.sync_plan).
+            problems.append(
+                Problem(
+                    f"{where}.readers",
+                    "an empty list",
+                    "at least one workload: a Vault secret is synced into the cluster by its reader's identity",
+                )
+            )
+        if entry.database is not None:
+            if cfg.vault is not None and entry.database not in databases:
+                problems.append(
+                    Problem(
+                        f"{where}.database",
+                        describe(entry.database),
+                        f"the name of a database in {NS}vault.databases ({_names(databases)})",
+                    )
+                )
+            if sorted(entry.keys) != ["password", "username"]:
+                problems.append(
+                    Problem(
+                        f"{where}.keys",
+                        f"keys {_names(entry.keys)}",
+                        "exactly [username, password]: what Vault's database engine issues",
+                    )
+                )
     return problems
 
 
