@@ -73,4 +73,6 @@ def test_operators_hold_a_role_in_each_namespace_with_secrets_and_nobody_else_is
         ("payments", "payments-api-secret-reader", "ServiceAccount", "payments-api"),
         # External Secrets may mint tokens for the one sync ServiceAccount of orders-api, nothing else.
         ("orders", "orders-api-secret-sync-token", "ServiceAccount", "external-secrets"),
+        # ... and for its Vault sync ServiceAccount (orders-webhook-key is kept in Vault).
+        ("orders", "orders-api-vault-sync-token", "ServiceAccount", "external-secrets"),
     }
