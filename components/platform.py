@@ -100,7 +100,7 @@ class Platform(pulumi.ComponentResource):
         synced = dict(delivery.synced_secret_names) if delivery is not None else {}
         if stack.vault is not None:
             synced |= _vault_delivery(
-                name, stack, cloud, delivery, vault_plan, namespaces, reload_namespaces, self
+                name, stack, args.literals, cloud, delivery, vault_plan, namespaces, reload_namespaces, self
             )
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
         _helm_releases(name, stack, args.project_dir, namespaces, secrets, k8s_opts)
@@ -136,6 +136,7 @@ class Platform(pulumi.ComponentResource):
 def _vault_delivery(
     name: str,
     stack: StackConfig,
+    literals: Mapping[str, pulumi.Output[str]],
     cloud: Any,
     cloud_delivery: Any,
     vault_plan: Mapping[str, Sequence[CloudSecret]],
@@ -145,7 +146,10 @@ def _vault_delivery(
 ) -> dict[str, pulumi.Output[str]]:
     """The Vault store beside the cloud's: its mounts, then its delivery through the same operator."""
     vault_backend = VaultBackend(
-        stack, cloud, alarm_topic=cloud_delivery.alarm_topic if cloud_delivery is not None else None
+        stack,
+        cloud,
+        alarm_topic=cloud_delivery.alarm_topic if cloud_delivery is not None else None,
+        literals=literals,
     )
     foundation = vault_backend.foundation(f"{name}-vault", pulumi.ResourceOptions(parent=parent))
     delivery = vault_backend.secret_delivery(

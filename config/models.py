@@ -434,6 +434,9 @@ class VaultDatabase(Model):
     """PostgreSQL user Vault connects as; it needs `CREATEROLE` and membership of `grantRole`."""
     password_key: ConfigKey
     """Secret config key holding that user's password (`pulumi config set --secret <key> <value>`)."""
+    password_version: Annotated[int, Field(ge=1)] = 1
+    """Bump to send a changed password to Vault: it is sent only then (write-only), so a password Vault
+    rotated itself (`rotate-root`) is never overwritten."""
     grant_role: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     """PostgreSQL group role whose privileges each issued user inherits (and nothing else)."""
     default_ttl_seconds: Annotated[int, Field(ge=300, le=604_800)] = 3600

@@ -8,7 +8,7 @@ and it reads the cloud foundation's ServiceAccount token issuer (and on AWS the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -16,6 +16,7 @@ import pulumi
 from components.cloud import IdentityRequest
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
 from components.vault.audit import VaultAudit, VaultAuditArgs, VaultAwsAlerts
+from components.vault.database import VaultDatabaseEngineArgs
 from components.vault.foundation import VaultFoundation, VaultFoundationArgs
 from components.vault.paths import database_creds_path, database_role_name, kv_data_path
 from components.vault.secret_delivery import VaultSecretDelivery
@@ -37,6 +38,7 @@ class VaultBackend:
         stack: StackConfig,
         cloud_foundation: Any,
         alarm_topic: pulumi.Input[str] | None = None,
+        literals: Mapping[str, pulumi.Output[str]] | None = None,
     ) -> None:
         if stack.vault is None:  # the platform builds a VaultBackend only for a stack with `vault:`
             raise ValueError("a Vault store needs the secrets-platform:vault block")
@@ -44,6 +46,7 @@ class VaultBackend:
         self._vault: VaultConfig = stack.vault
         self._cloud = cloud_foundation
         self._alarm_topic = alarm_topic
+        self._literals = literals or {}
 
     def foundation(self, name: str, opts: pulumi.ResourceOptions) -> VaultFoundation:
         entries = vault_entries(self._stack)
@@ -77,6 +80,19 @@ class VaultBackend:
                 audience=cfg.jwt_audience,
                 max_versions=cfg.max_versions,
                 grace_days=cfg.version_grace_days,
+                database=VaultDatabaseEngineArgs(
+                    cluster_name=self._stack.cluster.name,
+                    mount=cfg.database_mount,
+                    databases=list(cfg.databases),
+                    passwords={
+                        d.password_key: self._literals[d.password_key]
+                        for d in cfg.databases
+                        if d.password_key in self._literals
+                    },
+                    entries=[e for e in entries if e.database is not None],
+                )
+                if cfg.databases
+                else None,
             ),
             opts,
         )

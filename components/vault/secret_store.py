@@ -26,6 +26,11 @@ import pulumi
 import pulumi_random as random
 import pulumi_vault as vault
 
+from components.kubernetes.external_secrets.operator import ExternalSecretsOperator
+from components.kubernetes.external_secrets.secret_store import SyncSecretStore
+from components.kubernetes.external_secrets.synced_secret import SyncedSecret, SyncedSecretArgs
+from components.vault.database import VaultDatabaseEngine, VaultDatabaseEngineArgs
+from components.vault.dynamic_secret import DynamicDatabaseSecret, DynamicDatabaseSecretArgs
 from components.vault.foundation import version_retention
 from components.vault.paths import auth_role_name, kv_metadata_path, kv_path
 from config.models import CloudSecret
@@ -61,6 +66,8 @@ class VaultSecretStoreArgs:
     """Versions kept per secret (`vault.maxVersions`)."""
     grace_days: int
     """Days a version outlives its rotation period (`vault.versionGraceDays`)."""
+    database: VaultDatabaseEngineArgs | None = None
+    """The database engine, when some entry names a database (`vault.databases`)."""
 
 
 def check_store_args(args: VaultSecretStoreArgs) -> list[str]:
@@ -76,6 +83,8 @@ def check_store_args(args: VaultSecretStoreArgs) -> list[str]:
         seen.add(entry.name)
     if args.max_versions < 2:
         problems.append(f"max_versions {args.max_versions} would destroy the previous value at rotation")
+    if any(e.database is not None for e in args.entries) and args.database is None:
+        problems.append("secrets name a database but no database engine is given")
     if args.grace_days < 1:
         problems.append(f"grace of {args.grace_days} days would delete a value the moment it is due")
     return problems
@@ -142,6 +151,8 @@ class VaultSecretStore(pulumi.ComponentResource):
     """Nothing of the store reads secrets by itself (no rotation function): empty."""
     kv_mount: pulumi.Output[str]
     """Path of the KV v2 mount."""
+    database: VaultDatabaseEngine | None
+    """The database engine, when some entry names a database."""
 
     def __init__(
         self, name: str, args: VaultSecretStoreArgs, opts: pulumi.ResourceOptions | None = None
@@ -153,6 +164,11 @@ class VaultSecretStore(pulumi.ComponentResource):
         self.remote_keys = {
             entry.name: _path(self, name, args, entry) for entry in args.entries if entry.database is None
         }
+        self.database = (
+            VaultDatabaseEngine(f"{name}-database", args.database, pulumi.ResourceOptions(parent=self))
+            if args.database is not None and args.database.entries
+            else None
+        )
         self.service_readers = []
         self.kv_mount = pulumi.Output.from_input(args.kv_mount)
         self._args = args
@@ -166,6 +182,47 @@ class VaultSecretStore(pulumi.ComponentResource):
         )
         return vault_provider_block(
             args.address, args.kv_mount, args.auth_mount, role, service_account, args.audience
+        )
+
+    def synced_secret(
+        self,
+        name: str,
+        entry: CloudSecret,
+        sync_store: SyncSecretStore,
+        identity: Any,
+        operator: ExternalSecretsOperator,
+        opts: pulumi.ResourceOptions,
+    ) -> SyncedSecret | DynamicDatabaseSecret:
+        """How one entry reaches its Secret: a KV value through the workload's SecretStore, or
+        dynamic database credentials through a generator logging in as the same identity."""
+        if entry.database is None:
+            return SyncedSecret(
+                name,
+                SyncedSecretArgs(
+                    entry=entry,
+                    namespace=sync_store.namespace,
+                    store_name=sync_store.store_name,
+                    remote_key=self.remote_keys[entry.name],
+                    operator=operator,
+                ),
+                opts,
+            )
+        if self.database is None:  # check_store_args: a database entry comes with the engine's args
+            raise ValueError(f"secret {entry.name!r} names a database but the store has no database engine")
+        provider = self.provider(identity.service_account_name)["vault"]
+        return DynamicDatabaseSecret(
+            name,
+            DynamicDatabaseSecretArgs(
+                entry=entry,
+                namespace=sync_store.namespace,
+                # A generator reads absolute paths: no KV mount or version.
+                provider={k: v for k, v in provider.items() if k not in ("path", "version")},
+                creds_path=self.database.creds_paths[entry.name],
+                default_ttl_seconds=self.database.default_ttls[entry.name],
+                operator=operator,
+                depends_on=self.database.ready,
+            ),
+            opts,
         )
 
 

@@ -1,7 +1,8 @@
 // Validate External Secrets Operator objects against validators generated from ESO's own CRDs
 // (@kubernetes-models/external-secrets, pinned in package.json).
 //
-// stdin:  a JSON array of objects (ExternalSecret, SecretStore, ... of external-secrets.io/v1 or v1beta1).
+// stdin:  a JSON array of objects (ExternalSecret, SecretStore, ... of external-secrets.io/v1 or v1beta1,
+//         and generators such as VaultDynamicSecret of generators.external-secrets.io/v1alpha1).
 // stdout: a JSON array with one result per object, in order:
 //         {"index", "apiVersion", "kind", "name", "valid", "message", "errors": [{"path", "message", "params"}]}
 //         where `message` is the validator's own message (every error, comma-separated) or null.
@@ -12,8 +13,13 @@
 
 import * as v1 from "@kubernetes-models/external-secrets/external-secrets.io/v1";
 import * as v1beta1 from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1";
+import * as generators from "@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1";
 
-const MODELS = { "external-secrets.io/v1": v1, "external-secrets.io/v1beta1": v1beta1 };
+const MODELS = {
+  "external-secrets.io/v1": v1,
+  "external-secrets.io/v1beta1": v1beta1,
+  "generators.external-secrets.io/v1alpha1": generators,
+};
 
 function readStdin() {
   return new Promise((resolve, reject) => {

@@ -43,7 +43,7 @@ def bao_binary() -> Path:
     return binary
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -69,7 +69,7 @@ def start_openbao(directory: Path) -> OpenBao:
     token = "root-" + secrets.token_hex(8)
     last_error = ""
     for _ in range(3):  # a port taken between the probe and the bind: try another
-        port = _free_port()
+        port = free_port()
         log = (directory / f"bao-{port}.log").open("wb")
         process = subprocess.Popen(
             [
@@ -209,6 +209,8 @@ VAULT_TYPES = (
     "vault:jwt/authBackendRole:AuthBackendRole",
     "vault:kv/secretV2:SecretV2",
     "vault:generic/endpoint:Endpoint",
+    "vault:database/secretBackendConnection:SecretBackendConnection",
+    "vault:database/secretBackendRole:SecretBackendRole",
 )
 """Every Vault resource type the platform declares, in the order Vault needs them."""
 
@@ -221,8 +223,28 @@ def vault_resources(resources: Sequence[Registration]) -> list[Registration]:
     return sorted(found, key=lambda r: VAULT_TYPES.index(r.type))
 
 
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where a planned database connection really goes in the test: a local PostgreSQL."""
+
+    connection_url: str
+    """The plan's URL with the test server's host and port (TLS off on loopback)."""
+    password: str
+    """The admin password (the plan holds only a placeholder for the secret config key)."""
+
+
+DATABASE_TYPES = (
+    "vault:database/secretBackendConnection:SecretBackendConnection",
+    "vault:database/secretBackendRole:SecretBackendRole",
+)
+
+
 def apply_plan(
-    client: hvac.Client, resources: Sequence[Registration], issuer: TestIssuer, audit_log: Path
+    client: hvac.Client,
+    resources: Sequence[Registration],
+    issuer: TestIssuer,
+    audit_log: Path,
+    databases: dict[str, DatabaseTarget] | None = None,
 ) -> Replay:
     """Apply every Vault resource the plan's run registered to the server, with its own inputs.
 
@@ -230,13 +252,35 @@ def apply_plan(
     secret inputs too: the generated KV values are the plan's canaries. Two inputs are substituted,
     each for a reason: the auth method checks signatures with the test issuer's public key
     (`jwt_validation_pubkeys`) instead of fetching the cluster's discovery document, and the file audit
-    device writes to `audit_log` instead of the Vault host's path.
+    device writes to `audit_log` instead of the Vault host's path. With `databases`, each database
+    connection goes to its test server (URL and admin password); without, the database engine's
+    connections and roles are left out (tests/components/vault/test_database.py applies them).
     """
     replay: Replay | None = None
     kv_mount = auth_mount = ""
     for resource in vault_resources(resources):
         inputs = dict(resource.inputs)
-        if resource.type == "vault:index/mount:Mount":
+        if resource.type in DATABASE_TYPES and databases is None:
+            continue
+        if resource.type == "vault:database/secretBackendConnection:SecretBackendConnection":
+            assert databases is not None
+            target = databases[inputs["name"]]
+            postgres = dict(inputs["postgresql"])
+            assert "postgresql.passwordWo" in resource.secret_paths, "the admin password is a secret input"
+            fields = {
+                "plugin_name": inputs["pluginName"],
+                "allowed_roles": inputs["allowedRoles"],
+                "verify_connection": inputs["verifyConnection"],
+                "connection_url": target.connection_url,
+                "username": postgres["username"],
+                "password": target.password,
+                "password_authentication": postgres["passwordAuthentication"],
+            }
+            client.write_data(f"{inputs['backend']}/config/{inputs['name']}", data=fields)
+        elif resource.type == "vault:database/secretBackendRole:SecretBackendRole":
+            fields = _api(inputs, {"backend", "name"})
+            client.write_data(f"{inputs['backend']}/roles/{inputs['name']}", data=fields)
+        elif resource.type == "vault:index/mount:Mount":
             client.sys.enable_secrets_engine(
                 backend_type=inputs["type"],
                 path=inputs["path"],

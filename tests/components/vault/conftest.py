@@ -25,6 +25,17 @@ VAULT_BLOCK = {
     "maxVersions": 3,
     "versionGraceDays": 7,
     "audit": {"type": "file", "filePath": "/vault/audit/secrets-platform.log"},
+    "databases": [
+        {
+            "name": "orders-db",
+            "connectionUrl": "postgresql://{{username}}:{{password}}@orders-db.internal:5432/orders?sslmode=verify-full",
+            "username": "vault_admin",
+            "passwordKey": "ordersDbVaultPassword",
+            "grantRole": "orders_app",
+            "defaultTtlSeconds": 3600,
+            "maxTtlSeconds": 86400,
+        }
+    ],
 }
 
 EXTRA_VAULT_SECRETS = [
@@ -36,6 +47,16 @@ EXTRA_VAULT_SECRETS = [
         "keys": ["username", "api-key"],
         "readers": ["orders-api"],
         "rotationDays": 60,
+    },
+    {
+        "name": "orders-db-credentials",
+        "description": "PostgreSQL user of orders-api, issued by Vault's database engine",
+        "source": "cloud",
+        "store": "hashicorp-vault",
+        "database": "orders-db",
+        "keys": ["username", "password"],
+        "readers": ["orders-api"],
+        "rotationDays": 1,
     },
     {
         "name": "payments-acquirer-token",
@@ -74,6 +95,9 @@ def stack_with_vault(base: str) -> dict[str, Any]:
             }
         )
     catalogue.extend(copy.deepcopy(EXTRA_VAULT_SECRETS))
+    # The admin password of the database connection: a secret config key, as `pulumi config set --secret`
+    # writes it (the offline plan never decrypts it; it stands in as a placeholder).
+    config[NS + "ordersDbVaultPassword"] = {"secure": "v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAAAA"}
     return doc
 
 

@@ -90,10 +90,14 @@ def test_the_plan_declares_one_policy_and_one_role_per_workload_reading_exactly_
     applied: Applied,
 ) -> None:
     mount = applied.replay.kv_mount
+    database_creds = {"orders-api": ["secrets-platform-database/creds/secrets-dev-orders-db-credentials"]}
     for (namespace, workload), paths in GRANTS.items():
         policy = applied.replay.policies[f"{CLUSTER}-{workload}-vault-sync"]
         granted = sorted(line.split('"')[1] for line in policy.splitlines() if line.startswith("path "))
-        assert granted == sorted(kv_data_path(mount, CLUSTER, p.split("/", 1)[1]) for p in paths), policy
+        expected = [kv_data_path(mount, CLUSTER, p.split("/", 1)[1]) for p in paths] + database_creds.get(
+            workload, []
+        )
+        assert granted == sorted(expected), policy
         assert "*" not in policy and "+" not in policy, f"policy of {workload} has a glob"
         role = applied.replay.roles[auth_role_name(CLUSTER, sync_service_account_name(workload))]
         assert (

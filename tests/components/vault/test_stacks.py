@@ -54,16 +54,31 @@ def test_vault_objects_of_the_plan_and_their_external_secrets_validate(
     synced = [
         r
         for r in _of(plan, "kubernetes:external-secrets.io/v1:ExternalSecret")
-        if r.inputs["spec"]["secretStoreRef"]["name"].endswith("-vault")
+        if r.inputs["spec"].get("secretStoreRef", {}).get("name", "").endswith("-vault")
     ]
     assert {r.inputs["metadata"]["name"] for r in synced} == {
         "orders-webhook-key-v1",
         "orders-partner-api-v1",
         "payments-acquirer-token-v1",
     }
+    dynamic = [
+        r
+        for r in _of(plan, "kubernetes:external-secrets.io/v1:ExternalSecret")
+        if "dataFrom" in r.inputs["spec"]
+    ]
+    generators = _of(plan, "kubernetes:generators.external-secrets.io/v1alpha1:VaultDynamicSecret")
+    assert [r.inputs["metadata"]["name"] for r in dynamic] == ["orders-db-credentials-v1"]
+    assert [g.inputs["spec"]["path"] for g in generators] == [
+        "secrets-platform-database/creds/secrets-dev-orders-db-credentials"
+        if plan_fixture == "aws_vault_plan"
+        else "secrets-platform-database/creds/secrets-prod-orders-db-credentials"
+    ]
+    assert dynamic[0].inputs["spec"]["refreshInterval"] == "30m", "half the credentials' hour"
     broken = _manifest(stores[0])
     broken["spec"] = {"provider": {"vault": {"auth": {"jwt": {"role": "x"}}}}}  # no server
-    results = validate_custom_resources([_manifest(r) for r in [*stores, *synced]] + [broken])
+    results = validate_custom_resources(
+        [_manifest(r) for r in [*stores, *synced, *dynamic, *generators]] + [broken]
+    )
     assert [r["message"] for r in results[:-1]] == [None] * (len(results) - 1)
     assert results[-1]["valid"] is False and "server" in results[-1]["message"], results[-1]
 
