@@ -159,3 +159,57 @@ def test_kv_data_paths_are_the_http_api_paths() -> None:
         kv_data_path("secrets-platform", "secrets-dev", "orders-key")
         == "secrets-platform/data/secrets-dev/orders-key"
     )
+
+
+@pytest.mark.parametrize("workloads", [0, 1, 3, 9])
+def test_config_knows_the_alert_filters_length_before_any_component_does(workloads: int) -> None:
+    from config.references import vault_unexpected_reader_filter_length
+    from tests.components._support import stack_config
+
+    def mutate(raw: dict) -> None:
+        raw["workloads"] = raw["workloads"] + [
+            {"name": f"w{i}-api", "image": "x:1"} for i in range(workloads)
+        ]
+        raw["secrets"] = [s for s in raw["secrets"] if s.get("store") != "hashicorp-vault"] + [
+            {
+                "name": f"v{i}",
+                "source": "cloud",
+                "store": "hashicorp-vault",
+                "keys": ["k"],
+                "readers": [f"w{i}-api"],
+            }
+            for i in range(workloads)
+        ]
+
+    stack = stack_config(mutate)
+    roles = [f"secrets-dev-w{i}-api-vault-sync" for i in range(workloads)]
+    assert vault_unexpected_reader_filter_length(stack) == len(
+        unexpected_reader_pattern("secrets-platform", roles)
+    )
+
+
+def test_too_many_vault_readers_for_the_alert_filter_is_a_config_error() -> None:
+    from config.loader import parse
+    from config.references import check_references
+    from tests.components._support import ALIASES, NS
+    from tests.conftest import dev_stack
+
+    config = dev_stack()["config"]
+    raw = {k[len(NS) :]: v for k, v in config.items() if k.startswith(NS) and k[len(NS) :] in ALIASES}
+    raw["workloads"] = raw["workloads"] + [
+        {"name": f"reporting-worker-{i:02d}", "image": "x:1"} for i in range(20)
+    ]
+    raw["secrets"] = raw["secrets"] + [
+        {
+            "name": f"report-{i:02d}",
+            "source": "cloud",
+            "store": "hashicorp-vault",
+            "keys": ["k"],
+            "readers": [f"reporting-worker-{i:02d}"],
+        }
+        for i in range(20)
+    ]
+    stack, problems = parse(raw, "eu-west-1")
+    assert stack is None or check_references(stack) == problems
+    assert [p.key for p in problems] == ["secrets-platform:secrets"], problems
+    assert "at most 1024 characters" in problems[0].expected
