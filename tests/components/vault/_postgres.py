@@ -14,6 +14,7 @@ import secrets
 import shutil
 import stat
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,21 @@ class Postgres:
         return f"host={self.host} port={self.port} dbname={database} user={user} password={password}"
 
 
-def postgres_server(directory: Path) -> Iterator[Postgres]:
-    """Start PostgreSQL in `directory`, yield it, always stop it."""
+def postgres_server() -> Iterator[Postgres]:
+    """Start PostgreSQL in a fresh directory, yield it, always stop it and remove its data.
+
+    The directory is made with `tempfile.mkdtemp` under the system's temporary directory, not under
+    pytest's: pytest resets its own base directory to mode 0700 whenever a worker starts a session,
+    which would lock the server's user out of its data in the middle of a run.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="secrets-platform-postgres-"))
+    try:
+        yield from _run(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _run(directory: Path) -> Iterator[Postgres]:
     user = None
     if os.geteuid() == 0:
         user = SYSTEM_USER
@@ -59,7 +73,6 @@ def postgres_server(directory: Path) -> Iterator[Postgres]:
     pwfile = directory / "pw"
     pwfile.write_text(password, encoding="utf-8")
     if user is not None:
-        ensure_prefix_permissions(pgdata)
         for path in (directory, pgdata, sockets, pwfile):
             shutil.chown(path, user=user, group=user)
     _commands.initdb(

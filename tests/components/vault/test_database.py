@@ -28,8 +28,8 @@ CREDS = "secrets-platform-database/creds/secrets-dev-orders-db-credentials"
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
-    yield from postgres_server(tmp_path_factory.mktemp("postgres"))
+def postgres() -> Iterator[Postgres]:
+    yield from postgres_server()
 
 
 @dataclass
