@@ -59,6 +59,10 @@ class SecretStore(Protocol):
         """The `spec.provider` of a SecretStore that reads this store as `service_account`."""
         ...
 
+    # Optional: `synced_secret(name, entry, sync_store, identity, operator, opts)` returning a component
+    # with a `secret_name` output, for entries the store delivers its own way (Vault's dynamic database
+    # credentials); without it every entry is a `SyncedSecret` of `remote_keys[entry.name]`.
+
 
 class WorkloadIdentity(Protocol):
     """A cloud identity bound to one ServiceAccount, allowed to read exactly one workload's secrets."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
@@ -34,6 +35,7 @@ from components.kubernetes.workload import SecretGrant, WorkloadDeployment, Work
 from components.mobile.bff_certificates import EDGE_CLIENT_SECRET, BffCertificates, BffCertificatesArgs
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
 from components.mobile.cms import Cms, CmsArgs, CmsDatabase
+from components.vault.backend import VaultBackend, vault_entries
 from config.models import CloudSecret, StackConfig
 
 
@@ -99,24 +101,25 @@ class Platform(pulumi.ComponentResource):
                 k8s_opts,
             )
         rotated_database = database is not None and database.rotates
-        plan = sync_plan(stack)
+        cloud_plan = sync_plan(stack)
+        vault_plan = sync_plan(stack, store="hashicorp-vault") if stack.vault is not None else {}
+        # Reloader watches the namespaces of every store's synced Secrets, whichever delivery declares
+        # the one operator of the cluster, and the CMS's when RDS rotates its password.
+        watched = {stack.workload(w).namespace_name for w in [*cloud_plan, *vault_plan]}
+        if rotated_database:
+            watched.add(stack.cms.namespace)
+        reload_namespaces = [namespaces[ns].namespace_name for ns in sorted(watched)]
         delivery = backend.secret_delivery(
             f"{name}-store",
             SecretDeliveryArgs(
                 backend=backend,
                 foundation=cloud,
                 entries=[e for e in stack.secrets if isinstance(e, CloudSecret) and e.store == "default"],
-                sync_plan=plan,
+                sync_plan=cloud_plan,
                 workloads={w.name: w for w in stack.workloads},
                 namespaces={n: ns.namespace_name for n, ns in namespaces.items()},
                 kubernetes_version=stack.cluster.kubernetes_version,
-                # The CMS rolls when RDS rotates its password: Reloader watches its namespace too.
-                reload_namespaces=[
-                    namespaces[ns].namespace_name
-                    for ns in sorted({stack.workload(w).namespace_name for w in plan} | {stack.cms.namespace})
-                ]
-                if rotated_database
-                else None,
+                reload_namespaces=reload_namespaces,
                 extra_readers=list(database.readers) if database is not None else [],
                 always_operator=rotated_database,
             ),
@@ -158,7 +161,11 @@ class Platform(pulumi.ComponentResource):
             delivery.alarm_topic if delivery is not None else None,
             pulumi.ResourceOptions(parent=self),
         )
-        synced = delivery.synced_secret_names if delivery is not None else {}
+        synced = dict(delivery.synced_secret_names) if delivery is not None else {}
+        if stack.vault is not None:
+            synced |= _vault_delivery(
+                name, stack, args.literals, cloud, delivery, vault_plan, namespaces, reload_namespaces, self
+            )
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
         _helm_releases(name, stack, args.project_dir, namespaces, secrets, cert_manager, k8s_opts)
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
@@ -188,6 +195,46 @@ class Platform(pulumi.ComponentResource):
                 "app_secrets": self.app_secrets,
             }
         )
+
+
+def _vault_delivery(
+    name: str,
+    stack: StackConfig,
+    literals: Mapping[str, pulumi.Output[str]],
+    cloud: Any,
+    cloud_delivery: Any,
+    vault_plan: Mapping[str, Sequence[CloudSecret]],
+    namespaces: Mapping[str, IsolatedNamespace],
+    reload_namespaces: Sequence[pulumi.Input[str]],
+    parent: pulumi.Resource,
+) -> dict[str, pulumi.Output[str]]:
+    """The Vault store beside the cloud's: its mounts, then its delivery through the same operator."""
+    vault_backend = VaultBackend(
+        stack,
+        cloud,
+        alarm_topic=cloud_delivery.alarm_topic if cloud_delivery is not None else None,
+        literals=literals,
+    )
+    foundation = vault_backend.foundation(f"{name}-vault", pulumi.ResourceOptions(parent=parent))
+    delivery = vault_backend.secret_delivery(
+        f"{name}-vault-store",
+        SecretDeliveryArgs(
+            backend=vault_backend,
+            foundation=foundation,
+            entries=vault_entries(stack),
+            sync_plan=vault_plan,
+            workloads={w.name: w for w in stack.workloads},
+            namespaces={n: ns.namespace_name for n, ns in namespaces.items()},
+            kubernetes_version=stack.cluster.kubernetes_version,
+            operator=cloud_delivery.operator if cloud_delivery is not None else None,
+            reload_namespaces=reload_namespaces,
+        ),
+        pulumi.ResourceOptions(
+            parent=parent,
+            providers={"kubernetes": cloud.kubernetes_provider, "vault": foundation.provider},
+        ),
+    )
+    return dict(delivery.synced_secret_names)
 
 
 def _workloads(

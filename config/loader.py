@@ -198,12 +198,13 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
     problems += model_problems
 
     literals: dict[str, pulumi.Output[str]] = {}
-    referenced = _referenced_literal_keys(raw.get("secrets"))
+    referenced = _referenced_literal_keys(raw.get("secrets")) | _vault_password_keys(raw.get("vault"))
     if stack is not None:
         for i, entry in enumerate(stack.secrets):
             if isinstance(entry, LiteralSecret):
                 for data_key, config_key in entry.keys.items():
-                    problems += _literal(cfg, i, data_key, config_key, literals, keys, secret_env)
+                    where = f"{NS}secrets[{i}].keys.{data_key}"
+                    problems += _literal(cfg, where, config_key, literals, keys, secret_env)
             elif isinstance(entry, FileSecret):
                 file_problems = [p for k, path in entry.keys.items() for p in _file(project_dir, i, k, path)]
                 problems += file_problems
@@ -218,6 +219,9 @@ def load(project_dir: Path | None = None) -> LoadedConfig:
                             "at most 1 MiB for one Secret: split the files over several secrets",
                         )
                     )
+        for i, database in enumerate(stack.vault.databases if stack.vault else []):
+            where = f"{NS}vault.databases[{i}].passwordKey"
+            problems += _literal(cfg, where, database.password_key, literals, keys, secret_env)
 
     for full in sorted(keys):
         if not full.startswith(NS):
@@ -251,21 +255,26 @@ def _referenced_literal_keys(catalogue: Any) -> set[str]:
     return keys
 
 
+def _vault_password_keys(vault: Any) -> set[str]:
+    """Config keys named by `vault.databases[].passwordKey`, read leniently like the literal keys."""
+    databases = vault.get("databases") if isinstance(vault, dict) else None
+    listed = databases if isinstance(databases, list) else []
+    return {d["passwordKey"] for d in listed if isinstance(d, dict) and isinstance(d.get("passwordKey"), str)}
+
+
 def _looks_structured(value: str) -> bool:
     return value[:1] in "[{" or value in ("true", "false") or value.lstrip("-").isdigit()
 
 
 def _literal(
     cfg: pulumi.Config,
-    index: int,
-    data_key: str,
+    where: str,
     config_key: str,
     out: dict[str, pulumi.Output[str]],
     keys: set[str],
     secret_env: set[str],
 ) -> list[Problem]:
     full = NS + config_key
-    where = f"{NS}secrets[{index}].keys.{data_key}"
     if full not in keys:
         # The name is not echoed: a value pasted here by mistake must not reach a log.
         return [

@@ -385,6 +385,27 @@ def _named_azure(provider_type: str, name_key: str, extra=None):
     return handler
 
 
+def _vault_mount(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # Vault returns the mount's accessor (`<type>_<8 hex>`) besides the inputs; its ID is the path.
+    path = str(inputs.get("path") or name)
+    kind = str(inputs.get("type") or "jwt")
+    return {"path": path, "accessor": f"{kind}_{_suffix(path)}", "id": path}
+
+
+def _vault_kv_secret(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # KV v2: the full API path of the data, and the version the write made.
+    mount, secret = inputs.get("mount", "secret"), inputs.get("name", name)
+    path = f"{mount}/data/{secret}"
+    return {"path": path, "metadata": {"version": "1"}, "id": path}
+
+
+def _vault_named(field: str):
+    def handler(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {"id": str(inputs.get(field) or name)}
+
+    return handler
+
+
 def _subnet(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     vnet = inputs.get("virtualNetworkName", "vnet")
     real = inputs.get("subnetName") or name
@@ -489,4 +510,10 @@ _HANDLERS = {
         "federatedIdentityCredentialResourceName",
     ),
     "kubernetes:helm.sh/v3:Release": _helm_release,
+    "vault:index/mount:Mount": _vault_mount,
+    "vault:jwt/authBackend:AuthBackend": _vault_mount,
+    "vault:kv/secretV2:SecretV2": _vault_kv_secret,
+    "vault:index/policy:Policy": _vault_named("name"),
+    "vault:index/audit:Audit": _vault_named("path"),
+    "vault:jwt/authBackendRole:AuthBackendRole": _vault_named("roleName"),
 }

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies import audit, encryption, hygiene, least_privilege, rotation, transport
+from policies import (
+    audit,
+    encryption,
+    hygiene,
+    least_privilege,
+    least_privilege_vault,
+    retention,
+    rotation,
+    transport,
+)
 
 ALL_POLICIES: list[Policy] = [
     *rotation.POLICIES,
@@ -16,7 +25,9 @@ ALL_POLICIES: list[Policy] = [
     *encryption.POLICIES,
     *hygiene.POLICIES,
     *transport.POLICIES,
+    *least_privilege_vault.POLICIES,
     *audit.POLICIES,
+    *retention.POLICIES,
 ]
 """Every policy of the pack, in report order (by concern)."""
 

@@ -104,7 +104,8 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         _set("apps.0.secrets", ["maps-api-key", "stripe-key"]),
         'secrets-platform:apps[0].secrets[1]: found "stripe-key"; expected the name of a secret in '
         "secrets-platform:secrets (bff-cache-key, bff-cms-token, bff-tls, cms-admin, cms-signing, "
-        "cms-writer-token, maps-api-key, orders-queue, payments-ca, payments-db, payments-provider)",
+        "cms-writer-token, maps-api-key, orders-queue, orders-webhook-key, payments-ca, payments-db, "
+        "payments-provider)",
     ),
     (
         "reader-workload-does-not-exist",
@@ -115,7 +116,7 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "duplicate-secret-name",
         _duplicate_secret,
-        'secrets-platform:secrets[11].name: found "payments-db"; expected a secret name not used before',
+        'secrets-platform:secrets[12].name: found "payments-db"; expected a secret name not used before',
     ),
     (
         "app-granted-a-backend-secret",
@@ -226,10 +227,71 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "network (Key Vault's firewall refuses private ranges: 10/8, 172.16/12, 192.168/16)",
     ),
     (
-        "vault-store-not-supported-yet",
-        lambda doc: _secret(doc, "orders-queue").update({"store": "hashicorp-vault"}),
-        'secrets-platform:secrets[3].store: found "hashicorp-vault"; expected store: default: delivery '
-        "from HashiCorp Vault is not supported yet",
+        "vault-secret-without-vault-block",
+        _delete(NS + "vault"),
+        'secrets-platform:secrets[8].store: found "hashicorp-vault" with no secrets-platform:vault block; '
+        "expected a secrets-platform:vault block with the Vault's address",
+    ),
+    (
+        "vault-address-not-tls",
+        _set("vault.address", "http://vault.dev.example.com"),
+        'secrets-platform:vault.address: found "http://vault.dev.example.com"; expected an https:// URL of '
+        "the Vault server, such as https://vault.example.com",
+    ),
+    (
+        "vault-address-on-a-port-the-operator-cannot-reach",
+        _set("vault.address", "https://vault.dev.example.com:8200"),
+        'secrets-platform:vault.address: found "https://vault.dev.example.com:8200"; expected a Vault served '
+        "on port 443: the External Secrets Operator may only reach HTTPS on 443 (put a load balancer or "
+        "ingress on 443 in front of Vault's 8200)",
+    ),
+    (
+        "vault-kv-mount-reserved",
+        _set("vault.kvMount", "sys/secrets"),
+        'secrets-platform:vault.kvMount: found "sys/secrets"; expected a path outside the ones Vault '
+        "reserves (sys, auth, cubbyhole, identity)",
+    ),
+    (
+        "vault-kv-mount-with-glob",
+        _set("vault.kvMount", "secret/*"),
+        'secrets-platform:vault.kvMount: found "secret/*"; expected a Vault mount path: segments of letters, '
+        "digits, '-', '_' and '.' separated by '/', at most 128 characters, without a leading or trailing '/'",
+    ),
+    (
+        "vault-token-ttl-too-long",
+        _set("vault.tokenTtlSeconds", 604800),
+        "secrets-platform:vault.tokenTtlSeconds: found 604800; expected less than or equal to 86400",
+    ),
+    (
+        "vault-keeps-one-version",
+        _set("vault.maxVersions", 1),
+        "secrets-platform:vault.maxVersions: found 1; expected greater than or equal to 2",
+    ),
+    (
+        "vault-socket-audit-without-address",
+        _set("vault.audit", {"type": "socket"}),
+        "secrets-platform:vault.audit: found a map; expected an audit device of type socket needs an "
+        "address (host:port)",
+    ),
+    (
+        "vault-secret-without-reader",
+        lambda doc: _secret(doc, "orders-webhook-key").update({"readers": [], "namespace": "orders"}),
+        "secrets-platform:secrets[8].readers: found an empty list; expected at least one workload: a Vault "
+        "secret is synced into the cluster by its reader's identity",
+    ),
+    (
+        "database-on-default-store",
+        lambda doc: _secret(doc, "orders-queue").update({"database": "orders-db"}),
+        'secrets-platform:secrets[3].database: found "orders-db"; expected no database on a secret of store '
+        "default (dynamic credentials come from Vault's database secrets engine: set store: hashicorp-vault)",
+    ),
+    (
+        "database-not-declared",
+        lambda doc: _secret(doc, "orders-webhook-key").update(
+            {"database": "orders-db", "keys": ["username", "password"]}
+        ),
+        'secrets-platform:secrets[8].database: found "orders-db"; expected the name of a database in '
+        "secrets-platform:vault.databases (none are declared)",
     ),
     (
         "key-of-other-namespace-for-region",

@@ -2,7 +2,8 @@
 // own CRDs (@kubernetes-models/external-secrets and @kubernetes-models/cert-manager, pinned in
 // package.json).
 //
-// stdin:  a JSON array of objects (ExternalSecret, SecretStore, ... of external-secrets.io/v1 or v1beta1).
+// stdin:  a JSON array of objects (ExternalSecret, SecretStore, ... of external-secrets.io/v1 or v1beta1,
+//         and generators such as VaultDynamicSecret of generators.external-secrets.io/v1alpha1).
 // stdout: a JSON array with one result per object, in order:
 //         {"index", "apiVersion", "kind", "name", "valid", "message", "errors": [{"path", "message", "params"}]}
 //         where `message` is the validator's own message (every error, comma-separated) or null.
@@ -14,11 +15,13 @@
 import * as v1 from "@kubernetes-models/external-secrets/external-secrets.io/v1";
 import * as v1beta1 from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1";
 import * as certManagerV1 from "@kubernetes-models/cert-manager/cert-manager.io/v1";
+import * as generators from "@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1";
 
 const MODELS = {
   "external-secrets.io/v1": v1,
   "external-secrets.io/v1beta1": v1beta1,
   "cert-manager.io/v1": certManagerV1,
+  "generators.external-secrets.io/v1alpha1": generators,
 };
 
 function readStdin() {

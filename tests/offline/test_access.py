@@ -193,6 +193,21 @@ def test_dev_stack_report(dev_plan: Plan) -> None:
             "RoleBinding orders/orders-api-secret-reader",
             "get",
         ),
+        # Synced from Vault, read the same way: operators and the one reader Role name it.
+        (
+            "orders/orders-webhook-key-v1",
+            "group",
+            "platform-operators",
+            "RoleBinding orders/secrets-operator",
+            ops,
+        ),
+        (
+            "orders/orders-webhook-key-v1",
+            "workload",
+            "orders/orders-api",
+            "RoleBinding orders/orders-api-secret-reader",
+            "get",
+        ),
         (
             "payments/payments-ca-v1",
             "group",

@@ -369,6 +369,7 @@ def test_a_change_that_meets_a_policy_fixes_violations(
     assert {(v.change, v.policy, v.urn.rsplit("::", 1)[-1]) for v in d.violations} == {
         ("fixed", "aws-kms-key-deletion-window", "secrets-aws-secrets-key"),
         ("fixed", "aws-kms-key-deletion-window", "secrets-aws-store-key"),
+        ("fixed", "aws-kms-key-deletion-window", "secrets-vault-store-audit-logs-key"),
     }
 
 

@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.policies.conftest import options, resource_args, stack_args
 
 PACK = ROOT / "policies"
-NAME = re.compile(r"^(aws|azure|kubernetes|random|stack)-[a-z0-9]+(-[a-z0-9]+)+$")
+NAME = re.compile(r"^(aws|azure|kubernetes|random|stack|vault)-[a-z0-9]+(-[a-z0-9]+)+$")
 TYPES = sorted(
     {
         "aws:eks/cluster:Cluster",
@@ -56,6 +56,14 @@ TYPES = sorted(
         "kubernetes:rbac.authorization.k8s.io/v1:Role",
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
         "random:index/randomPassword:RandomPassword",
+        "vault:index/audit:Audit",
+        "vault:index/mount:Mount",
+        "vault:index/policy:Policy",
+        "vault:jwt/authBackend:AuthBackend",
+        "vault:jwt/authBackendRole:AuthBackendRole",
+        "vault:kubernetes/authBackendRole:AuthBackendRole",
+        "vault:kv/secretBackendV2:SecretBackendV2",
+        "vault:kv/secretV2:SecretV2",
     }
 )
 """Every type some policy judges by its inputs."""
@@ -118,7 +126,9 @@ def test_all_policies_is_every_module_list() -> None:
         policies.encryption,
         policies.hygiene,
         policies.transport,
+        policies.least_privilege_vault,
         policies.audit,
+        policies.retention,
     ]
     assert [p for m in modules for p in m.POLICIES] == ALL_POLICIES
 
@@ -177,6 +187,18 @@ UNKNOWN_INPUTS = {
         "recoveryWindowInDays",
         "bucket",
         "resourceUri",
+        # Vault
+        "policy",
+        "boundAudiences",
+        "boundSubject",
+        "boundClaims",
+        "boundServiceAccountNames",
+        "boundServiceAccountNamespaces",
+        "options",
+        "maxVersions",
+        "deleteVersionAfter",
+        "customMetadata",
+        "mount",
     )
 }
 

@@ -86,7 +86,7 @@ class SecretDelivery(pulumi.ComponentResource):
 
 def _sync(
     name: str, args: SecretDeliveryArgs, store: Any, opts: pulumi.ResourceOptions
-) -> tuple[ExternalSecretsOperator | None, dict[str, SyncedSecret], list[pulumi.Input[str]]]:
+) -> tuple[ExternalSecretsOperator | None, dict[str, Any], list[pulumi.Input[str]]]:
     """Per workload reading store secrets: its identity, its SecretStore, one ExternalSecret each."""
     if not args.sync_plan and not args.always_operator:
         return args.operator, {}, []
@@ -103,7 +103,7 @@ def _sync(
         ),
         opts,
     )
-    synced: dict[str, SyncedSecret] = {}
+    synced: dict[str, Any] = {}
     readers: list[pulumi.Input[str]] = []
     for workload_name, entries in args.sync_plan.items():
         workload = args.workloads[workload_name]
@@ -130,15 +130,21 @@ def _sync(
             opts,
         )
         for entry in entries:
-            synced[entry.name] = SyncedSecret(
-                f"{name}-synced-{entry.name}",
-                SyncedSecretArgs(
-                    entry=entry,
-                    namespace=sync_store.namespace,
-                    store_name=sync_store.store_name,
-                    remote_key=store.remote_keys[entry.name],
-                    operator=operator,
-                ),
-                opts,
+            # A store may deliver some entries its own way (Vault's dynamic database credentials).
+            own = getattr(store, "synced_secret", None)
+            synced[entry.name] = (
+                own(f"{name}-synced-{entry.name}", entry, sync_store, identity, operator, opts)
+                if own is not None
+                else SyncedSecret(
+                    f"{name}-synced-{entry.name}",
+                    SyncedSecretArgs(
+                        entry=entry,
+                        namespace=sync_store.namespace,
+                        store_name=sync_store.store_name,
+                        remote_key=store.remote_keys[entry.name],
+                        operator=operator,
+                    ),
+                    opts,
+                )
             )
     return operator, synced, readers

@@ -78,10 +78,13 @@ class SyncSecretStore(pulumi.ComponentResource):
         super().__init__("secrets-platform:external_secrets:SyncSecretStore", name, None, opts)
         labels = {**MANAGED_BY, "secrets-platform/workload": args.workload}
         operator = args.operator
+        # Named after the account (`<account>-token`), so two stores syncing for one workload (each
+        # with its own account) never claim the same Role name.
+        token_role_name = pulumi.Output.from_input(args.service_account).apply(lambda sa: f"{sa}-token")
         token_role = k8s.rbac.v1.Role(
             f"{name}-token-role",
             metadata={
-                "name": f"{args.workload}-secret-sync-token",
+                "name": token_role_name,
                 "namespace": args.namespace,
                 "labels": labels,
             },
@@ -100,7 +103,7 @@ class SyncSecretStore(pulumi.ComponentResource):
         binding = k8s.rbac.v1.RoleBinding(
             f"{name}-token-binding",
             metadata={
-                "name": f"{args.workload}-secret-sync-token",
+                "name": token_role_name,
                 "namespace": args.namespace,
                 "labels": labels,
             },

@@ -76,4 +76,6 @@ def test_operators_hold_a_role_in_each_namespace_with_secrets_and_nobody_else_is
         ("cms", "secrets-operator", "Group", "platform-operators"),
         # ... and for the CMS's, which syncs only the RDS master credentials.
         ("cms", "cms-secret-sync-token", "ServiceAccount", "external-secrets"),
+        # ... and for its Vault sync ServiceAccount (orders-webhook-key is kept in Vault).
+        ("orders", "orders-api-vault-sync-token", "ServiceAccount", "external-secrets"),
     }

@@ -253,7 +253,9 @@ def test_each_deployment_waits_for_the_secrets_it_names(dev_plan: Plan) -> None:
 
 def test_cloud_secrets_are_named_but_not_declared(dev_plan: Plan) -> None:
     orders = next(r for r in dev_plan.resources if r.name == "secrets-workload-orders-api-deployment")
-    assert _named_secrets(orders) == {"orders-queue-v1"}, f"{orders.urn} mounts the cloud-synced Secret"
+    assert _named_secrets(orders) == {"orders-queue-v1", "orders-webhook-key-v1"}, (
+        f"{orders.urn} mounts the Secrets synced from Secrets Manager and from Vault"
+    )
     declared = {
         r.inputs["metadata"]["name"] for r in dev_plan.resources if r.type == "kubernetes:core/v1:Secret"
     }

@@ -1,0 +1,1 @@
+"""HashiCorp Vault (or OpenBao) as a secret store, beside the stack's cloud store."""
