@@ -229,7 +229,7 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "vault-secret-without-vault-block",
         _delete(NS + "vault"),
-        'secrets-platform:secrets[8].store: found "hashicorp-vault" with no secrets-platform:vault block; '
+        'secrets-platform:secrets[11].store: found "hashicorp-vault" with no secrets-platform:vault block; '
         "expected a secrets-platform:vault block with the Vault's address",
     ),
     (
@@ -276,7 +276,7 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "vault-secret-without-reader",
         lambda doc: _secret(doc, "orders-webhook-key").update({"readers": [], "namespace": "orders"}),
-        "secrets-platform:secrets[8].readers: found an empty list; expected at least one workload: a Vault "
+        "secrets-platform:secrets[11].readers: found an empty list; expected at least one workload: a Vault "
         "secret is synced into the cluster by its reader's identity",
     ),
     (
@@ -290,7 +290,7 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda doc: _secret(doc, "orders-webhook-key").update(
             {"database": "orders-db", "keys": ["username", "password"]}
         ),
-        'secrets-platform:secrets[8].database: found "orders-db"; expected the name of a database in '
+        'secrets-platform:secrets[11].database: found "orders-db"; expected the name of a database in '
         "secrets-platform:vault.databases (none are declared)",
     ),
     (

@@ -23,6 +23,8 @@ from components.vault.secret_store import (
 )
 from components.vault.workload_identity import VaultSyncIdentityArgs, check_identity_args, role_bindings
 from config.models import CloudSecret, VaultAuditConfig, Workload
+from config.references import vault_unexpected_reader_filter_length
+from tests.components._support import stack_config
 
 ORDERS = Workload(name="orders-api", namespace="orders", image="x:1")
 
@@ -163,9 +165,6 @@ def test_kv_data_paths_are_the_http_api_paths() -> None:
 
 @pytest.mark.parametrize("workloads", [0, 1, 3, 9])
 def test_config_knows_the_alert_filters_length_before_any_component_does(workloads: int) -> None:
-    from config.references import vault_unexpected_reader_filter_length
-    from tests.components._support import stack_config
-
     def mutate(raw: dict) -> None:
         raw["workloads"] = raw["workloads"] + [
             {"name": f"w{i}-api", "image": "x:1"} for i in range(workloads)
