@@ -48,10 +48,12 @@ format: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/python -m config.schema --write
 
-## Re-pin every dependency with hashes (needs network to PyPI).
+## Re-pin every dependency with hashes (needs network to PyPI): the project's, then the BFF image's.
+UV_COMPILE = $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
 lock:
-	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 \
-		--python-platform x86_64-manylinux_2_28 requirements.in -o requirements.lock
+	$(PYTHON) -m pip install --quiet uv
+	$(UV_COMPILE) requirements.in -o requirements.lock
+	$(UV_COMPILE) bff/requirements.in -o bff/requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan.py
