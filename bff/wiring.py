@@ -19,7 +19,8 @@ from bff.settings import CACHE_KEY_FILE, CMS_TOKEN_FILE, REDIS_PASSWORD_FILE, Se
 from bff.tokens import JwksCache, TokenVerifier
 from bff.upstream import async_client
 
-# /readyz wants keys fetched within this many seconds (or fetches them), so a dead issuer shows.
+# /readyz wants keys fetched within this many seconds (or JWKS_CACHE_SECONDS if shorter), fetching
+# them if needed, so a dead issuer shows before the cached keys expire.
 READY_KEYS_MAX_AGE_SECONDS = 60.0
 
 
@@ -114,5 +115,6 @@ def build(settings: Settings, audit: AuditLog | None = None) -> Parts:
         if redis_client is not None:
             await redis_client.aclose()
 
-    readiness = Readiness([cms.ready, lambda: jwks.ready(READY_KEYS_MAX_AGE_SECONDS)], time.monotonic)
+    keys_max_age = min(READY_KEYS_MAX_AGE_SECONDS, settings.jwks_cache_seconds)
+    readiness = Readiness([cms.ready, lambda: jwks.ready(keys_max_age)], time.monotonic)
     return Parts(service, readiness, metrics, audit or AuditLog(), shutdown)

@@ -40,7 +40,7 @@ class Tokens:
     reader: str
     """Static token of the BFF's user: read on the secrets collection only."""
     writer: str
-    """Static token of the writer Job's user: read, create and update on that collection only."""
+    """Static token of the writer Job's user: read, create and update on that collection only (no delete)."""
 
 
 class Directus:
@@ -196,11 +196,9 @@ class Directus:
                 admin,
                 "bff-writer",
                 tokens.writer,
-                [
-                    (collection, "read", ["name", "version"]),
-                    (collection, "create", ["name", "version", "data"]),
-                    (collection, "update", ["version", "data"]),
-                ],
+                # Field-level rules are a licensed feature of Directus 12 (custom_permission_rules):
+                # the writer reads the one collection it writes, whole.
+                [(collection, "read", ["*"]), (collection, "create", ["*"]), (collection, "update", ["*"])],
             )
         return tokens
 
