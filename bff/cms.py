@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bff.apps import SECRET_NAME
+from bff.http11 import Requester, Response
 from bff.upstream import UpstreamUnavailable, with_retries
 
 MAX_RESPONSE_BYTES = 1_048_576
@@ -42,7 +42,7 @@ class CmsReader:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: Requester,
         collection: str,
         token: Callable[[], bytes],
         retries: int,
@@ -61,17 +61,17 @@ class CmsReader:
         """The stored record, None when the CMS has no such item; CmsError/UpstreamUnavailable else."""
         params = {"filter[name][_eq]": name, "fields": FIELDS, "limit": "2"}
 
-        async def attempt() -> httpx.Response:
-            return await self._client.get(self._items, params=params, headers=self._headers())
+        async def attempt() -> Response:
+            return await self._client.request("GET", self._items, params=params, headers=self._headers())
 
         try:
             response = await with_retries(attempt, self._retries, "CMS")
         except UpstreamUnavailable:
             self._on_request("unavailable")
             raise
-        if response.status_code != 200:
-            self._on_request(f"http_{response.status_code}")
-            raise CmsError(f"CMS: HTTP {response.status_code} reading the collection")
+        if response.status != 200:
+            self._on_request(f"http_{response.status}")
+            raise CmsError(f"CMS: HTTP {response.status} reading the collection")
         self._on_request("ok")
         items = _items(response)
         if not items:
@@ -89,19 +89,19 @@ class CmsReader:
     async def ready(self) -> bool:
         """Whether the collection is readable with the token now (readiness)."""
 
-        async def attempt() -> httpx.Response:
-            return await self._client.get(
-                self._items, params={"limit": "0", "fields": "name"}, headers=self._headers()
+        async def attempt() -> Response:
+            return await self._client.request(
+                "GET", self._items, params={"limit": "0", "fields": "name"}, headers=self._headers()
             )
 
         try:
             response = await with_retries(attempt, 0, "CMS")
         except UpstreamUnavailable:
             return False
-        return response.status_code == 200
+        return response.status == 200
 
 
-def _items(response: httpx.Response) -> list[Any]:
+def _items(response: Response) -> list[Any]:
     if len(response.content) > MAX_RESPONSE_BYTES:
         raise CmsError("CMS: response too large")
     try:

@@ -13,17 +13,20 @@ The app is the token's client id (`azp` or `client_id`; both present and differe
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import jwt
 
+from bff.http11 import Response
 from bff.upstream import UpstreamUnavailable, with_retries
 
 MAX_TOKEN_BYTES = 8192
+VERIFIED_TOKENS_KEPT = 10_000
 MAX_DOCUMENT_BYTES = 262_144
 FAILED_REFRESH_BACKOFF_SECONDS = 2.0
 
@@ -109,7 +112,7 @@ class JwksCache:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        get_url: Callable[[str], Awaitable[Response]],
         issuer: str,
         *,
         max_age: float,
@@ -119,7 +122,7 @@ class JwksCache:
         on_refresh: Callable[[str], None] = lambda outcome: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
+        self._get_url = get_url
         self._issuer = issuer
         self._max_age = max_age
         self._refresh_min_interval = refresh_min_interval
@@ -143,9 +146,9 @@ class JwksCache:
         return self._fetched_at is not None and now - self._fetched_at <= age
 
     async def _get_json(self, url: str, what: str) -> object:
-        response = await with_retries(lambda: self._client.get(url), self._retries, what)
-        if response.status_code != 200 or len(response.content) > MAX_DOCUMENT_BYTES:
-            raise IssuerUnavailable(f"{what}: HTTP {response.status_code}")
+        response = await with_retries(lambda: self._get_url(url), self._retries, what)
+        if response.status != 200 or len(response.content) > MAX_DOCUMENT_BYTES:
+            raise IssuerUnavailable(f"{what}: HTTP {response.status}")
         try:
             return response.json()
         except ValueError:
@@ -173,7 +176,7 @@ class JwksCache:
             self._attempted_at = self._clock()
             try:
                 keys = await self._fetch()
-            except (UpstreamUnavailable, httpx.HTTPError):
+            except UpstreamUnavailable:
                 self._failed_at = self._clock()
                 self._on_refresh("failed")
                 return
@@ -219,8 +222,23 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    claims: dict[str, Any]
+    kid: str
+    alg: str
+    expires: float
+    not_before: float | None
+
+
 class TokenVerifier:
-    """Verifies a bearer token and names the app it was issued to."""
+    """Verifies a bearer token and names the app it was issued to.
+
+    An app sends the same token for minutes; its signature, issuer and audience cannot change, so
+    a verified token is remembered (by its SHA-256, never the token itself, at most 10,000). Each
+    reuse still checks `exp` and `nbf` against the clock and asks the key cache for its `kid`,
+    so a key the issuer withdrew, or keys too old to trust, refuse it exactly as a new token.
+    """
 
     def __init__(
         self,
@@ -230,18 +248,25 @@ class TokenVerifier:
         audience: str,
         algorithms: tuple[str, ...],
         leeway_seconds: float,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._algorithms = frozenset(algorithms)
         self._leeway = leeway_seconds
+        self._wall_clock = wall_clock
         self._options: Any = {"require": ["exp", "iss", "aud"], "verify_signature": True}
+        self._verified: OrderedDict[bytes, _Verified] = OrderedDict()
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims; TokenRejected or IssuerUnavailable otherwise."""
         if not token or len(token) > MAX_TOKEN_BYTES:
             raise TokenRejected("malformed")
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            return await self._reuse(digest, known)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -255,7 +280,7 @@ class TokenVerifier:
         if not key.fits(alg):
             raise TokenRejected("algorithm")
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 key=key.key,
                 algorithms=[alg],
@@ -267,6 +292,26 @@ class TokenVerifier:
         except jwt.PyJWTError as error:
             reason = next((r for kind, r in _REASONS if isinstance(error, kind)), "invalid")
             raise TokenRejected(reason) from None
+        nbf = claims.get("nbf")
+        self._verified[digest] = _Verified(
+            claims, kid, alg, float(claims["exp"]), float(nbf) if isinstance(nbf, int | float) else None
+        )
+        while len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return claims
+
+    async def _reuse(self, digest: bytes, known: _Verified) -> dict[str, Any]:
+        now = self._wall_clock()
+        if now >= known.expires + self._leeway:
+            del self._verified[digest]
+            raise TokenRejected("expired")
+        if known.not_before is not None and now < known.not_before - self._leeway:
+            raise TokenRejected("not-yet-valid")
+        key = await self._keys.key(known.kid)  # fresh keys, and the kid still published
+        if not key.fits(known.alg):
+            raise TokenRejected("algorithm")
+        self._verified.move_to_end(digest)
+        return known.claims
 
 
 def client_id(claims: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ from bff.app import Parts, Readiness
 from bff.apps import load_apps
 from bff.audit import AuditLog
 from bff.cms import CmsReader
+from bff.http11 import Http11Client
 from bff.metrics import Metrics
 from bff.mounted import MountedFile
 from bff.network import NetworkPolicy
@@ -17,7 +18,7 @@ from bff.sealed_cache import KeySource, SealedCache, check_key_material
 from bff.service import SecretService
 from bff.settings import CACHE_KEY_FILE, CMS_TOKEN_FILE, REDIS_PASSWORD_FILE, Settings
 from bff.tokens import JwksCache, TokenVerifier
-from bff.upstream import async_client
+from bff.upstream import UrlFetcher, client_tls
 
 # /readyz wants keys fetched within this many seconds (or JWKS_CACHE_SECONDS if shorter), fetching
 # them if needed, so a dead issuer shows before the cached keys expire.
@@ -58,10 +59,10 @@ def build(settings: Settings, audit: AuditLog | None = None) -> Parts:
         settings.cache_encryption_key.get_secret_value() if settings.cache_encryption_key else None,
         check_key_material,
     )
-    cms_client = async_client(settings.cms_url, settings.cms_ca_file, settings.upstream_timeout_seconds)
-    issuer_client = async_client(
-        settings.oauth_issuer, settings.oauth_ca_file, settings.upstream_timeout_seconds, max_connections=8
+    cms_client = Http11Client(
+        settings.cms_url, client_tls(settings.cms_ca_file), settings.upstream_timeout_seconds
     )
+    issuer_client = UrlFetcher(client_tls(settings.oauth_ca_file), settings.upstream_timeout_seconds)
     local = LocalLimiter(replicas=settings.bff_replicas)
     limiter: Limiter = local
     redis_client = None
@@ -76,7 +77,7 @@ def build(settings: Settings, audit: AuditLog | None = None) -> Parts:
         )
         limiter = SharedLimiter(redis_client, local, metrics.rate_limit_backend_errors.inc)
     jwks = JwksCache(
-        issuer_client,
+        issuer_client.get,
         settings.oauth_issuer,
         max_age=settings.jwks_cache_seconds,
         refresh_min_interval=settings.jwks_refresh_min_seconds,

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bff.apps import SECRET_NAME
+from bff.http11 import Http11Client, Requester, Response
 from bff.mounted import MountedFileError, read_secret_file
 from bff.upstream import UpstreamUnavailable, client_tls, with_retries
 
@@ -68,18 +67,20 @@ def read_secret_dir(directory: Path) -> dict[str, str]:
 
 
 class CmsWriter:
-    """Reads the stored version and writes a newer one; `client` carries the writer token."""
+    """Reads the stored version and writes a newer one with the writer token."""
 
-    def __init__(self, client: httpx.AsyncClient, collection: str, retries: int) -> None:
+    def __init__(self, client: Requester, token: str, collection: str, retries: int) -> None:
         self._client = client
+        self._auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self._items = f"/items/{collection}"
         self._retries = retries
 
-    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _call(self, method: str, url: str, **kwargs: Any) -> Response:
+        async def attempt() -> Response:
+            return await self._client.request(method, url, headers=self._auth, **kwargs)
+
         try:
-            return await with_retries(
-                lambda: self._client.request(method, url, **kwargs), self._retries, "CMS"
-            )
+            return await with_retries(attempt, self._retries, "CMS")
         except UpstreamUnavailable as error:
             raise WriteError(str(error)) from None
 
@@ -88,8 +89,8 @@ class CmsWriter:
         response = await self._call(
             "GET", self._items, params={"filter[name][_eq]": name, "fields": "name,version", "limit": "1"}
         )
-        if response.status_code != 200:
-            raise WriteError(f"reading {name}: the CMS answered HTTP {response.status_code}")
+        if response.status != 200:
+            raise WriteError(f"reading {name}: the CMS answered HTTP {response.status}")
         try:
             items = response.json()["data"]
         except (ValueError, KeyError, TypeError):
@@ -108,18 +109,20 @@ class CmsWriter:
             return "unchanged"
         if stored is None:
             body = {"name": name, "version": version, "data": data}
-            response = await self._call("POST", self._items, json=body)
-            if response.status_code in (200, 204):
+            response = await self._call("POST", self._items, json_body=body)
+            if response.status in (200, 204):
                 return "created"
             # 400 RECORD_NOT_UNIQUE: another writer created it meanwhile; compare again and update.
-            stored = await self.stored_version(name) if response.status_code == 400 else None
+            stored = await self.stored_version(name) if response.status == 400 else None
             if stored is None:
-                raise WriteError(f"creating {name}: the CMS answered HTTP {response.status_code}")
+                raise WriteError(f"creating {name}: the CMS answered HTTP {response.status}")
             if stored >= version:
                 return "unchanged"
-        response = await self._call("PATCH", f"{self._items}/{name}", json={"version": version, "data": data})
-        if response.status_code not in (200, 204):
-            raise WriteError(f"updating {name}: the CMS answered HTTP {response.status_code}")
+        response = await self._call(
+            "PATCH", f"{self._items}/{name}", json_body={"version": version, "data": data}
+        )
+        if response.status not in (200, 204):
+            raise WriteError(f"updating {name}: the CMS answered HTTP {response.status}")
         return "updated"
 
 
@@ -220,17 +223,13 @@ async def run(request: WriteRequest) -> str:
         raise WriteError(
             f"{request.ca_file}: cannot be read as a CA bundle ({error.strerror or 'bad PEM'})"
         ) from None
-    async with httpx.AsyncClient(
-        base_url=request.cms_url,
-        verify=tls,
-        timeout=httpx.Timeout(request.timeout),
-        headers={"Authorization": f"Bearer {token}"},
-        follow_redirects=False,
-        trust_env=False,
-    ) as client:
-        return await CmsWriter(client, request.collection, request.retries).write(
+    client = Http11Client(request.cms_url, tls, request.timeout, max_connections=1)
+    try:
+        return await CmsWriter(client, token, request.collection, request.retries).write(
             request.name, request.version, data
         )
+    finally:
+        await client.aclose()
 
 
 def main(argv: Sequence[str]) -> int:

@@ -1,7 +1,8 @@
 """The BFF's parts over fake transports: an issuer and a CMS answering from memory, a settable clock.
 
-The real code runs (token checks, cache, limits, web layer); only the network is replaced, with
-`httpx.MockTransport`, so these tests need no server.
+The real code runs (token checks, cache, limits, web layer); only the HTTP client is replaced (by
+`FakeClient`, which answers through a handler), so these tests need no server. The real client
+(bff/http11.py) is tested on its own and, end to end, against Directus.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import jwt
 
 from bff.app import Parts, Readiness, create_app
 from bff.apps import parse_apps
 from bff.audit import AuditLog
 from bff.cms import CmsReader
+from bff.http11 import Response, TransportError
 from bff.metrics import Metrics
 from bff.network import NetworkPolicy
 from bff.ratelimit import LocalLimiter, RateLimits
@@ -39,6 +40,48 @@ APPS = {
 # One RSA key per test session (generating 2048-bit keys is slow); tests add their own when needed.
 RSA = SigningKey("rsa-1", "RS256")
 EC = SigningKey("ec-1", "ES256")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a fake server sees of a request."""
+
+    method: str
+    url: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    json_body: Any = None
+
+
+def answer(status: int, body: Any = None, headers: dict[str, str] | None = None) -> Response:
+    """A fake server's answer; `body` is sent as JSON."""
+    content = b"" if body is None else json.dumps(body).encode()
+    return Response(status, {"content-type": "application/json", **(headers or {})}, content)
+
+
+class FakeClient:
+    """The Requester interface of bff.http11.Http11Client, answered by `handler`."""
+
+    def __init__(self, origin: str, handler: Callable[[Request], Response]) -> None:
+        self.origin = origin
+        self.handler = handler
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+    ) -> Response:
+        lowered = {k.lower(): v for k, v in (headers or {}).items()}
+        return self.handler(Request(method, self.origin + path, path, dict(params or {}), lowered, json_body))
+
+    async def get_url(self, url: str) -> Response:
+        path = url.removeprefix(self.origin.rstrip("/"))
+        return await self.request("GET", path)
 
 
 class Clock:
@@ -67,34 +110,34 @@ class World:
     )
     issuer_up: bool = True
     cms_up: bool = True
-    cms_answer: Callable[[httpx.Request], httpx.Response] | None = None
+    cms_answer: Callable[[Request], Response] | None = None
     """Replaces the CMS's normal answer (tests of malformed answers)."""
-    cms_requests: list[httpx.Request] = field(default_factory=list)
+    cms_requests: list[Request] = field(default_factory=list)
     jwks_requests: int = 0
     clock: Clock = field(default_factory=Clock)
     audit: io.StringIO = field(default_factory=io.StringIO)
 
-    def issuer(self, request: httpx.Request) -> httpx.Response:
+    def issuer(self, request: Request) -> Response:
         if not self.issuer_up:
-            raise httpx.ConnectError("issuer down", request=request)
-        if request.url.path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={"issuer": ISSUER, "jwks_uri": ISSUER + "jwks"})
-        if request.url.path == "/jwks":
+            raise TransportError("ConnectionRefusedError")
+        if request.path == "/.well-known/openid-configuration":
+            return answer(200, {"issuer": ISSUER, "jwks_uri": ISSUER + "jwks"})
+        if request.path == "/jwks":
             self.jwks_requests += 1
-            return httpx.Response(200, json={"keys": [k.jwk() for k in self.keys]})
-        return httpx.Response(404)
+            return answer(200, {"keys": [k.jwk() for k in self.keys]})
+        return answer(404)
 
-    def cms(self, request: httpx.Request) -> httpx.Response:
+    def cms(self, request: Request) -> Response:
         self.cms_requests.append(request)
         if not self.cms_up:
-            raise httpx.ConnectError("cms down", request=request)
+            raise TransportError("ConnectionRefusedError")
         if self.cms_answer is not None:
             return self.cms_answer(request)
         if request.headers.get("authorization") != "Bearer cms-read-token":
-            return httpx.Response(403, json={"errors": [{"message": "forbidden"}]})
-        name = request.url.params.get("filter[name][_eq]")
+            return answer(403, {"errors": [{"message": "forbidden"}]})
+        name = request.params.get("filter[name][_eq]")
         item = self.items.get(name) if name else None
-        return httpx.Response(200, json={"data": [item] if item else []})
+        return answer(200, {"data": [item] if item else []})
 
     def token(self, app: str, key: SigningKey = RSA, kid: str | None = None, **claims: Any) -> str:
         """A token as the issuer would sign it (real time: PyJWT checks `exp` against the wall clock)."""
@@ -117,7 +160,7 @@ class World:
 def build(world: World, *, ttl: float = 60, max_entries: int = 100, ip_limit: int = 1000) -> Parts:
     metrics = Metrics()
     jwks = JwksCache(
-        httpx.AsyncClient(base_url=ISSUER, transport=httpx.MockTransport(world.issuer)),
+        FakeClient(ISSUER.rstrip("/"), world.issuer).get_url,
         ISSUER,
         max_age=300,
         refresh_min_interval=30,
@@ -126,7 +169,7 @@ def build(world: World, *, ttl: float = 60, max_entries: int = 100, ip_limit: in
         clock=world.clock,
     )
     cms = CmsReader(
-        httpx.AsyncClient(base_url=CMS, transport=httpx.MockTransport(world.cms)),
+        FakeClient(CMS, world.cms),
         "mobile_secrets",
         lambda: b"cms-read-token",
         retries=1,
