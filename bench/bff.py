@@ -25,7 +25,6 @@ import json
 import os
 import secrets
 import ssl
-import statistics
 import sys
 import tempfile
 import time
@@ -132,7 +131,9 @@ def run(seconds: float, concurrency: int) -> list[Result]:
         directus.start()
         tokens = directus.setup(COLLECTION)
         directus.put(COLLECTION, SECRET, 1, {"api-key": secrets.token_urlsafe(24)})
-        apps = {f"bench-app-{i}": {"secrets": [SECRET], "rateLimitPerMinute": 10_000} for i in range(concurrency)}
+        apps = {
+            f"bench-app-{i}": {"secrets": [SECRET], "rateLimitPerMinute": 10_000} for i in range(concurrency)
+        }
         (workdir / "apps.json").write_text(json.dumps(apps))
         for name, ttl in (("bff-cached", "300"), ("bff-uncached", "0")):
             secrets_dir = workdir / f"secrets-{name}"
@@ -191,16 +192,22 @@ def run(seconds: float, concurrency: int) -> list[Result]:
 
 
 def report(results: list[Result], seconds: float, concurrency: int) -> None:
-    print(f"BFF bench: {concurrency} keep-alive TLS connections, {seconds:.0f} s per target, {os.cpu_count()} CPUs")
+    print(
+        f"BFF bench: {concurrency} keep-alive TLS connections, {seconds:.0f} s per target, {os.cpu_count()} CPUs"
+    )
     print(f"{'target':<20} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
     for r in results:
-        print(f"{r.name:<20} {len(r.latencies):>9} {r.rate:>9.0f} {r.percentile(50):>8.2f} {r.percentile(99):>8.2f} {r.errors:>8}")
+        print(
+            f"{r.name:<20} {len(r.latencies):>9} {r.rate:>9.0f} {r.percentile(50):>8.2f} {r.percentile(99):>8.2f} {r.errors:>8}"
+        )
     directus, cached, uncached = results
     rate_ratio = cached.rate / directus.rate
     latency_ratio = uncached.percentile(50) / directus.percentile(50)
     print()
     print(f"cached rate / Directus rate:     {rate_ratio:5.2f}x (aim >= {AIM_CACHED_RATE_RATIO:.0f}x)")
-    print(f"cached p99:                      {cached.percentile(99):5.2f} ms (aim < {AIM_CACHED_P99_MS:.0f} ms)")
+    print(
+        f"cached p99:                      {cached.percentile(99):5.2f} ms (aim < {AIM_CACHED_P99_MS:.0f} ms)"
+    )
     print(f"uncached p50 / Directus p50:     {latency_ratio:5.2f}x (aim <= {AIM_UNCACHED_LATENCY_RATIO}x)")
     print(f"uncached p99 / Directus p99:     {uncached.percentile(99) / directus.percentile(99):5.2f}x")
 

@@ -38,7 +38,7 @@ SEEDED = {
 }
 APPS = {
     "shopper-ios": {
-        "secrets": [*SEEDED, "missing-key", "rotating-key"],
+        "secrets": [*SEEDED, "missing-key", "rotating-key", "audit-key", "leak-key"],
         "rateLimitPerMinute": 10_000,
     },
     "shopper-android": {"secrets": ["maps-api-key"], "rateLimitPerMinute": 10_000},
