@@ -63,9 +63,10 @@ lock:
 	$(UV_COMPILE) requirements.in -o requirements.lock
 	$(UV_COMPILE) bff/requirements.in -o bff/requirements.lock
 
-bench: $(STAMP)
+bench: $(STAMP) directus
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/bff.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

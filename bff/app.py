@@ -21,7 +21,7 @@ from starlette.routing import Route
 from bff.audit import AuditEvent, AuditLog
 from bff.metrics import CONTENT_TYPE, Metrics
 from bff.network import Client
-from bff.service import Outcome, SecretService
+from bff.service import NOT_FOUND, Outcome, SecretService
 
 # Every answer: never stored by a cache or a browser, never sniffed, HTTPS only from now on.
 SECURITY_HEADERS = {
@@ -78,11 +78,12 @@ def create_app(parts: Parts) -> Starlette:
     async def get_secret(request: Request) -> Response:
         started = time.perf_counter()
         name: str = request.path_params["name"]
-        if not name:
-            return json_response(404, {"error": "not_found"})
         client = client_of(request)
         try:
-            outcome = await service.get_secret(name, request.headers.get("authorization"), client)
+            if name:
+                outcome = await service.get_secret(name, request.headers.get("authorization"), client)
+            else:  # `/v1/secrets/`: no name at all
+                outcome = Outcome(404, "not-found", NOT_FOUND)
         except Exception as error:  # never a traceback (or its messages) in the logs or the answer
             metrics.failures.labels(type(error).__name__[:64]).inc()
             outcome = Outcome(500, "error", {"error": "internal"})

@@ -54,9 +54,6 @@ class AppScope:
     def __init__(self, grants: Mapping[str, AppGrant]) -> None:
         self._grants = dict(grants)
 
-    def __len__(self) -> int:
-        return len(self._grants)
-
     def grant(self, app: str) -> AppGrant | None:
         """The app's grant, or None for an app the platform does not know."""
         return self._grants.get(app)

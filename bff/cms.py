@@ -17,6 +17,10 @@ from bff.upstream import UpstreamUnavailable, with_retries
 
 MAX_RESPONSE_BYTES = 1_048_576
 FIELDS = "name,version,data"
+DATA_KEY = r"^[-._a-zA-Z0-9]{1,253}$"
+"""A Kubernetes Secret data key: what a secret's `data` may be keyed by."""
+COLLECTION = r"^[a-z][a-z0-9_]{0,62}$"
+"""A Directus collection name as the BFF accepts it."""
 
 
 class SecretRecord(BaseModel):
@@ -26,7 +30,7 @@ class SecretRecord(BaseModel):
 
     name: Annotated[str, Field(pattern=SECRET_NAME, max_length=253)]
     version: Annotated[int, Field(ge=1)]
-    data: dict[Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]{1,253}$")], str]
+    data: dict[Annotated[str, Field(pattern=DATA_KEY)], str]
 
 
 class CmsError(UpstreamUnavailable):

@@ -123,6 +123,3 @@ class SealedCache:
         self._entries.move_to_end(name)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()

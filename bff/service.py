@@ -51,10 +51,10 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def _unauthorized(app: str | None = None) -> Outcome:
+def _unauthorized() -> Outcome:
     # RFC 6750 section 3: a 401 names the scheme; the reason stays in the metrics, not the answer.
     return Outcome(
-        401, "unauthenticated", UNAUTHORIZED, app, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        401, "unauthenticated", UNAUTHORIZED, None, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     )
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bff.cms import COLLECTION
+
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Algorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
 """Asymmetric JWS algorithms only: an HMAC or `none` token can never be accepted (RFC 8725, 3.1)."""
@@ -98,7 +100,7 @@ class Settings(BaseSettings):
     # --- the CMS (Directus) ---
     cms_url: HttpsUrl
     """Base URL of the CMS's REST API."""
-    cms_collection: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "mobile_secrets"
+    cms_collection: Annotated[str, Field(pattern=COLLECTION)] = "mobile_secrets"
     """Collection holding the secrets (primary key `name`; fields `version`, `data`)."""
     cms_ca_file: Path
     """The only CA trusted for the CMS (pinned)."""
@@ -150,10 +152,6 @@ class Settings(BaseSettings):
     def secret_path(self, name: str) -> Path | None:
         """Path of a secret file in BFF_SECRETS_DIR, or None when secrets come from variables."""
         return None if self.bff_secrets_dir is None else self.bff_secrets_dir / name
-
-    def local_share(self, limit: int) -> int:
-        """This replica's share of a limit when there is no shared counter (never below 1)."""
-        return max(1, limit // self.bff_replicas)
 
 
 class SettingsError(Exception):

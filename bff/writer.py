@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from bff.apps import SECRET_NAME
+from bff.cms import COLLECTION, DATA_KEY
 from bff.http11 import Http11Client, Requester, Response
 from bff.mounted import MountedFileError, read_secret_file
 from bff.upstream import UpstreamUnavailable, client_tls, with_retries
 
-DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -55,7 +55,7 @@ def read_secret_dir(directory: Path) -> dict[str, str]:
     for entry in sorted(directory.iterdir()):
         if entry.name.startswith(".") or not entry.is_file():
             continue
-        if not DATA_KEY.match(entry.name):
+        if not re.match(DATA_KEY, entry.name):
             raise WriteError(f"{entry.name!r}: not a Secret data key")
         try:
             data[entry.name] = entry.read_bytes().decode("utf-8")
@@ -189,7 +189,7 @@ def parse_request(argv: Sequence[str]) -> WriteRequest:
         problems.append("--version must be 1 or more")
     if args.cms_url and not str(args.cms_url).startswith("https://"):
         problems.append("--cms-url must be an https:// URL")
-    if not re.match(r"^[a-z][a-z0-9_]{0,62}$", args.collection):
+    if not re.match(COLLECTION, args.collection):
         problems.append("--collection must be a collection name")
     if not 0 <= args.retries <= 5 or not 0 < args.timeout <= 60:
         problems.append("--retries must be 0 to 5 and --timeout 0 to 60 seconds")

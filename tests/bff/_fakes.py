@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -82,6 +83,20 @@ class FakeClient:
     async def get_url(self, url: str) -> Response:
         path = url.removeprefix(self.origin.rstrip("/"))
         return await self.request("GET", path)
+
+
+def kubelet_secret_dir(directory: Path, data: dict[str, str]) -> Path:
+    """A directory laid out as the kubelet mounts a Secret: `..data` -> a timestamped dir; one
+    symlink per key through it."""
+    directory.mkdir(parents=True)
+    payload = directory / "..2026_01_01_00_00_00.000000001"
+    payload.mkdir()
+    for key, value in data.items():
+        (payload / key).write_text(value)
+    (directory / "..data").symlink_to(payload.name)
+    for key in data:
+        (directory / key).symlink_to(f"..data/{key}")
+    return directory
 
 
 class Clock:

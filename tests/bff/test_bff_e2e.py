@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.bff._bff import ROOT, BffProcess
+from tests.bff._fakes import kubelet_secret_dir
 from tests.bff._issuer import SigningKey
 from tests.bff._procs import wait_until
 from tests.bff.conftest import COLLECTION, IP_LIMIT, LIMITED_APP_LIMIT, Stack, canary
@@ -276,25 +277,12 @@ def test_a_new_cache_key_file_drops_every_cached_entry(stack: Stack) -> None:
 # --- the writer ------------------------------------------------------------------------------------
 
 
-def mounted_secret(directory: Path, data: dict[str, str]) -> Path:
-    """A directory laid out as the kubelet mounts a Secret: `..data` -> a timestamped dir, links."""
-    directory.mkdir(parents=True)
-    payload = directory / "..2026_01_01_00_00_00.000000001"
-    payload.mkdir()
-    for key, value in data.items():
-        (payload / key).write_text(value)
-    (directory / "..data").symlink_to(payload.name)
-    for key in data:
-        (directory / key).symlink_to(f"..data/{key}")
-    return directory
-
-
 def write_secret(
     stack: Stack, name: str, version: int, data: dict[str, str], token: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the writer as the Job would: same entry point as the server, settings by environment."""
     workdir = stack.workdir / f"writer-{name}-v{version}-{time.monotonic_ns()}"
-    secret_dir = mounted_secret(workdir / "secret", data)
+    secret_dir = kubelet_secret_dir(workdir / "secret", data)
     token_file = workdir / "token"
     token_file.write_text(token if token is not None else stack.tokens.writer)
     env = {

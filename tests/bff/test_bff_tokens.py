@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -13,15 +14,15 @@ import pytest
 
 from bff.http11 import TransportError
 from bff.tokens import IssuerUnavailable, JwksCache, TokenRejected, TokenVerifier, client_id, parse_jwks
-from tests.bff._fakes import AUDIENCE, EC, ISSUER, RSA, Clock, FakeClient, Request, World, answer
+from tests.bff._fakes import AUDIENCE, EC, ISSUER, RSA, FakeClient, Request, World, answer
 from tests.bff._issuer import SigningKey
 
 
-def cache(world: World, **options: Any) -> JwksCache:
+def cache(world: World, issuer: Callable[[Request], Any] | None = None, **options: Any) -> JwksCache:
+    """The key cache over `world`'s issuer (or `issuer`), on `world`'s clock."""
     settings = {"max_age": 300, "refresh_min_interval": 30, "max_keys": 16, "retries": 0, **options}
-    return JwksCache(
-        FakeClient(ISSUER.rstrip("/"), world.issuer).get_url, ISSUER, clock=world.clock, **settings
-    )
+    served = FakeClient(ISSUER.rstrip("/"), issuer or world.issuer)
+    return JwksCache(served.get_url, ISSUER, clock=world.clock, **settings)
 
 
 def verifier(world: World, keys: JwksCache | None = None, wall_clock: Any = time.time) -> TokenVerifier:
@@ -153,15 +154,7 @@ def test_discovery_must_name_the_same_issuer_and_an_https_jwks_uri() -> None:
         def issuer(request: Request, document: dict[str, str] = document) -> Any:
             return answer(200, document)
 
-        keys = JwksCache(
-            FakeClient(ISSUER.rstrip("/"), issuer).get_url,
-            ISSUER,
-            max_age=300,
-            refresh_min_interval=30,
-            max_keys=4,
-            retries=0,
-            clock=world.clock,
-        )
+        keys = cache(world, issuer)
         with pytest.raises(IssuerUnavailable):
             run(keys.key("rsa-1"))
 
@@ -177,15 +170,7 @@ def test_retries_are_bounded() -> None:
         calls.append(request.path)
         raise TransportError("ConnectionResetError")
 
-    keys = JwksCache(
-        FakeClient(ISSUER.rstrip("/"), flaky).get_url,
-        ISSUER,
-        max_age=300,
-        refresh_min_interval=30,
-        max_keys=4,
-        retries=2,
-        clock=Clock(),
-    )
+    keys = cache(World(), flaky, retries=2)
     with pytest.raises(IssuerUnavailable):
         run(keys.key("rsa-1"))
     assert len(calls) == 3

@@ -14,24 +14,13 @@ import pytest
 from bff.audit import MAX_NAME_CHARS, AuditEvent, AuditLog
 from bff.http11 import Response, TransportError
 from bff.writer import CmsWriter, WriteError, parse_request, read_secret_dir
-from tests.bff._fakes import FakeClient, Request, answer
+from tests.bff._fakes import FakeClient, Request, answer, kubelet_secret_dir
 
 VALUE = "spcanary-writer-55aa"
 
 
-def kubelet_dir(root: Path, data: dict[str, str]) -> Path:
-    payload = root / "..2026_01_01_00_00_00.1"
-    payload.mkdir(parents=True)
-    for key, value in data.items():
-        (payload / key).write_text(value)
-    (root / "..data").symlink_to(payload.name)
-    for key in data:
-        (root / key).symlink_to(f"..data/{key}")
-    return root
-
-
 def test_the_mounted_secret_is_read_key_by_key(tmp_path: Path) -> None:
-    directory = kubelet_dir(tmp_path / "s", {"api-key": VALUE, "tls.crt": "-----BEGIN-----\n"})
+    directory = kubelet_secret_dir(tmp_path / "s", {"api-key": VALUE, "tls.crt": "-----BEGIN-----\n"})
     assert read_secret_dir(directory) == {"api-key": VALUE, "tls.crt": "-----BEGIN-----\n"}
 
 

@@ -305,6 +305,13 @@ def test_platform_settings_from_the_stack_config_fit_the_schema(chart: helm.Char
     assert not [o for o in objects if o["kind"] == "Ingress"], "the chart's Ingress is switched off"
     (container,) = pod_spec(objects)["containers"]
     assert container["image"] == "ghcr.io/example/bff:1.2.3"
+    # What `bff_sets` sets today renders a complete pod: every value the BFF added has a default.
+    env = plain_env(objects)
+    assert env["TLS_CERT_FILE"] == "/var/run/secrets/bff-tls/tls.crt"
+    assert env["CMS_CA_FILE"] == "/etc/bff/cms-ca/ca.crt"
+    assert env["BFF_APPS_FILE"] == "/etc/bff/apps/apps.json"
+    assert (env["IP_RATE_LIMIT_PER_MINUTE"], env["ALLOWED_CIDRS"]) == ("300", "0.0.0.0/0")
+    assert one(objects, "ConfigMap")["data"]["apps.json"] == "{}", "no app is served until the platform says"
 
 
 # --- secrets ---------------------------------------------------------------------------------------
@@ -575,27 +582,3 @@ def test_a_redis_password_is_read_from_the_secret_only(chart: helm.Chart) -> Non
     env = container(render(chart, values))["env"]
     (ref,) = [e["valueFrom"]["secretKeyRef"] for e in env if e["name"] == "REDIS_PASSWORD"]
     assert ref == {"name": "s-v1", "key": "redisPassword", "optional": True}
-
-
-def test_the_platform_settings_keep_rendering_with_safe_defaults(chart: helm.Chart) -> None:
-    """What `bff_sets` sets today renders a complete pod: the new values all have defaults."""
-    bff = BffConfig.model_validate(
-        {
-            "hostname": "bff.dev.example.com",
-            "tlsSecret": "bff-tls",
-            "oauthIssuer": "https://auth.dev.example.com/",
-            "oauthAudience": "shopper-apps",
-        }
-    )
-    values = merge_values(
-        [helm.values_from_yaml((CHART / "values.yaml").read_text(encoding="utf-8"))],
-        {},
-        {**bff_sets(bff, "bff-tls-v1"), "secret.existingSecret": "s-v1"},
-    )
-    env = plain_env(render(chart, values))
-    assert env["TLS_CERT_FILE"] == "/var/run/secrets/bff-tls/tls.crt"
-    assert env["CMS_CA_FILE"] == "/etc/bff/cms-ca/ca.crt"
-    assert env["BFF_APPS_FILE"] == "/etc/bff/apps/apps.json"
-    assert one(render(chart, values), "ConfigMap")["data"]["apps.json"] == "{}", (
-        "no app until the platform says"
-    )
