@@ -51,9 +51,17 @@ class Readiness:
     async def ready(self) -> bool:
         now = self._clock()
         if self._checked_at is None or now - self._checked_at >= READINESS_CACHE_SECONDS:
-            results = [await check() for check in self._checks]
-            self._ready, self._checked_at = all(results), self._clock()
+            self._ready, self._checked_at = await self._all_pass(), self._clock()
         return self._ready
+
+    async def _all_pass(self) -> bool:
+        for check in self._checks:
+            try:
+                if not await check():
+                    return False
+            except Exception:  # a check that cannot tell is a "not ready", never a 500
+                return False
+        return True
 
 
 @dataclass
