@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: plan check test lint format schema lock clean bench
+.PHONY: plan check test lint format schema lock clean bench directus
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ NPM = PATH="$(NODE_HOME)/bin:$$PATH" $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node
 $(CRD_VALIDATORS): tests/crd/package-lock.json $(STAMP)
 	$(NPM) ci --prefix tests/crd --no-audit --no-fund --loglevel=error
 
+# Directus for the BFF's end-to-end tests, in a cache outside the clone (a warm run is instant).
+DIRECTUS_VERSION := 12.4.0
+TEST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/secrets-platform
+export DIRECTUS_HOME ?= $(TEST_CACHE)/directus-$(DIRECTUS_VERSION)
+
+directus: $(STAMP)
+	@NODE_HOME="$(NODE_HOME)" tools/install-directus.sh "$(DIRECTUS_HOME)"
+
 ## The whole test suite, in parallel.
-test: $(STAMP) $(CRD_VALIDATORS)
+test: $(STAMP) $(CRD_VALIDATORS) directus
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/secrets-platform schema --check
@@ -51,14 +59,17 @@ format: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/python -m config.schema --write
 
-## Re-pin every dependency with hashes (needs network to PyPI).
+## Re-pin every dependency with hashes (needs network to PyPI): the project's, then the BFF image's.
+UV_COMPILE = $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
 lock:
-	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 \
-		--python-platform x86_64-manylinux_2_28 requirements.in -o requirements.lock
+	$(PYTHON) -m pip install --quiet uv
+	$(UV_COMPILE) requirements.in -o requirements.lock
+	$(UV_COMPILE) bff/requirements.in -o bff/requirements.lock
 
-bench: $(STAMP)
+bench: $(STAMP) directus
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/bff.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

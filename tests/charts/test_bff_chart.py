@@ -129,6 +129,7 @@ def test_every_object_is_valid_kubernetes_1_31(chart: helm.Chart, variant: str) 
     objects = render(chart, VARIANTS[variant]())  # validates each object strictly
     kinds = sorted(o["kind"] for o in objects)
     expected = [
+        "ConfigMap",
         "Deployment",
         "Ingress",
         "NetworkPolicy",
@@ -162,6 +163,13 @@ def test_values_yaml_holds_only_empty_secret_placeholders(chart: helm.Chart) -> 
         ("ingress.allowedCidrs", [], "/ingress/allowedCidrs"),
         ("config.oauth.issuer", "http://auth.example.com/", "/config/oauth/issuer"),
         ("secret.mount", "file", "/secret/mount"),
+        ("config.cms.url", "http://directus.cms:8055", "/config/cms/url"),
+        ("config.oauth.algorithms", ["RS256", "HS256"], "/config/oauth/algorithms"),
+        ("config.apps", {"shopper-ios": {"secrets": ["Maps_Key"]}}, "/config/apps/shopper-ios/secrets/0"),
+        ("config.apps", {"shopper-ios": {"secrets": [], "rateLimitPerMinute": 0}}, "rateLimitPerMinute"),
+        ("config.apps", {"shopper-ios": {"secrets": [], "extra": 1}}, "additional properties 'extra'"),
+        ("config.rateLimit.redisUrl", "redis://user:pw@redis:6379", "/config/rateLimit/redisUrl"),
+        ("config.network.trustedProxyCidrs", ["10.0.0.0"], "/config/network/trustedProxyCidrs/0"),
     ],
 )
 def test_schema_refuses_bad_values(chart: helm.Chart, path: str, value: Any, complaint: str) -> None:
@@ -200,8 +208,9 @@ def test_service_account_mounts_no_token(chart: helm.Chart) -> None:
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_probes_and_resource_limits(chart: helm.Chart, variant: str) -> None:
     (container,) = pod_spec(render(chart, VARIANTS[variant]()))["containers"]
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    # The pod serves HTTPS only, so the kubelet probes it over HTTPS.
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http", "scheme": "HTTPS"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http", "scheme": "HTTPS"}
     assert set(container["resources"]["limits"]) == {"cpu", "memory"}
     assert set(container["resources"]["requests"]) == {"cpu", "memory"}
 
@@ -296,6 +305,13 @@ def test_platform_settings_from_the_stack_config_fit_the_schema(chart: helm.Char
     assert not [o for o in objects if o["kind"] == "Ingress"], "the chart's Ingress is switched off"
     (container,) = pod_spec(objects)["containers"]
     assert container["image"] == "ghcr.io/example/bff:1.2.3"
+    # What `bff_sets` sets today renders a complete pod: every value the BFF added has a default.
+    env = plain_env(objects)
+    assert env["TLS_CERT_FILE"] == "/var/run/secrets/bff-tls/tls.crt"
+    assert env["CMS_CA_FILE"] == "/etc/bff/cms-ca/ca.crt"
+    assert env["BFF_APPS_FILE"] == "/etc/bff/apps/apps.json"
+    assert (env["IP_RATE_LIMIT_PER_MINUTE"], env["ALLOWED_CIDRS"]) == ("300", "0.0.0.0/0")
+    assert one(objects, "ConfigMap")["data"]["apps.json"] == "{}", "no app is served until the platform says"
 
 
 # --- secrets ---------------------------------------------------------------------------------------
@@ -319,7 +335,7 @@ def test_existing_secret_replaces_the_charts_own(chart: helm.Chart) -> None:
     objects = render(chart, values)
     assert by_kind(objects, "Secret") == [], "with existingSecret the chart renders no Secret"
     spec = pod_spec(objects)
-    volume = next(v for v in spec["volumes"] if "secret" in v)
+    volume = next(v for v in spec["volumes"] if v["name"] == "secrets")
     assert volume["secret"]["secretName"] == "bff-secret-values-v2"
     mount = next(m for m in spec["containers"][0]["volumeMounts"] if m["name"] == volume["name"])
     assert mount["readOnly"] is True
@@ -335,7 +351,8 @@ def test_env_mount_reads_each_key_by_secret_key_ref(chart: helm.Chart) -> None:
         "CMS_TOKEN": {"name": "s-v1", "key": "cmsToken"},
         "CACHE_ENCRYPTION_KEY": {"name": "s-v1", "key": "cacheEncryptionKey"},
     }
-    assert all("secret" not in v for v in spec["volumes"]), "env mode mounts no secret volume"
+    mounted = [v["secret"]["secretName"] for v in spec["volumes"] if "secret" in v]
+    assert mounted == ["bff-tls-v1"], "env mode mounts no volume of the BFF's Secret (the TLS one only)"
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -405,3 +422,163 @@ def test_render_for_display_masks_a_secret_inside_a_list(tmp_path: Path) -> None
     shown = render_for_display(chart, {"token": CANARY}, release_name=RELEASE, namespace=NAMESPACE)
     assert CANARY not in shown
     assert f"token: '{MASK}'" in shown or f"token: {MASK}" in shown, shown
+
+
+# --- what the BFF reads: env names, mounted paths, the apps file --------------------------------------
+
+# What the platform will render from the stack's `apps:` (names only).
+PLATFORM_APPS = {
+    "shopper-ios": {"secrets": ["maps-api-key"], "rateLimitPerMinute": 60},
+    "shopper-android": {"secrets": ["maps-api-key", "push-key"], "rateLimitPerMinute": 120},
+}
+
+
+def container(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    (found,) = pod_spec(objects)["containers"]
+    return found
+
+
+def plain_env(objects: list[dict[str, Any]]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container(objects)["env"] if "value" in e}
+
+
+def materialize(objects: list[dict[str, Any]], root: Path) -> dict[str, str]:
+    """Lay the pod's volumes out under `root` as the kubelet would, and return its env with every
+    mounted path moved under `root`: what the BFF would find in the pod."""
+    from tests.bff._pki import make_pki
+
+    spec = pod_spec(objects)
+    configmaps = {o["metadata"]["name"]: o["data"] for o in by_kind(objects, "ConfigMap")}
+    pki = make_pki(root / "_pki")
+    # The Secrets the platform provides (never rendered by the chart in prod).
+    secrets = {
+        "bff-tls-v3": {"tls.crt": pki.cert_file.read_text(), "tls.key": pki.key_file.read_text()},
+        "bff-secret-values-v2": {"cmsToken": "cms-token", "cacheEncryptionKey": "k" * 64},
+    }
+    configmaps.setdefault("cms-ca", {"ca.crt": pki.ca_file.read_text()})
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    for mount in container(objects)["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        target = root / mount["mountPath"].lstrip("/")
+        target.mkdir(parents=True, exist_ok=True)
+        if "secret" in volume:
+            source = secrets[volume["secret"]["secretName"]]
+            items = volume["secret"].get("items")
+        elif "configMap" in volume:
+            source = configmaps[volume["configMap"]["name"]]
+            items = volume["configMap"].get("items")
+        else:
+            continue
+        for item in items or [{"key": k, "path": k} for k in source]:
+            (target / item["path"]).write_text(source[item["key"]])
+    mounts = [m["mountPath"] for m in container(objects)["volumeMounts"]]
+    env = plain_env(objects)
+    for name, value in env.items():
+        if any(value == m or value.startswith(m + "/") for m in mounts):
+            env[name] = str(root / value.lstrip("/"))
+    return env
+
+
+def with_apps(values: dict[str, Any]) -> dict[str, Any]:
+    return merge_values([values], {}, {"config.apps": PLATFORM_APPS})
+
+
+def test_every_variable_the_chart_sets_is_a_setting_of_the_bff(chart: helm.Chart) -> None:
+    from bff.settings import Settings
+
+    settings = {name.upper() for name in Settings.model_fields}
+    for values in (prod_values(), merge_values([prod_values()], {}, {"secret.mount": "env"})):
+        names = {e["name"] for e in container(render(chart, values))["env"]} - {"TMPDIR"}
+        assert names <= settings, f"variables the BFF does not read: {sorted(names - settings)}"
+    required = {name.upper() for name, field in Settings.model_fields.items() if field.is_required()}
+    assert required <= set(plain_env(render(chart, prod_values()))), "every required setting is set"
+
+
+def test_the_bff_starts_from_what_the_pod_mounts(chart: helm.Chart, tmp_path: Path) -> None:
+    """Every mounted path exists where the env says, and the BFF's own start-up checks accept them."""
+    from bff.settings import load_settings
+    from bff.wiring import build
+
+    objects = render(chart, with_apps(prod_values()))
+    env = materialize(objects, tmp_path)
+    settings = load_settings(env)
+    for path in (settings.tls_cert_file, settings.tls_key_file, settings.cms_ca_file, settings.bff_apps_file):
+        assert path.is_file(), f"{path} is not mounted"
+    assert settings.bff_secrets_dir is not None
+    assert {p.name for p in settings.bff_secrets_dir.iterdir()} == {"cmsToken", "cacheEncryptionKey"}
+    build(settings)  # reads the apps file, the token and the cache key as at start-up; raises if wrong
+    assert settings.cms_url == "https://directus.cms.svc.cluster.local:8055"
+    assert settings.bff_replicas == 3, "values.prod.yaml's replicas divide the limits without Redis"
+
+
+def test_the_apps_configmap_is_the_file_the_bff_parses(chart: helm.Chart) -> None:
+    from bff.apps import parse_apps
+
+    objects = render(chart, with_apps(prod_values()))
+    configmap = one(objects, "ConfigMap")
+    assert configmap["metadata"]["name"] == "bff-apps"
+    scope = parse_apps(configmap["data"]["apps.json"])
+    assert scope.apps == set(PLATFORM_APPS)
+    android = scope.grant("shopper-android")
+    assert android is not None and android.secrets == {"maps-api-key", "push-key"}
+    assert android.rate_limit_per_minute == 120
+
+
+def test_a_change_of_grants_rolls_the_pods(chart: helm.Chart) -> None:
+    def checksum(apps: dict[str, Any]) -> str:
+        values = merge_values([prod_values()], {}, {"config.apps": apps})
+        return one(render(chart, values), "Deployment")["spec"]["template"]["metadata"]["annotations"][
+            "checksum/apps"
+        ]
+
+    granted = checksum(PLATFORM_APPS)
+    assert granted != checksum({**PLATFORM_APPS, "shopper-ios": {"secrets": [], "rateLimitPerMinute": 60}})
+    assert granted == checksum(copy.deepcopy(PLATFORM_APPS))
+
+
+def test_the_pod_serves_the_ingress_certificate_unless_told_otherwise(chart: helm.Chart) -> None:
+    def tls_volume(values: dict[str, Any]) -> dict[str, Any]:
+        return next(v for v in pod_spec(render(chart, values))["volumes"] if v["name"] == "tls")["secret"]
+
+    assert tls_volume(prod_values())["secretName"] == "bff-tls-v3"
+    own = merge_values([prod_values()], {}, {"tls.existingSecret": "bff-internal-tls-v1"})
+    assert tls_volume(own) == {
+        "secretName": "bff-internal-tls-v1",
+        "defaultMode": 288,
+        "items": [{"key": "tls.crt", "path": "tls.crt"}, {"key": "tls.key", "path": "tls.key"}],
+    }
+
+
+def test_edge_limits_apply_in_the_pod_unless_overridden(chart: helm.Chart) -> None:
+    env = plain_env(render(chart, prod_values()))
+    assert env["IP_RATE_LIMIT_PER_MINUTE"] == "600"
+    assert env["ALLOWED_CIDRS"] == "203.0.113.0/24,198.51.100.0/24"
+    assert env["TRUSTED_PROXY_CIDRS"] == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+    assert "REDIS_URL" not in env
+    overridden = merge_values(
+        [prod_values()],
+        {},
+        {
+            "config.rateLimit.perIpPerMinute": 90,
+            "config.network.allowedCidrs": ["192.0.2.0/24"],
+            "config.rateLimit.redisUrl": "rediss://redis.bff.svc:6380/0",
+        },
+    )
+    env = plain_env(render(chart, overridden))
+    assert (env["IP_RATE_LIMIT_PER_MINUTE"], env["ALLOWED_CIDRS"]) == ("90", "192.0.2.0/24")
+    assert env["REDIS_URL"] == "rediss://redis.bff.svc:6380/0"
+
+
+def test_a_redis_password_is_read_from_the_secret_only(chart: helm.Chart) -> None:
+    values = merge_values(
+        [dev_values()],
+        {},
+        {
+            "secret.existingSecret": "s-v1",
+            "secret.mount": "env",
+            "config.rateLimit.redisUrl": "redis://r:6379",
+        },
+    )
+    env = container(render(chart, values))["env"]
+    (ref,) = [e["valueFrom"]["secretKeyRef"] for e in env if e["name"] == "REDIS_PASSWORD"]
+    assert ref == {"name": "s-v1", "key": "redisPassword", "optional": True}

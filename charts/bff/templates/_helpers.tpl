@@ -77,3 +77,8 @@ field names under `secret`, so a Secret built from `--set secret.<key>=...` over
 cmsToken: CMS_TOKEN
 cacheEncryptionKey: CACHE_ENCRYPTION_KEY
 {{- end }}
+
+{{/* The apps file: app -> {secrets, rateLimitPerMinute}, names only (sorted keys: a stable checksum). */}}
+{{- define "bff.appsJson" -}}
+{{- .Values.config.apps | toJson }}
+{{- end }}
