@@ -5,20 +5,27 @@ PYTHON ?= python3
 STACK ?= dev
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PLAN_LOCK := requirements/plan.lock
+TEST_LOCK := requirements/test.lock
+# Two environments in one .venv: `make plan` installs only what the program, the offline engine and
+# the pack need; `make test` adds the test tools and real engines (a superset at the same versions).
+PLAN_STAMP := $(VENV)/.installed-plan
+STAMP := $(VENV)/.installed-test
 
-.PHONY: plan check test lint format schema lock clean bench directus
-
-$(STAMP): requirements.lock pyproject.toml
+$(PLAN_STAMP): $(PLAN_LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(PLAN_LOCK)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(PLAN_STAMP)
+
+$(STAMP): $(TEST_LOCK) $(PLAN_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(TEST_LOCK)
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 ## Offline preview (and, once the policy pack exists, the policy check) of $(STACK).
-plan: $(STAMP)
+plan: $(PLAN_STAMP)
 	@mkdir -p out
 	$(BIN)/secrets-platform plan --stack $(STACK) --out out/plan-$(STACK).json
 	@if [ -f policies/PulumiPolicy.yaml ]; then $(BIN)/secrets-platform check --stack $(STACK) --out out/check-$(STACK); fi
@@ -56,14 +63,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 ## Regenerate Pulumi.yaml's config block and the README's config reference from the models.
-schema: $(STAMP)
+schema: $(PLAN_STAMP)
 	$(BIN)/python -m config.schema --write
 
 ## Re-pin every dependency with hashes (needs network to PyPI): the project's, then the BFF image's.
 UV_COMPILE = $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
 lock:
 	$(PYTHON) -m pip install --quiet uv
-	$(UV_COMPILE) requirements.in -o requirements.lock
+	$(UV_COMPILE) requirements/plan.in -o $(PLAN_LOCK)
+	$(UV_COMPILE) -c $(PLAN_LOCK) requirements/test.in -o $(TEST_LOCK)
 	$(UV_COMPILE) bff/requirements.in -o bff/requirements.lock
 
 bench: $(STAMP) directus

@@ -93,12 +93,12 @@ def test_the_image_installs_the_bff_lock_with_hashes_and_wheels_only() -> None:
 
 
 def test_versions_shared_by_the_bff_lock_and_the_project_lock_agree() -> None:
-    bff, project = locked(ROOT / "bff" / "requirements.lock"), locked(ROOT / "requirements.lock")
+    bff, project = locked(ROOT / "bff" / "requirements.lock"), locked(ROOT / "requirements" / "test.lock")
     assert len(bff) >= 10
     missing = sorted(set(bff) - set(project))
     assert not missing, f"the project's lock lacks the BFF's {missing}: run `make lock`"
     differ = {name: (bff[name], project[name]) for name in bff if bff[name] != project[name]}
-    assert not differ, f"bff/requirements.lock and requirements.lock disagree: {differ}"
+    assert not differ, f"bff/requirements.lock and requirements/test.lock disagree: {differ}"
 
 
 def test_the_bff_imports_nothing_of_the_iac_code_and_is_imported_by_none_of_it() -> None:
@@ -113,3 +113,11 @@ def test_the_bff_imports_nothing_of_the_iac_code_and_is_imported_by_none_of_it()
         for module in (ROOT / package).rglob("*.py"):
             text = module.read_text(encoding="utf-8")
             assert not re.search(r"^\s*(from|import) bff\b", text, re.MULTILINE), f"{module} imports bff"
+
+
+def test_the_plan_and_test_locks_agree_on_every_shared_version() -> None:
+    """`make plan` installs requirements/plan.lock, `make test` requirements/test.lock on top: one
+    version per package, or the tests would run something else than the plan."""
+    plan, test = locked(ROOT / "requirements" / "plan.lock"), locked(ROOT / "requirements" / "test.lock")
+    assert set(plan) <= set(test), f"test.lock lacks {sorted(set(plan) - set(test))}"
+    assert {name: plan[name] for name in plan if test[name] != plan[name]} == {}
