@@ -97,8 +97,28 @@ def decode(value: Any, path: str, secrets: list[str], unknowns: list[str]) -> An
     return value
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def engine_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """A resource's URN as the engine makes it (`generateURN` in pulumi/pulumi's deployment code): the
+    parent's whole qualified type chain, then the type, with the root stack's type left out.
+
+    The SDK's mock monitor keeps only the parent's last type, so a grandchild would lose its
+    grandparent; every URN in plans, reports and `pulumi state` advice must be the engine's own.
+    """
+    if parent:
+        qualified = parent.split("::")[2]
+        if qualified.split("$")[-1] != ROOT_STACK_TYPE:
+            type_ = f"{qualified}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
 class CaptureMonitor(mocks.MockMonitor):
     """A mock monitor that records every registration and marks secret outputs as the engine does."""
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
 
     def __init__(self, plan_mocks: mocks.Mocks, capture: Capture, on_register: Callable[[int], None]) -> None:
         super().__init__(plan_mocks)

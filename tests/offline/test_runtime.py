@@ -103,7 +103,7 @@ def test_generated_secret_unwrapped_into_a_plain_field_is_a_leak() -> None:
     findings = find_leaks(_run(body))
     assert findings == [
         "secret value in plain input 'metadata.annotations.hint' of "
-        "urn:pulumi:t::secrets-platform::pulumi:pulumi:Stack$kubernetes:core/v1:ConfigMap::cm"
+        "urn:pulumi:t::secrets-platform::kubernetes:core/v1:ConfigMap::cm"
     ]
 
 
@@ -209,3 +209,26 @@ def test_a_placeholder_of_a_stack_named_with_capitals_is_found_inside_a_plain_va
 
     findings = find_leaks(_run(body, {f"{PROJECT}:token": placeholder}, [f"{PROJECT}:token"]))
     assert len(findings) == 1 and "'data.url'" in findings[0]
+
+
+def test_urns_are_the_engines_own_on_a_nested_component_tree() -> None:
+    """generateURN (pulumi/pulumi, deployment code): the parent's whole qualified type chain, then the
+    type; the root stack's type is left out. Expected URNs are derived here from that rule alone."""
+
+    def body() -> None:
+        outer = pulumi.ComponentResource("pkg:index:Outer", "outer")
+        inner = pulumi.ComponentResource(
+            "pkg:index:Inner", "inner", opts=pulumi.ResourceOptions(parent=outer)
+        )
+        aws.kms.Key("key", opts=pulumi.ResourceOptions(parent=inner))
+        aws.kms.Key("top")
+
+    capture = _run(body)
+    chains = {"outer": ["pkg:index:Outer"], "inner": ["pkg:index:Outer", "pkg:index:Inner"]}
+    chains["key"] = [*chains["inner"], "aws:kms/key:Key"]
+    chains["top"] = ["aws:kms/key:Key"]
+    for name, chain in chains.items():
+        expected = f"urn:pulumi:t::{PROJECT}::{'$'.join(chain)}::{name}"
+        assert _by_name(capture, name).urn == expected, name
+    assert not any("pulumi:pulumi:Stack$" in r.urn for r in capture.resources), "the root stack is left out"
+    assert _by_name(capture, "key").parent == _by_name(capture, "inner").urn
