@@ -2,6 +2,7 @@
 # Only Python 3 and make are needed: the virtualenv is built from the hashed lock.
 
 PYTHON ?= python3
+.DEFAULT_GOAL := help
 STACK ?= dev
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,9 +23,10 @@ $(STAMP): $(TEST_LOCK) $(PLAN_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(TEST_LOCK)
 	@touch $(STAMP)
 
+## The full environment (.venv) from requirements/test.lock.
 venv: $(STAMP)
 
-## Offline preview (and, once the policy pack exists, the policy check) of $(STACK).
+## Offline plan and policy check of STACK (default dev), from requirements/plan.lock alone.
 plan: $(PLAN_STAMP)
 	@mkdir -p out
 	$(BIN)/secrets-platform plan --stack $(STACK) --out out/plan-$(STACK).json
@@ -44,6 +46,7 @@ DIRECTUS_VERSION := 12.4.0
 TEST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/secrets-platform
 export DIRECTUS_HOME ?= $(TEST_CACHE)/directus-$(DIRECTUS_VERSION)
 
+## Install Directus (the BFF tests' CMS) into the user cache.
 directus: $(STAMP)
 	@NODE_HOME="$(NODE_HOME)" tools/install-directus.sh "$(DIRECTUS_HOME)"
 
@@ -54,10 +57,12 @@ test: $(STAMP) $(CRD_VALIDATORS) directus
 	$(BIN)/secrets-platform schema --check
 	$(BIN)/python -m pytest -n auto -q
 
+## ruff check and format check.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## ruff format and fix.
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -66,18 +71,24 @@ format: $(STAMP)
 schema: $(PLAN_STAMP)
 	$(BIN)/python -m config.schema --write
 
-## Re-pin every dependency with hashes (needs network to PyPI): the project's, then the BFF image's.
 UV_COMPILE = $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
+## Re-pin every dependency with hashes (needs PyPI): plan, test, then the BFF image's locks.
 lock:
 	$(PYTHON) -m pip install --quiet uv
 	$(UV_COMPILE) requirements/plan.in -o $(PLAN_LOCK)
 	$(UV_COMPILE) -c $(PLAN_LOCK) requirements/test.in -o $(TEST_LOCK)
 	$(UV_COMPILE) bff/requirements.in -o bff/requirements.lock
 
+## Benchmarks that print measured ratios (plan, check, BFF).
 bench: $(STAMP) directus
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/bff.py
 
+## Remove .venv and generated files.
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
+
+## This list.
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z-]*:/{if(doc){split($$0,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""} !/^## /{if(!/^[a-z][a-z-]*:/)doc=""}' $(MAKEFILE_LIST)

@@ -43,6 +43,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from offline import exits
 from offline.leaks import CANARY, LeakScanner
 from offline.plan import (
     EXIT_CONFIG,
@@ -59,7 +60,7 @@ from offline.plan import (
 from offline.runtime import SECRET_SIG, SIG_KEY, Capture, Registration, collector_paused, join
 from offline.stackfiles import read_project_name
 
-EXIT_VIOLATIONS = 4
+EXIT_VIOLATIONS = exits.VIOLATIONS
 
 PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 """The policy pack of this repository (`policies/PulumiPolicy.yaml`)."""
@@ -723,6 +724,10 @@ def run_check(
 ) -> CheckResult:
     """Plan a stack offline and check it against the pack; raises PlanError, PolicyConfigError, ConfigError."""
     started = time.perf_counter()
+    if config_path is not None and not config_path.is_file():
+        # A typo must not silently fall back to the schema defaults (and to violations the real
+        # config does not have).
+        raise PolicyConfigError(f"--policy-config {config_path}: no such file")
     path = config_path or policy_config_path(stack, pack_dir)
     project = read_project_name(project_dir)
     # The pack starts first and analyzes each resource as the program registers it (second core).
@@ -748,7 +753,13 @@ def run_check(
         result = CheckResult(
             project=stack_input.project,
             stack=stack,
-            pack={"name": pack.info.name, "version": pack_version(pack_dir), "config": _shown(path)},
+            pack={
+                "name": pack.info.name,
+                "version": pack_version(pack_dir),
+                "config": _shown(path)
+                if path.is_file()
+                else f"schema defaults ({_shown(path)} does not exist)",
+            },
             violations=violations,
             policies=_describe_policies(pack, config),
             resource_count=len(capture.resources),
@@ -760,14 +771,21 @@ def run_check(
 # --- output ---------------------------------------------------------------------------------------
 
 
-def render(result: CheckResult, out: TextIO = sys.stdout) -> None:
+def short_name(urn: str) -> str:
+    """`<type> <name>` of a URN: what a person reads; `--urns` shows the whole URN."""
+    _, _, qualified, name = urn.split("::", 3)
+    return f"{qualified.rsplit('$', 1)[-1]} {name}"
+
+
+def render(result: CheckResult, out: TextIO = sys.stdout, *, urns: bool = False) -> None:
     """Violations grouped by policy (mandatory first), each with its resource and remediation.
 
     The text is redacted again on its way out, whatever produced the violations.
     """
     lines = [
         f"Policy check of stack {result.stack}: pack {result.pack['name']} {result.pack['version']}, "
-        f"{len(result.policies)} policies and checks, {result.resource_count} resources"
+        f"{len(result.policies)} policies and checks, {result.resource_count} resources",
+        f"policy config: {result.pack.get('config', 'schema defaults')}",
     ]
     groups: dict[tuple[str, str], list[Violation]] = defaultdict(list)
     for violation in result.violations:
@@ -777,7 +795,8 @@ def render(result: CheckResult, out: TextIO = sys.stdout) -> None:
     ):
         lines += ["", f"{level.upper()}  {policy}  ({len(violations)})  {violations[0].description}"]
         for violation in violations:
-            lines += [f"  - {violation.urn or '(stack)'}", f"      {violation.message}"]
+            where = violation.urn if urns or not violation.urn else short_name(violation.urn)
+            lines += [f"  - {where or '(stack)'}", f"      {violation.message}"]
         if violations[0].remediation:
             lines.append(f"  remediation: {violations[0].remediation}")
     mandatory = len(result.mandatory)
@@ -912,10 +931,13 @@ def cmd_check(args: argparse.Namespace, project_dir: Path) -> int:
     except grpc.RpcError as exc:
         print(f"error: the policy pack stopped answering: {Redactor()(str(exc))}", file=sys.stderr)
         return EXIT_PLAN
-    render(result, sys.stdout)
+    if getattr(args, "json", False):
+        sys.stdout.write(Redactor()(json.dumps(to_json(result), indent=1, sort_keys=True)) + "\n")
+    else:
+        render(result, sys.stdout, urns=getattr(args, "urns", False))
     if args.out:
         written = write_reports(result, Path(args.out))
-        print(f"Reports written to {', '.join(str(p) for p in written)}")
+        print(f"Reports written to {', '.join(str(p) for p in written)}", file=sys.stderr)
     return EXIT_VIOLATIONS if result.mandatory else 0
 
 

@@ -43,6 +43,7 @@ stack config is wrong, 3 usage errors (a missing ref, a plan file of another for
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import filecmp
 import json
 import os
@@ -61,12 +62,13 @@ from typing import Any
 import yaml
 from pulumi.runtime import rpc
 
+from offline import exits
 from offline.access import access_report
 from offline.leaks import CANARY, LeakScanner
 from offline.plan import EXIT_CONFIG, EXIT_PLAN, MASK, Plan, Resource, _covered
 from offline.runtime import SIG_KEY, join
 
-EXIT_USAGE = 3
+EXIT_USAGE = exits.USAGE
 
 COMMENT_LIMIT = 60_000
 """Characters a rendered diff may take: GitHub refuses comments over 65,536."""
@@ -1259,6 +1261,12 @@ def _read_plan(path: str) -> Plan:
 
 def run_diff(args: argparse.Namespace, project_dir: Path) -> str:
     """The Markdown for the `diff` subcommand's arguments; raises `DiffError`."""
+    diff, forbidden = compute_diff(args, project_dir)
+    return guard(render_markdown(diff, limit=getattr(args, "max_chars", COMMENT_LIMIT)), forbidden)
+
+
+def compute_diff(args: argparse.Namespace, project_dir: Path) -> tuple[Diff, list[str]]:
+    """The diff the arguments ask for, and the secret strings no output may show; raises `DiffError`."""
     forbidden: list[str] = []
     if args.base:
         if args.base_plan or args.plan or args.base_violations or args.violations:
@@ -1279,18 +1287,61 @@ def run_diff(args: argparse.Namespace, project_dir: Path) -> str:
             base_label=Path(args.base_plan).name,
             head_label=Path(args.plan).name,
         )
-    return guard(render_markdown(diff, limit=getattr(args, "max_chars", COMMENT_LIMIT)), forbidden)
+    return diff, forbidden
+
+
+def diff_json(diff: Diff, forbidden: list[str]) -> dict[str, Any]:
+    """The diff as data (camelCase keys), every string that holds secret material masked."""
+    scanner = LeakScanner(forbidden)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_camel(str(k)): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if isinstance(value, str):
+            masked = CANARY.sub(MASK, value)
+            return MASK if scanner.found_in(masked) else masked
+        return value
+
+    return clean(dataclasses.asdict(diff))
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def introduced_mandatory(diff: Diff) -> list[ViolationChange]:
+    """Mandatory violations the change brings: the diff's verdict, like `check`'s."""
+    return [v for v in diff.violations or [] if v.change == "introduced" and v.level == "mandatory"]
 
 
 def cmd_diff(args: argparse.Namespace, project_dir: Path) -> int:
-    """The `diff` subcommand (registered in offline/cli.py)."""
+    """The `diff` subcommand (registered in offline/cli.py): Markdown (or `--json`) on stdout; exit 4
+    when the change introduces a mandatory violation."""
     try:
-        text = run_diff(args, project_dir)
+        diff, forbidden = compute_diff(args, project_dir)
     except DiffError as exc:
         print(f"error: {guard(str(exc))}", file=sys.stderr)
         return exc.code
-    sys.stdout.write(text)
+    text = guard(render_markdown(diff, limit=getattr(args, "max_chars", COMMENT_LIMIT)), forbidden)
+    if getattr(args, "json", False):
+        body = {**diff_json(diff, forbidden), "markdown": text}
+        sys.stdout.write(
+            json.dumps({"format": "secrets-platform/diff", "version": 1, **body}, indent=1) + "\n"
+        )
+    elif args.out != "-":
+        sys.stdout.write(text)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"Diff written to {args.out}", file=sys.stderr)
-    return 0
+        if args.out == "-":
+            sys.stdout.write(text)
+        elif not Path(args.out).parent.is_dir():
+            print(
+                f"error: --out {args.out}: the folder {Path(args.out).parent} does not exist", file=sys.stderr
+            )
+            return exits.BAD_INPUT
+        else:
+            Path(args.out).write_text(text, encoding="utf-8")
+            print(f"Diff written to {args.out}", file=sys.stderr)
+    return exits.VIOLATIONS if introduced_mandatory(diff) else exits.OK

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from offline import exits
 from offline.leaks import LeakScanner
 from offline.mocks import GENERATED_PREFIX, PlanMocks
 from offline.runtime import Capture, Registration, collector_paused, join, run_program
@@ -39,9 +40,9 @@ from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
 PLAN_FORMAT = "secrets-platform/plan"
 PLAN_VERSION = 1
 MASK = "[secret]"
-EXIT_PLAN = 1
+EXIT_PLAN = exits.PLAN_FAILED
 """Exit code of a command whose plan failed its own checks (a leak, a dropped input)."""
-EXIT_CONFIG = 2
+EXIT_CONFIG = exits.BAD_INPUT
 """Exit code of a command given a wrong stack config (every problem listed, nothing declared)."""
 
 
@@ -429,42 +430,62 @@ def _label(resource: Resource) -> str:
     return f"{resource.type}  {resource.name}{suffix}"
 
 
-def render_tree(plan: Plan, out: TextIO = sys.stdout) -> None:
-    """The plan as a tree by component, with counts; secret values never appear (only `[secret]`)."""
+def render_tree(plan: Plan, out: TextIO = sys.stdout, *, glyphs: bool = False, urns: bool = False) -> None:
+    """The plan as a tree by component, with counts; secret values never appear (only `[secret]`).
+
+    `glyphs` draws the tree with box characters (a terminal); plain indentation otherwise (CI, files).
+    `urns` adds each resource's URN under it, for `pulumi state` commands.
+    """
     children: dict[str, list[Resource]] = defaultdict(list)
-    urns = plan.by_urn()
+    urns_by = plan.by_urn()
     for r in plan.resources:
-        parent = r.parent if r.parent in urns else ""
+        parent = r.parent if r.parent in urns_by else ""
         children[parent].append(r)
 
     def count(urn: str) -> int:
         return sum(1 + count(c.urn) for c in children.get(urn, []))
 
-    def walk(urn: str, indent: str) -> None:
+    def line(prefix: str, last: bool, text: str) -> str:
+        if not glyphs:
+            return f"{prefix}  {text}"
+        return f"{prefix}{'└─ ' if last else '├─ '}{text}"
+
+    def deeper(prefix: str, last: bool) -> str:
+        if not glyphs:
+            return prefix + "  "
+        return prefix + ("   " if last else "│  ")
+
+    def walk(urn: str, prefix: str) -> None:
         kids = sorted(children.get(urn, []), key=lambda r: (r.custom, r.type, r.name))
         by_type = Counter(k.type for k in kids if k.custom and not children.get(k.urn))
         shown: Counter[str] = Counter()
+        rows: list[tuple[Resource | None, str]] = []
         for kid in kids:
             if kid.custom and by_type[kid.type] > _COLLAPSE and not children.get(kid.urn):
                 shown[kid.type] += 1
                 if shown[kid.type] == _COLLAPSE:
-                    out.write(f"{indent}… and {by_type[kid.type] - _COLLAPSE + 1} more {kid.type}\n")
+                    rows.append((None, f"… and {by_type[kid.type] - _COLLAPSE + 1} more {kid.type}"))
                 if shown[kid.type] >= _COLLAPSE:
                     continue
             if kid.custom:
-                out.write(f"{indent}{_label(kid)}\n")
-                walk(kid.urn, indent + "  ")
+                rows.append((kid, _label(kid)))
             else:
                 n = count(kid.urn)
-                out.write(f"{indent}{kid.type}  {kid.name}  [{n} resource{'s' if n != 1 else ''}]\n")
-                walk(kid.urn, indent + "  ")
+                rows.append((kid, f"{kid.type}  {kid.name}  [{n} resource{'s' if n != 1 else ''}]"))
+        for index, (kid, text) in enumerate(rows):
+            last = index == len(rows) - 1
+            out.write(line(prefix, last, text) + "\n")
+            if kid is not None:
+                if urns:
+                    out.write(f"{deeper(prefix, last)}  {kid.urn}\n")
+                walk(kid.urn, deeper(prefix, last))
 
     secret_inputs = sum(len(r.secret_paths) for r in plan.resources)
     protected = sum(1 for r in plan.resources if r.options.get("protect"))
     out.write(
         f"Offline plan of stack {plan.stack} (project {plan.project}, secrets provider {plan.secrets_provider})\n"
     )
-    walk("", "  ")
+    walk("", "")
     types = Counter(r.type for r in plan.resources if r.custom)
     out.write(
         f"\n{len(plan.resources)} resources to create ({sum(types.values())} custom, "

@@ -393,7 +393,7 @@ def test_plan_files_mode_from_the_command_line(
         files[name].write_text(json.dumps(doc), encoding="utf-8")
     args = ["diff", "--base-plan", str(files["base.json"]), "--plan", str(files["head.json"])]
     code = main([*args, "--base-violations", str(files["base-violations.json"])])
-    assert code == 3 and "give both --base-violations and --violations" in capsys.readouterr().err
+    assert code == 64 and "give both --base-violations and --violations" in capsys.readouterr().err
     code = main(
         [
             *args,
@@ -406,7 +406,7 @@ def test_plan_files_mode_from_the_command_line(
         ]
     )
     out, err = capsys.readouterr()
-    assert code == 0, err
+    assert code == 4, err  # the weakening introduces a mandatory violation: the diff says so by its exit code
     assert out == (tmp_path / "diff.md").read_text(encoding="utf-8")
     assert "`base.json` → `head.json`" in out and "| introduced | mandatory |" in out
     assert not CANARY.search(out + err), "a placeholder or generated canary reached the command's output"
@@ -508,7 +508,7 @@ def test_base_mode_refuses_an_unknown_ref(
 ) -> None:
     repo, _ = repository
     code = main(["--project-dir", str(repo), "diff", "--stack", "t", "--base", "no-such-branch"])
-    assert code == 3
+    assert code == 64
     assert "'no-such-branch' is not a commit of this repository" in capsys.readouterr().err
 
 
