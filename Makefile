@@ -59,6 +59,7 @@ lock:
 bench: $(STAMP)
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/package.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
