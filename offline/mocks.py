@@ -139,9 +139,6 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "vpcId": f"vpc-{_suffix('vpc')}",
                 "availabilityZone": f"{self.region}a",
             }, []
-        if token == "azure-native:network:getSubnet":
-            subnet = str(args.args.get("subnetName", "subnet"))
-            return {"name": subnet, "addressPrefix": f"10.{int(_suffix(subnet)[:2], 16)}.0.0/24"}, []
         if token == "azure-native:keyvault:getKey":
             # The key's current version (Keys - Get): its versioned URI and its creation time.
             vault, key = args.args.get("vaultName", "vault"), args.args.get("keyName", "key")

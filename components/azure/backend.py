@@ -19,6 +19,7 @@ from components.azure.secret_store import AzureSecretStore, AzureSecretStoreArgs
 from components.azure.workload_identity import AzureWorkloadIdentity, AzureWorkloadIdentityArgs
 from components.cloud import DatabaseRequest, IdentityRequest
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
+from config import azure_names
 from config.models import AzureConfig, CloudSecret, StackConfig
 
 
@@ -123,21 +124,23 @@ class AzureBackend:
             request.password is None
             or request.password_secret_name is None
             or azure.operator_group_name is None
-            or azure.database_subnet_id is None
-        ):  # config/references.py requires all of them with the CMS on Azure
-            raise ValueError("the CMS database on Azure needs cms.databaseSecret and the azure database keys")
+            or foundation.database_subnet_id is None
+        ):  # config/references.py requires them with the CMS on Azure; the foundation adds the subnet
+            raise ValueError("the CMS database on Azure needs cms.databaseSecret and azure.operatorGroupName")
         server = FlexibleServerDatabase(
             name,
             FlexibleServerDatabaseArgs(
                 cluster_name=stack.cluster.name,
                 resource_group_name=foundation.resource_group_name,
+                resource_group_id=foundation.resource_group_id,
                 location=stack.region,
                 tenant_id=azure.tenant_id,
                 administrator_group_object_id=azure.operator_group_object_id,
                 administrator_group_name=azure.operator_group_name,
-                subnet_id=azure.database_subnet_id,
-                vault_id=foundation.vault_id,
-                store_key_name=f"{stack.cluster.name}-store",
+                virtual_network_id=foundation.virtual_network_id,
+                subnet_id=foundation.database_subnet_id,
+                subnet_cidr=azure_names.subnets(azure.network_cidr).database,
+                store_key_resource_id=foundation.store_key_resource_id,
                 store_key_uri=foundation.store_key_id,
                 password=request.password,
                 sku=cms.database_size or "Standard_B2ms",
@@ -184,5 +187,9 @@ def foundation_args(stack: StackConfig) -> AzureFoundationArgs:
     if cloud is None:  # config/references.py requires the block on such a stack
         raise ValueError("a stack with cloud: azure needs the secrets-platform:azure block")
     return AzureFoundationArgs(
-        azure=cloud, cluster=stack.cluster, region=stack.region, node_size=stack.node_size
+        azure=cloud,
+        cluster=stack.cluster,
+        region=stack.region,
+        node_size=stack.node_size,
+        database_subnet=stack.cms.enabled,
     )

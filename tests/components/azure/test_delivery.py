@@ -77,6 +77,11 @@ def test_every_role_assignment_has_its_exact_role_and_scope(prod: Capture) -> No
         "secrets-store-store-rotation-storage-key-access": (
             ROLE + KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, f"{VAULT}/keys/secrets-prod-store",
             "ServicePrincipal"),
+        # The CMS's Flexible Server wraps its data key with the store key ("Data encryption": Key Vault
+        # Crypto Service Encryption User for the server's identity), in the stack's own subscription.
+        "secrets-cms-database-key-access": (
+            ROLE + KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, f"{VAULT}/keys/secrets-prod-store",
+            "ServicePrincipal"),
     }  # fmt: skip
 
 
