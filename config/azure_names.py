@@ -68,6 +68,20 @@ STORAGE_ACCOUNT = NameRule(
     24,
     "Microsoft.Storage/storageAccounts: 3-24 lower-case letters and digits, globally unique",
 )
+DATA_COLLECTION_RULE = NameRule(
+    "data collection rule name",
+    re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"),
+    64,
+    "Microsoft.Insights/dataCollectionRules: at most 64 characters (Azure Monitor's onboarding template "
+    "truncates its rule names there)",
+)
+DATA_COLLECTION_ENDPOINT = NameRule(
+    "data collection endpoint name",
+    re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$"),
+    43,
+    "Microsoft.Insights/dataCollectionEndpoints: letters, digits and '-', at most 43 characters (Azure "
+    "Monitor's onboarding template truncates its endpoint names there)",
+)
 LOG_ANALYTICS_WORKSPACE = NameRule(
     "Log Analytics workspace name",
     re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$"),
@@ -105,6 +119,20 @@ def rotation_storage_account_name(key_vault_name: str) -> str:
 def log_workspace_name(cluster: str) -> str:
     """The Log Analytics workspace of the stack's audit logs."""
     return f"log-{cluster}"
+
+
+def container_logs_rule_name(cluster: str) -> str:
+    """The data collection rule that sends the BFF's and the CMS's container logs to the audit workspace."""
+    return f"{cluster}-container-logs"
+
+
+def vault_audit_ingestion_name(cluster: str) -> str:
+    """The data collection endpoint and rule a shipper sends the Vault audit device's entries through."""
+    return f"{cluster}-vault-audit"
+
+
+VAULT_AUDIT_TABLE = "VaultAudit_CL"
+"""The workspace's custom table of Vault audit entries (custom tables end in `_CL`)."""
 
 
 def name_problem(rule: NameRule, name: str) -> str | None:

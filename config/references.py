@@ -528,6 +528,7 @@ def _check_azure(cfg: StackConfig) -> list[Problem]:
         problems.append(Problem(f"{NS}azure.networkCidr", describe(azure.network_cidr), network_problem))
     names = [
         (f"{NS}cluster.name", az.LOG_ANALYTICS_WORKSPACE, az.log_workspace_name(cluster)),
+        (f"{NS}cluster.name", az.DATA_COLLECTION_RULE, az.container_logs_rule_name(cluster)),
         (f"{NS}azure.keyVaultName", az.FUNCTION_APP, az.rotation_function_app_name(azure.key_vault_name)),
         (
             f"{NS}azure.keyVaultName",
@@ -535,6 +536,11 @@ def _check_azure(cfg: StackConfig) -> list[Problem]:
             az.rotation_storage_account_name(azure.key_vault_name),
         ),
     ]
+    if cfg.vault is not None:
+        names += [
+            (f"{NS}cluster.name", az.DATA_COLLECTION_ENDPOINT, az.vault_audit_ingestion_name(cluster)),
+            (f"{NS}cluster.name", az.DATA_COLLECTION_RULE, az.vault_audit_ingestion_name(cluster)),
+        ]
     for i, entry in enumerate(cfg.secrets):
         if isinstance(entry, CloudSecret) and entry.store == "default":
             names.append(

@@ -2,11 +2,19 @@
 secrets with the rotation function, Entra workload identities, Log Analytics audit with alerts.
 
 It turns the stack config into each component's narrow arguments; nothing else here decides.
+
+One forward reference: Container Insights (the cluster's monitoring add-on, which ships the BFF's and
+the CMS's container logs for the mobile alerts) sends logs to the audit's Log Analytics workspace, which
+the audit declares after the foundation. The foundation gets the workspace id as a deferred output
+(`pulumi.deferred_output`, Pulumi's API for forward references) that `audit()` resolves, so the cluster
+depends on the workspace (the workspace depends on nothing of the cluster: no cycle). The platform
+always declares the audit on Azure (`secret_delivery`), so the reference is always resolved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pulumi
@@ -14,6 +22,7 @@ import pulumi
 from components.azure.audit import AzureAuditArgs, AzureSecretAccessAudit
 from components.azure.database import FlexibleServerDatabase, FlexibleServerDatabaseArgs
 from components.azure.foundation import AzureFoundation, AzureFoundationArgs
+from components.azure.mobile_alerts import MobileAlerts, MobileAlertsArgs
 from components.azure.secret_delivery import AzureSecretDelivery
 from components.azure.secret_store import AzureSecretStore, AzureSecretStoreArgs
 from components.azure.workload_identity import AzureWorkloadIdentity, AzureWorkloadIdentityArgs
@@ -32,9 +41,12 @@ class AzureBackend:
         self._stack = stack
         self._azure: AzureConfig = stack.azure
         self._project_dir = project_dir
+        self._resolve_workspace: Callable[[pulumi.Output[str]], None] | None = None
 
     def foundation(self, name: str, opts: pulumi.ResourceOptions) -> AzureFoundation:
-        return AzureFoundation(name, foundation_args(self._stack), opts)
+        workspace_id, self._resolve_workspace = pulumi.deferred_output()
+        args = dataclasses.replace(foundation_args(self._stack), container_logs_workspace_id=workspace_id)
+        return AzureFoundation(name, args, opts)
 
     def secret_store(
         self,
@@ -94,7 +106,7 @@ class AzureBackend:
         opts: pulumi.ResourceOptions,
     ) -> AzureSecretAccessAudit:
         stack = self._stack
-        return AzureSecretAccessAudit(
+        audit = AzureSecretAccessAudit(
             name,
             AzureAuditArgs(
                 cluster_name=stack.cluster.name,
@@ -108,6 +120,10 @@ class AzureBackend:
             ),
             opts,
         )
+        if self._resolve_workspace is not None:
+            self._resolve_workspace(audit.workspace_id)
+            self._resolve_workspace = None
+        return audit
 
     def secret_delivery(
         self, name: str, args: SecretDeliveryArgs, opts: pulumi.ResourceOptions
@@ -152,11 +168,34 @@ class AzureBackend:
         return AzureCmsDatabase(server, request.password_secret_name)
 
     def mobile_alerts(
-        self, name: str, foundation: AzureFoundation, alarm_topic: object, opts: pulumi.ResourceOptions
-    ) -> None:
-        """Not declared yet: `components/azure/mobile_alerts.py` needs the Azure audit's workspace and
-        action group, which the Azure audit declares."""
-        return None
+        self,
+        name: str,
+        foundation: AzureFoundation,
+        audit: AzureSecretAccessAudit | None,
+        opts: pulumi.ResourceOptions,
+    ) -> MobileAlerts | None:
+        """Scheduled queries on the container logs Container Insights sends to the audit's workspace,
+        to the audit's action group."""
+        stack = self._stack
+        if audit is None:
+            return None
+        return MobileAlerts(
+            name,
+            MobileAlertsArgs(
+                cluster_name=stack.cluster.name,
+                cluster_id=foundation.cluster.id,
+                resource_group_name=foundation.resource_group_name,
+                location=stack.region,
+                workspace_id=audit.workspace_id,
+                action_group_id=audit.action_group_id,
+                bff_namespace=stack.bff.namespace,
+                cms_namespace=stack.cms.namespace,
+                auth_failure_threshold=stack.alerting.bff_auth_failure_threshold,
+                rate_limited_threshold=stack.alerting.bff_rate_limited_threshold,
+                cms_login_failure_threshold=stack.alerting.cms_login_failure_threshold,
+            ),
+            opts,
+        )
 
     def web_acl(self, name: str, opts: pulumi.ResourceOptions) -> None:
         """AWS WAFv2 only; config refuses `edge.waf` on Azure."""
