@@ -10,6 +10,10 @@ Three scheduled query alerts e-mail the alerting address through one action grou
 the vault refused (403, RBAC or firewall), successful secret reads by any identity other than the
 granted readers (the workloads' sync identities and the rotation function), and reads of Kubernetes
 Secrets the API server denied (403 on get, list or watch), the same as AWS's alarms.
+
+The workspace and the action group are the stack's alert target on Azure: the mobile path's alerts
+(`components/azure/mobile_alerts.py`, on the container logs Container Insights sends here) and the
+Vault audit's (`components/vault/audit.py`) use them too, through `log_alert`.
 """
 
 # No `from __future__ import annotations` here: see components/azure/foundation.py.

@@ -33,6 +33,11 @@ DATABASE_NAME = "postgres"
 ADMIN_LOGIN = "directus"
 """The password login the CMS uses (fixed for the server's life once created)."""
 
+ENTRA_GROUP = "Group"
+"""The administrator's principal type (flexibleServers/administrators, API 2025-01-01-preview, the SDK's:
+`principalType` is one of `Group`, `ServicePrincipal`, `Unknown`, `User`). Written out: in
+pulumi-azure-native 3.29.0 the `PrincipalType` enum of this module is another API's (`group`)."""
+
 SERVER_PARAMETERS = {
     # "Connect with TLS/SSL": on by default, pinned here; TLS 1.2 or later only.
     "require_secure_transport": "ON",
@@ -223,7 +228,7 @@ class FlexibleServerDatabase(pulumi.ComponentResource):
             server_name=server.name,
             object_id=args.administrator_group_object_id,
             principal_name=args.administrator_group_name,
-            principal_type=azure_native.dbforpostgresql.PrincipalType.GROUP,
+            principal_type=ENTRA_GROUP,
             tenant_id=args.tenant_id,
             opts=server_child,
         )
