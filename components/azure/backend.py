@@ -177,6 +177,9 @@ class AzureBackend:
         """Scheduled queries on the container logs Container Insights sends to the audit's workspace,
         to the audit's action group."""
         stack = self._stack
+        if self._resolve_workspace is not None:
+            # The cluster would wait forever for a workspace no audit declared.
+            raise ValueError("the Azure audit must be declared before the mobile alerts (its workspace)")
         if audit is None:
             return None
         return MobileAlerts(

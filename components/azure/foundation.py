@@ -4,6 +4,10 @@ The vault is RBAC-only, soft-delete and purge protected, and holds HSM-backed ke
 that rotate themselves. The cluster's control-plane identity may use exactly one key (the secrets
 key); the operations team administers the vault and the cluster through Entra ID groups, and the
 cluster has no local accounts, so every access is an Entra identity that shows up in the logs.
+
+The stack's own VNet (`network.py`) holds the nodes, the API server, the rotation function and, with the
+CMS, its Flexible Server. Container Insights (the monitoring add-on) ships container logs to the audit's
+Log Analytics workspace, whose id the backend hands in (`AzureFoundationArgs.container_logs_workspace_id`).
 """
 
 # No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
