@@ -84,6 +84,7 @@ bench: $(STAMP) directus
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/bff.py
+	$(BIN)/python bench/package.py
 
 ## Remove .venv and generated files.
 clean:

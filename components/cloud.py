@@ -13,7 +13,7 @@ asks which cloud it is on:
 - `database()`: the CMS's managed PostgreSQL (RDS or Flexible Server), encrypted with the store key,
   private, TLS only, with its credentials as a Kubernetes Secret in the CMS namespace;
 - `mobile_alerts()`: alerts on the BFF's and the CMS's logs (401/403, 429 surges, failed CMS logins),
-  to the same target as the secrets audit.
+  to the same target as the secrets audit (it is given the backend's own audit).
 
 A backend is a plain object that turns the stack config into each component's narrow arguments; the
 components themselves never see the whole stack.
@@ -76,7 +76,9 @@ class WorkloadIdentity(Protocol):
 
 
 class Audit(Protocol):
-    """Audit of secret and key access, with alerts."""
+    """Audit of secret and key access, with alerts. Other alerts of the stack (the mobile path's, the
+    Vault audit's) go where these go: each backend reads what it needs of its own audit (AWS the SNS
+    topic; Azure also the Log Analytics workspace the logs land in)."""
 
     alarm_topic: pulumi.Output[str]
     """Where alerts go (an SNS topic ARN, an action group ID); other alerts of the stack route there."""
@@ -167,9 +169,7 @@ class CloudBackend(Protocol):
 
     def web_acl(self, name: str, opts: pulumi.ResourceOptions) -> Any: ...
 
-    def mobile_alerts(
-        self, name: str, foundation: Any, alarm_topic: pulumi.Input[str] | None, opts: pulumi.ResourceOptions
-    ) -> Any: ...
+    def mobile_alerts(self, name: str, foundation: Any, audit: Any, opts: pulumi.ResourceOptions) -> Any: ...
 
 
 def cloud_backend(stack: StackConfig, project_dir: Path) -> CloudBackend:

@@ -158,7 +158,7 @@ class Platform(pulumi.ComponentResource):
         backend.mobile_alerts(
             f"{name}-mobile-alerts",
             cloud,
-            delivery.alarm_topic if delivery is not None else None,
+            delivery.audit if delivery is not None else None,
             pulumi.ResourceOptions(parent=self),
         )
         synced = dict(delivery.synced_secret_names) if delivery is not None else {}
@@ -212,7 +212,7 @@ def _vault_delivery(
     vault_backend = VaultBackend(
         stack,
         cloud,
-        alarm_topic=cloud_delivery.alarm_topic if cloud_delivery is not None else None,
+        cloud_audit=cloud_delivery.audit if cloud_delivery is not None else None,
         literals=literals,
     )
     foundation = vault_backend.foundation(f"{name}-vault", pulumi.ResourceOptions(parent=parent))

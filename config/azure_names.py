@@ -24,7 +24,8 @@ AKS_POD_CIDR = "10.244.0.0/16"
 """Pod addresses of Azure CNI Overlay (AKS's default); never inside the VNet."""
 
 NETWORK_PREFIX_RANGE = (16, 24)
-"""The VNet's prefix: /24 leaves a /25 for nodes, a /28 for the API server and a /26 for the function."""
+"""The VNet's prefix: /24 leaves a /25 for nodes, and in the other /25 a /28 for the API server, a /28
+for the CMS database and a /26 for the function."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,20 @@ STORAGE_ACCOUNT = NameRule(
     24,
     "Microsoft.Storage/storageAccounts: 3-24 lower-case letters and digits, globally unique",
 )
+DATA_COLLECTION_RULE = NameRule(
+    "data collection rule name",
+    re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"),
+    64,
+    "Microsoft.Insights/dataCollectionRules: at most 64 characters (Azure Monitor's onboarding template "
+    "truncates its rule names there)",
+)
+DATA_COLLECTION_ENDPOINT = NameRule(
+    "data collection endpoint name",
+    re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$"),
+    43,
+    "Microsoft.Insights/dataCollectionEndpoints: letters, digits and '-', at most 43 characters (Azure "
+    "Monitor's onboarding template truncates its endpoint names there)",
+)
 LOG_ANALYTICS_WORKSPACE = NameRule(
     "Log Analytics workspace name",
     re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$"),
@@ -106,6 +121,20 @@ def log_workspace_name(cluster: str) -> str:
     return f"log-{cluster}"
 
 
+def container_logs_rule_name(cluster: str) -> str:
+    """The data collection rule that sends the BFF's and the CMS's container logs to the audit workspace."""
+    return f"{cluster}-container-logs"
+
+
+def vault_audit_ingestion_name(cluster: str) -> str:
+    """The data collection endpoint and rule a shipper sends the Vault audit device's entries through."""
+    return f"{cluster}-vault-audit"
+
+
+VAULT_AUDIT_TABLE = "VaultAudit_CL"
+"""The workspace's custom table of Vault audit entries (custom tables end in `_CL`)."""
+
+
 def name_problem(rule: NameRule, name: str) -> str | None:
     """Why Azure would refuse `name` (None when it would not)."""
     if len(name) > rule.max_length or not rule.pattern.match(name):
@@ -123,15 +152,35 @@ class Subnets:
     """A /28 at the start of the second half, delegated to AKS (API Server VNet Integration's minimum)."""
     functions: str
     """A /26 in the second half, delegated to App Service for the rotation function's VNet integration."""
+    database: str
+    """The /28 after the API server's, delegated to Flexible Server for the CMS database: the smallest
+    subnet Flexible Server takes (11 usable addresses; a server with high availability uses 4), per
+    "Networking overview with private access (VNet integration)"."""
 
 
 def subnets(network_cidr: str) -> Subnets:
     """Split the VNet's space; `network_problem` must accept it first."""
     network = ipaddress.ip_network(network_cidr)
     first, second = network.subnets(prefixlen_diff=1)
-    api_server = next(second.subnets(new_prefix=28))
+    small = second.subnets(new_prefix=28)
+    api_server, database = next(small), next(small)
     functions = list(second.subnets(new_prefix=26))[1]
-    return Subnets(nodes=str(first), api_server=str(api_server), functions=str(functions))
+    return Subnets(
+        nodes=str(first), api_server=str(api_server), functions=str(functions), database=str(database)
+    )
+
+
+def database_server_name(cluster: str) -> str:
+    """The CMS's Flexible Server (3-63 lower-case letters, digits and '-'; the cluster name is a
+    Kubernetes name of at most 54 characters, so this always fits)."""
+    return f"{cluster}-cms"
+
+
+def database_dns_zone_name(cluster: str) -> str:
+    """The private DNS zone of the CMS's server. Flexible Server with private access needs a zone that
+    ends in `.postgres.database.azure.com` and is not named like a server ("Networking overview with
+    private access": use `[name1].[name2].postgres.database.azure.com`)."""
+    return f"{database_server_name(cluster)}.private.postgres.database.azure.com"
 
 
 def network_problem(network_cidr: str) -> str | None:

@@ -126,26 +126,15 @@ class AzureConfig(Model):
     soft_delete_retention_days: Annotated[int, Field(ge=7, le=90)] = 90
     """Days a deleted vault or secret stays recoverable (Azure allows 7 to 90)."""
     operator_group_name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
-    """Display name of `operatorGroupObjectId`: the CMS database's Entra ID administrator role is named
-    after it (required when the CMS is deployed)."""
-    database_subnet_id: (
-        Annotated[
-            str,
-            Field(
-                pattern=r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]+/providers/"
-                r"Microsoft\.Network/virtualNetworks/[-\w._]+/subnets/[-\w._]+$"
-            ),
-        ]
-        | None
-    ) = None
-    """Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`, in a virtual network the
-    cluster's nodes reach: the CMS database gets a private address there (required with the CMS)."""
+    """Display name of `operatorGroupObjectId`, required with the CMS: the CMS database's Microsoft Entra
+    administrator is that group, and Flexible Server names the group's PostgreSQL role (the user name its
+    members log in with) after it."""
     key_vault_allowed_cidrs: list[Cidr] = []
     """Public IPv4 networks (operators' offices, a self-hosted runner) let through the vault's firewall,
     which denies everything else; the cluster and the rotation function reach it from the stack's VNet."""
     network_cidr: Cidr = "10.240.0.0/16"
-    """Address space of the stack's VNet (/16 to /24): nodes get its first half, the API server and the
-    rotation function small subnets of the second half."""
+    """Address space of the stack's VNet (/16 to /24): nodes get its first half; the API server, the
+    rotation function and the CMS database small subnets of the second half."""
 
 
 # --- cluster and workloads -------------------------------------------------------------------

@@ -238,6 +238,14 @@ def _check_cms(cfg: StackConfig, secrets: dict) -> list[Problem]:
             for key, (field, _, _) in CMS_SECRETS.items()
             if getattr(cms, field) is not None
         ]
+        if cfg.azure is not None and cfg.azure.operator_group_name is not None:
+            problems.append(
+                Problem(
+                    f"{NS}azure.operatorGroupName",
+                    describe(cfg.azure.operator_group_name),
+                    "nothing while cms.enabled is false (only the CMS database's Entra administrator uses it)",
+                )
+            )
         return problems
 
     namespaces = {"cms": cms.namespace, "bff": cfg.bff.namespace}
@@ -326,13 +334,15 @@ def _check_cms(cfg: StackConfig, secrets: dict) -> list[Problem]:
                 "its database",
             )
         )
-    if cfg.cloud == "azure" and cfg.azure is not None:
-        for key, field in (
-            ("operatorGroupName", "operator_group_name"),
-            ("databaseSubnetId", "database_subnet_id"),
-        ):
-            if getattr(cfg.azure, field) is None:
-                problems.append(Problem(f"{NS}azure.{key}", "nothing", "a value: the CMS database needs it"))
+    if cfg.cloud == "azure" and cfg.azure is not None and cfg.azure.operator_group_name is None:
+        problems.append(
+            Problem(
+                f"{NS}azure.operatorGroupName",
+                "nothing",
+                "the display name of azure.operatorGroupObjectId: the CMS database's Entra administrator "
+                "is that group, and its PostgreSQL role is named after it",
+            )
+        )
     return problems
 
 
@@ -518,6 +528,7 @@ def _check_azure(cfg: StackConfig) -> list[Problem]:
         problems.append(Problem(f"{NS}azure.networkCidr", describe(azure.network_cidr), network_problem))
     names = [
         (f"{NS}cluster.name", az.LOG_ANALYTICS_WORKSPACE, az.log_workspace_name(cluster)),
+        (f"{NS}cluster.name", az.DATA_COLLECTION_RULE, az.container_logs_rule_name(cluster)),
         (f"{NS}azure.keyVaultName", az.FUNCTION_APP, az.rotation_function_app_name(azure.key_vault_name)),
         (
             f"{NS}azure.keyVaultName",
@@ -525,6 +536,11 @@ def _check_azure(cfg: StackConfig) -> list[Problem]:
             az.rotation_storage_account_name(azure.key_vault_name),
         ),
     ]
+    if cfg.vault is not None:
+        names += [
+            (f"{NS}cluster.name", az.DATA_COLLECTION_ENDPOINT, az.vault_audit_ingestion_name(cluster)),
+            (f"{NS}cluster.name", az.DATA_COLLECTION_RULE, az.vault_audit_ingestion_name(cluster)),
+        ]
     for i, entry in enumerate(cfg.secrets):
         if isinstance(entry, CloudSecret) and entry.store == "default":
             names.append(

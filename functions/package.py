@@ -10,6 +10,10 @@ is exactly the `CodeSha256` Lambda reports, and the function is updated only whe
 Determinism: entries sorted by their POSIX path, every timestamp 1980-01-01 00:00:00 (the ZIP
 epoch), permissions 0644 with a Unix "made by", no directory entries, and entries stored without
 compression, so no zlib version or level can change the bytes (the handler is a few kilobytes).
+
+The Azure rotation function's package holds its dependencies too (about 21 MB): it is content-addressed,
+rebuilt only when the hash of its inputs changes (`build_function_app_zip`), so a plan that changes
+nothing of the function does not rewrite it.
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
+import json
+import os
+import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -93,10 +102,26 @@ def requirement_closure(names: list[str]) -> list[importlib.metadata.Distributio
     return sorted(seen.values(), key=lambda d: canonicalize_name(d.metadata["Name"]))
 
 
-def distribution_files(dist: importlib.metadata.Distribution) -> list[tuple[str, Path]]:
-    """(path inside site-packages, file on disk) of an installed distribution, from its RECORD.
+@dataclass(frozen=True)
+class PackageEntry:
+    """One file of a package."""
 
-    Scripts and data installed outside site-packages (`../../bin/...`) and bytecode are left out.
+    name: str
+    """Its path inside the package (POSIX)."""
+    path: Path
+    """The file on disk."""
+    recorded_sha256: str | None = None
+    """The sha256 of its content as its distribution's RECORD lists it (urlsafe base64, no padding),
+    when the file on disk still has the RECORD's size; None for files hashed from their bytes."""
+
+
+def distribution_files(dist: importlib.metadata.Distribution) -> list[PackageEntry]:
+    """The files of an installed distribution, from its RECORD, named by their path in site-packages.
+
+    Scripts and data installed outside site-packages (`../../bin/...`) and bytecode are left out. pip
+    writes RECORD from the wheel it installed (PEP 376 and 627: `sha256=<urlsafe base64>` and the size
+    of each file), and `make venv` installs only wheels whose hashes the lock pins, so a file still of
+    its recorded size carries its recorded content hash; one edited in place to another size does not.
     """
     found = []
     for entry in dist.files or []:
@@ -104,8 +129,16 @@ def distribution_files(dist: importlib.metadata.Distribution) -> list[tuple[str,
         if posix.startswith("..") or "__pycache__" in entry.parts or posix.endswith(SKIPPED_SUFFIXES):
             continue
         path = Path(str(dist.locate_file(entry)))
-        if path.is_file():
-            found.append((posix, path))
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if not S_ISREG(stat.st_mode):
+            continue
+        recorded = None
+        if entry.hash is not None and entry.hash.mode == "sha256" and entry.size == stat.st_size:
+            recorded = entry.hash.value
+        found.append(PackageEntry(posix, path, recorded))
     return found
 
 
@@ -119,30 +152,125 @@ def requirement_names(requirements_file: Path) -> list[str]:
     return names
 
 
-def build_function_app_zip(source_dir: Path | str, dest: Path | str) -> str:
-    """Write a Python function app's package: its source files and, under `SITE_PACKAGES`, the installed
-    distributions its `requirements.txt` needs. Same source and same lock, same bytes; returns the zip's
-    base64 sha256 like `build_zip`."""
+def function_app_entries(source_dir: Path | str) -> list[PackageEntry]:
+    """The files of a Python function app's package, sorted by path: its source files and, under
+    `SITE_PACKAGES`, the installed distributions its `requirements.txt` needs."""
     source = Path(source_dir)
-    entries = [(path.relative_to(source).as_posix(), path) for path in package_files(source)]
+    entries = [PackageEntry(path.relative_to(source).as_posix(), path) for path in package_files(source)]
     if not entries:
         raise ValueError(f"{source} holds no files to package")
     requirements = source / "requirements.txt"
     if requirements.is_file():
         for dist in requirement_closure(requirement_names(requirements)):
-            entries += [(f"{SITE_PACKAGES}/{name}", path) for name, path in distribution_files(dist)]
-    return _write_zip(sorted(entries, key=lambda entry: entry[0]), Path(dest))
+            entries += [
+                PackageEntry(f"{SITE_PACKAGES}/{e.name}", e.path, e.recorded_sha256)
+                for e in distribution_files(dist)
+            ]
+    return sorted(entries, key=lambda entry: entry.name)
+
+
+# --- content-addressed reuse of a built package ------------------------------------------------
+
+MANIFEST_SUFFIX = ".inputs.json"
+"""Beside a package, `<package>.inputs.json` records the hash of the inputs it was built from."""
+
+
+def inputs_digest(entries: list[PackageEntry]) -> str:
+    """The hash of everything a package's bytes depend on: this module's code (the zip layout), and each
+    entry's path in the package with the sha256 of its content (the recorded one when known, which
+    spares reading 20 MB of dependencies; the function's own files are always hashed from their bytes)."""
+    digest = hashlib.sha256()
+    digest.update(hashlib.sha256(Path(__file__).read_bytes()).digest())
+    for entry in entries:
+        content = entry.recorded_sha256
+        if content is None:
+            raw = hashlib.sha256(entry.path.read_bytes()).digest()
+            content = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        digest.update(f"{entry.name}\0{content}\n".encode())
+    return digest.hexdigest()
+
+
+def _manifest(target: Path) -> Path:
+    return target.with_name(target.name + MANIFEST_SUFFIX)
+
+
+def _cached_digest(target: Path, inputs: str) -> str | None:
+    """The package's recorded sha256 if `target` was built from exactly `inputs` and is unchanged since
+    (same size and modification time as recorded); None otherwise."""
+    try:
+        recorded = json.loads(_manifest(target).read_text(encoding="utf-8"))
+        stat = target.stat()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recorded, dict):
+        return None
+    unchanged = recorded.get("size") == stat.st_size and recorded.get("mtime_ns") == stat.st_mtime_ns
+    if recorded.get("inputs") != inputs or not unchanged or not isinstance(recorded.get("sha256"), str):
+        return None
+    return recorded["sha256"]
+
+
+def build_function_app_zip(source_dir: Path | str, dest: Path | str) -> str:
+    """Write a Python function app's package (`function_app_entries`) to `dest`, or reuse the one there
+    when it was built from the same inputs; return the zip's base64 sha256 like `build_zip`.
+
+    Content-addressed: the package is rebuilt only when the hash of its inputs (`inputs_digest`: the
+    files' paths and contents, and this module) differs from the one recorded beside it, or the zip was
+    touched since. Same inputs, same bytes either way, so reusing it changes nothing but the time.
+    """
+    source = Path(source_dir)
+    target = Path(dest)
+    entries = function_app_entries(source)
+    inputs = inputs_digest(entries)
+    cached = _cached_digest(target, inputs)
+    if cached is not None:
+        return cached
+    digest, stat = _write_zip_stat([(e.name, e.path) for e in entries], target)
+    _atomic_write(
+        _manifest(target),
+        json.dumps(
+            {"inputs": inputs, "sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns},
+            sort_keys=True,
+        ).encode(),
+    )
+    return digest
 
 
 def _write_zip(entries: list[tuple[str, Path]], target: Path) -> str:
+    return _write_zip_stat(entries, target)[0]
+
+
+def _write_zip_stat(entries: list[tuple[str, Path]], target: Path) -> tuple[str, os.stat_result]:
+    """Write the zip to a private temporary file beside `target`, then move it into place; return its
+    base64 sha256 and the file's stat. Concurrent builders (parallel tests, two plans) each write their
+    own file, and a reader sees a whole zip, old or new, never half of one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, path in entries:
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.create_system = UNIX
-            info.external_attr = FILE_MODE << 16
-            info.compress_type = zipfile.ZIP_STORED
-            archive.writestr(info, path.read_bytes())
-    partial.replace(target)
-    return base64.b64encode(hashlib.sha256(target.read_bytes()).digest()).decode("ascii")
+    handle, partial_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    partial = Path(partial_name)
+    try:
+        with (
+            os.fdopen(handle, "wb") as raw,
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as archive,
+        ):
+            for name, path in entries:
+                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+                info.create_system = UNIX
+                info.external_attr = FILE_MODE << 16
+                info.compress_type = zipfile.ZIP_STORED
+                archive.writestr(info, path.read_bytes())
+        partial.chmod(0o644)  # mkstemp makes it 0600; the package is not a secret
+        digest = base64.b64encode(hashlib.sha256(partial.read_bytes()).digest()).decode("ascii")
+        stat = partial.stat()
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return digest, stat
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    handle, partial_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    with os.fdopen(handle, "wb") as raw:
+        raw.write(data)
+    Path(partial_name).chmod(0o644)
+    Path(partial_name).replace(target)

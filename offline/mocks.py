@@ -139,9 +139,6 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "vpcId": f"vpc-{_suffix('vpc')}",
                 "availabilityZone": f"{self.region}a",
             }, []
-        if token == "azure-native:network:getSubnet":
-            subnet = str(args.args.get("subnetName", "subnet"))
-            return {"name": subnet, "addressPrefix": f"10.{int(_suffix(subnet)[:2], 16)}.0.0/24"}, []
         if token == "azure-native:keyvault:getKey":
             # The key's current version (Keys - Get): its versioned URI and its creation time.
             vault, key = args.args.get("vaultName", "vault"), args.args.get("keyName", "key")
@@ -459,6 +456,42 @@ def _blob(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"name": real, "url": f"https://{account}.blob.core.windows.net/{container}/{real}"}
 
 
+def _data_collection_rule(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("dataCollectionRuleName") or name
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, "Microsoft.Insights/dataCollectionRules", real),
+        # Logs Ingestion API clients post to a rule by this id (`dcr-` and 32 hex digits).
+        "immutableId": f"dcr-{_suffix(real) * 4}",
+    }
+
+
+def _data_collection_endpoint(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("dataCollectionEndpointName") or name
+    host = f"{real}-{_suffix(real)[:4]}.{inputs.get('location', 'westeurope')}-1"
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, "Microsoft.Insights/dataCollectionEndpoints", real),
+        "immutableId": f"dce-{_suffix(real) * 4}",
+        "logsIngestion": {"endpoint": f"https://{host}.ingest.monitor.azure.com"},
+        "configurationAccess": {"endpoint": f"https://{host}.handler.control.monitor.azure.com"},
+    }
+
+
+def _data_collection_rule_association(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    real = inputs.get("associationName") or name
+    scope = inputs.get("resourceUri", "/subscriptions/x")
+    return {"name": real, "id": f"{scope}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{real}"}
+
+
+def _log_table(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    workspace, real = inputs.get("workspaceName", "workspace"), inputs.get("tableName") or name
+    return {
+        "name": real,
+        "id": m._azure_id(inputs, f"Microsoft.OperationalInsights/workspaces/{workspace}/tables", real),
+    }
+
+
 _HANDLERS = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:kms/key:Key": _kms_key,
@@ -501,6 +534,10 @@ _HANDLERS = {
         "Microsoft.EventGrid/systemTopics/topic/eventSubscriptions", "eventSubscriptionName"
     ),
     "azure-native:operationalinsights:Workspace": _workspace,
+    "azure-native:operationalinsights:Table": _log_table,
+    "azure-native:monitor:DataCollectionRule": _data_collection_rule,
+    "azure-native:monitor:DataCollectionEndpoint": _data_collection_endpoint,
+    "azure-native:monitor:DataCollectionRuleAssociation": _data_collection_rule_association,
     "azure-native:monitor:ActionGroup": _named_azure("microsoft.insights/actionGroups", "actionGroupName"),
     "azure-native:monitor:ScheduledQueryRule": _named_azure(
         "microsoft.insights/scheduledqueryrules", "ruleName"

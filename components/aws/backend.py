@@ -161,11 +161,12 @@ class AwsBackend:
         self,
         name: str,
         foundation: AwsFoundation,
-        alarm_topic: pulumi.Input[str] | None,
+        audit: SecretAccessAudit | None,
         opts: pulumi.ResourceOptions,
     ) -> MobileAlarms | None:
+        """Alarms to the audit's SNS topic."""
         stack = self._stack
-        if alarm_topic is None:
+        if audit is None:
             return None
         return MobileAlarms(
             name,
@@ -176,7 +177,7 @@ class AwsBackend:
                 oidc_issuer=foundation.oidc_issuer,
                 store_key_arn=foundation.store_key_id,
                 log_retention_days=stack.cluster.log_retention_days,
-                alarm_topic_arn=alarm_topic,
+                alarm_topic_arn=audit.alarm_topic,
                 bff_namespace=stack.bff.namespace,
                 cms_namespace=stack.cms.namespace,
                 auth_failure_threshold=stack.alerting.bff_auth_failure_threshold,

@@ -25,11 +25,12 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws.foundation import AWS_REGION_PATTERN
-from components.kubernetes.conventions import MANAGED_BY
+from components.kubernetes.sync_identity import (
+    SYNC_COMPONENT_LABELS,
+    service_account_subject,
+    sync_service_account_name,
+)
 from config.models import Workload
-
-SYNC_SERVICE_ACCOUNT_SUFFIX = "-secret-sync"
-"""The sync ServiceAccount of workload `w` is `w-secret-sync`."""
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 """The annotation ESO's AWS `jwt` auth reads the role from (ESO providers/v1/aws/auth/auth.go); the
@@ -48,19 +49,7 @@ KEY_DECRYPT_ACTIONS = ("kms:Decrypt",)
 """Reading a secret encrypted with a customer-managed key needs `kms:Decrypt` on it (Secrets Manager
 user guide, "Secret encryption and decryption")."""
 
-COMPONENT_LABELS = {**MANAGED_BY, "app.kubernetes.io/component": "secret-sync"}
-
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
-
-
-def sync_service_account_name(workload: str) -> str:
-    """Name of a workload's sync ServiceAccount: `<workload>-secret-sync`."""
-    return f"{workload}{SYNC_SERVICE_ACCOUNT_SUFFIX}"
-
-
-def service_account_subject(namespace: str, service_account: str) -> str:
-    """The `sub` claim of a ServiceAccount token, as the IAM condition matches it."""
-    return f"system:serviceaccount:{namespace}:{service_account}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,7 +209,7 @@ class SecretSyncIdentity(pulumi.ComponentResource):
             metadata={
                 "name": service_account,
                 "namespace": args.namespace if args.namespace is not None else workload.namespace_name,
-                "labels": {**COMPONENT_LABELS, "secrets-platform/workload": workload.name},
+                "labels": {**SYNC_COMPONENT_LABELS, "secrets-platform/workload": workload.name},
                 "annotations": {ROLE_ARN_ANNOTATION: role.arn},
             },
             # No pod runs as this account: ESO requests its tokens through the TokenRequest API.

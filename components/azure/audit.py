@@ -10,6 +10,10 @@ Three scheduled query alerts e-mail the alerting address through one action grou
 the vault refused (403, RBAC or firewall), successful secret reads by any identity other than the
 granted readers (the workloads' sync identities and the rotation function), and reads of Kubernetes
 Secrets the API server denied (403 on get, list or watch), the same as AWS's alarms.
+
+The workspace and the action group are the stack's alert target on Azure: the mobile path's alerts
+(`components/azure/mobile_alerts.py`, on the container logs Container Insights sends here) and the
+Vault audit's (`components/vault/audit.py`) use them too, through `log_alert`.
 """
 
 # No `from __future__ import annotations` here: see components/azure/foundation.py.
@@ -182,34 +186,83 @@ def _alert(
     query: pulumi.Input[str],
     description: str,
 ) -> azure_native.monitor.ScheduledQueryRule:
-    return azure_native.monitor.ScheduledQueryRule(
+    return log_alert(
         f"{name}-{role}-alert",
-        rule_name=alert_name(args.cluster_name, role),
+        LogAlertArgs(
+            rule_name=alert_name(args.cluster_name, role),
+            resource_group_name=args.resource_group_name,
+            location=args.region,
+            description=description,
+            severity=1,
+            workspace_id=workspace.id,
+            action_group_id=group.id,
+            query=query,
+            threshold=args.alerting.denied_access_threshold,
+        ),
+        pulumi.ResourceOptions(parent=workspace),
+    )
+
+
+AT_LEAST = "GreaterThanOrEqual"
+"""The criteria operator "count >= threshold" (Microsoft.Insights/scheduledQueryRules 2025-01-01-preview,
+the SDK's API version: `Condition.operator` is one of `Equals`, `GreaterOrLessThan`, `GreaterThan`,
+`GreaterThanOrEqual`, `LessThan`, `LessThanOrEqual`). Written out rather than taken from the SDK: in
+pulumi-azure-native 3.29.0 the `ConditionOperator` enum this field is typed with is another API's filter
+operator (`gte`), which the alert API does not accept."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogAlertArgs:
+    """A log search alert of the stack: a query over one workspace, counted over 5 minutes."""
+
+    rule_name: str
+    resource_group_name: pulumi.Input[str]
+    location: str
+    description: str
+    severity: int
+    """0 (critical) to 4 (verbose)."""
+    workspace_id: pulumi.Input[str]
+    action_group_id: pulumi.Input[str]
+    query: pulumi.Input[str]
+    threshold: int
+    """Matching rows in one window that raise the alert."""
+    skip_query_validation: bool = True
+    """Skip ARM's check of the query, for tables that may hold no row yet (see `log_alert`)."""
+
+
+def log_alert(
+    resource_name: str, args: LogAlertArgs, opts: pulumi.ResourceOptions
+) -> azure_native.monitor.ScheduledQueryRule:
+    """A scheduled query rule that mails the action group when `query` returns at least `threshold` rows
+    in 5 minutes, evaluated every 5 minutes; one window over the threshold raises it (a denied or
+    unexpected read is never noise to wait out)."""
+    return azure_native.monitor.ScheduledQueryRule(
+        resource_name,
+        rule_name=args.rule_name,
         resource_group_name=args.resource_group_name,
-        location=args.region,
+        location=args.location,
         kind=azure_native.monitor.Kind.LOG_ALERT,
-        description=description,
-        severity=1,
+        description=args.description,
+        severity=args.severity,
         enabled=True,
-        scopes=[workspace.id],
+        scopes=[args.workspace_id],
         evaluation_frequency=ALERT_WINDOW,
         window_size=ALERT_WINDOW,
         criteria={
             "all_of": [
                 {
-                    "query": query,
+                    "query": args.query,
                     "time_aggregation": azure_native.monitor.TimeAggregation.COUNT,
-                    "operator": azure_native.monitor.ConditionOperator.GREATER_THAN_OR_EQUAL,
-                    "threshold": args.alerting.denied_access_threshold,
-                    # One window over the threshold raises the alert: a denied or unexpected read is
-                    # never noise to wait out.
+                    "operator": AT_LEAST,
+                    "threshold": args.threshold,
                     "failing_periods": {"number_of_evaluation_periods": 1, "min_failing_periods_to_alert": 1},
                 }
             ]
         },
-        actions={"action_groups": [group.id]},
-        # A new workspace has no AzureDiagnostics table until the first log arrives; ARM would refuse
-        # the query until then ("Failed to resolve table").
-        skip_query_validation=True,
-        opts=pulumi.ResourceOptions(parent=workspace),
+        actions={"action_groups": [args.action_group_id]},
+        # A new workspace has no AzureDiagnostics (or ContainerLogV2) table until the first log arrives,
+        # and a new custom table may not be queryable at once; ARM would refuse the query until then
+        # ("Failed to resolve table").
+        skip_query_validation=args.skip_query_validation,
+        opts=opts,
     )

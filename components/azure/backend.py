@@ -2,11 +2,19 @@
 secrets with the rotation function, Entra workload identities, Log Analytics audit with alerts.
 
 It turns the stack config into each component's narrow arguments; nothing else here decides.
+
+One forward reference: Container Insights (the cluster's monitoring add-on, which ships the BFF's and
+the CMS's container logs for the mobile alerts) sends logs to the audit's Log Analytics workspace, which
+the audit declares after the foundation. The foundation gets the workspace id as a deferred output
+(`pulumi.deferred_output`, Pulumi's API for forward references) that `audit()` resolves, so the cluster
+depends on the workspace (the workspace depends on nothing of the cluster: no cycle). The platform
+always declares the audit on Azure (`secret_delivery`), so the reference is always resolved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pulumi
@@ -14,11 +22,13 @@ import pulumi
 from components.azure.audit import AzureAuditArgs, AzureSecretAccessAudit
 from components.azure.database import FlexibleServerDatabase, FlexibleServerDatabaseArgs
 from components.azure.foundation import AzureFoundation, AzureFoundationArgs
+from components.azure.mobile_alerts import MobileAlerts, MobileAlertsArgs
 from components.azure.secret_delivery import AzureSecretDelivery
 from components.azure.secret_store import AzureSecretStore, AzureSecretStoreArgs
 from components.azure.workload_identity import AzureWorkloadIdentity, AzureWorkloadIdentityArgs
 from components.cloud import DatabaseRequest, IdentityRequest
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
+from config import azure_names
 from config.models import AzureConfig, CloudSecret, StackConfig
 
 
@@ -31,9 +41,12 @@ class AzureBackend:
         self._stack = stack
         self._azure: AzureConfig = stack.azure
         self._project_dir = project_dir
+        self._resolve_workspace: Callable[[pulumi.Output[str]], None] | None = None
 
     def foundation(self, name: str, opts: pulumi.ResourceOptions) -> AzureFoundation:
-        return AzureFoundation(name, foundation_args(self._stack), opts)
+        workspace_id, self._resolve_workspace = pulumi.deferred_output()
+        args = dataclasses.replace(foundation_args(self._stack), container_logs_workspace_id=workspace_id)
+        return AzureFoundation(name, args, opts)
 
     def secret_store(
         self,
@@ -93,7 +106,7 @@ class AzureBackend:
         opts: pulumi.ResourceOptions,
     ) -> AzureSecretAccessAudit:
         stack = self._stack
-        return AzureSecretAccessAudit(
+        audit = AzureSecretAccessAudit(
             name,
             AzureAuditArgs(
                 cluster_name=stack.cluster.name,
@@ -107,6 +120,10 @@ class AzureBackend:
             ),
             opts,
         )
+        if self._resolve_workspace is not None:
+            self._resolve_workspace(audit.workspace_id)
+            self._resolve_workspace = None
+        return audit
 
     def secret_delivery(
         self, name: str, args: SecretDeliveryArgs, opts: pulumi.ResourceOptions
@@ -123,21 +140,23 @@ class AzureBackend:
             request.password is None
             or request.password_secret_name is None
             or azure.operator_group_name is None
-            or azure.database_subnet_id is None
-        ):  # config/references.py requires all of them with the CMS on Azure
-            raise ValueError("the CMS database on Azure needs cms.databaseSecret and the azure database keys")
+            or foundation.database_subnet_id is None
+        ):  # config/references.py requires them with the CMS on Azure; the foundation adds the subnet
+            raise ValueError("the CMS database on Azure needs cms.databaseSecret and azure.operatorGroupName")
         server = FlexibleServerDatabase(
             name,
             FlexibleServerDatabaseArgs(
                 cluster_name=stack.cluster.name,
                 resource_group_name=foundation.resource_group_name,
+                resource_group_id=foundation.resource_group_id,
                 location=stack.region,
                 tenant_id=azure.tenant_id,
                 administrator_group_object_id=azure.operator_group_object_id,
                 administrator_group_name=azure.operator_group_name,
-                subnet_id=azure.database_subnet_id,
-                vault_id=foundation.vault_id,
-                store_key_name=f"{stack.cluster.name}-store",
+                virtual_network_id=foundation.virtual_network_id,
+                subnet_id=foundation.database_subnet_id,
+                subnet_cidr=azure_names.subnets(azure.network_cidr).database,
+                store_key_resource_id=foundation.store_key_resource_id,
                 store_key_uri=foundation.store_key_id,
                 password=request.password,
                 sku=cms.database_size or "Standard_B2ms",
@@ -149,11 +168,37 @@ class AzureBackend:
         return AzureCmsDatabase(server, request.password_secret_name)
 
     def mobile_alerts(
-        self, name: str, foundation: AzureFoundation, alarm_topic: object, opts: pulumi.ResourceOptions
-    ) -> None:
-        """Not declared yet: `components/azure/mobile_alerts.py` needs the Azure audit's workspace and
-        action group, which the Azure audit declares."""
-        return None
+        self,
+        name: str,
+        foundation: AzureFoundation,
+        audit: AzureSecretAccessAudit | None,
+        opts: pulumi.ResourceOptions,
+    ) -> MobileAlerts | None:
+        """Scheduled queries on the container logs Container Insights sends to the audit's workspace,
+        to the audit's action group."""
+        stack = self._stack
+        if self._resolve_workspace is not None:
+            # The cluster would wait forever for a workspace no audit declared.
+            raise ValueError("the Azure audit must be declared before the mobile alerts (its workspace)")
+        if audit is None:
+            return None
+        return MobileAlerts(
+            name,
+            MobileAlertsArgs(
+                cluster_name=stack.cluster.name,
+                cluster_id=foundation.cluster.id,
+                resource_group_name=foundation.resource_group_name,
+                location=stack.region,
+                workspace_id=audit.workspace_id,
+                action_group_id=audit.action_group_id,
+                bff_namespace=stack.bff.namespace,
+                cms_namespace=stack.cms.namespace,
+                auth_failure_threshold=stack.alerting.bff_auth_failure_threshold,
+                rate_limited_threshold=stack.alerting.bff_rate_limited_threshold,
+                cms_login_failure_threshold=stack.alerting.cms_login_failure_threshold,
+            ),
+            opts,
+        )
 
     def web_acl(self, name: str, opts: pulumi.ResourceOptions) -> None:
         """AWS WAFv2 only; config refuses `edge.waf` on Azure."""
@@ -184,5 +229,9 @@ def foundation_args(stack: StackConfig) -> AzureFoundationArgs:
     if cloud is None:  # config/references.py requires the block on such a stack
         raise ValueError("a stack with cloud: azure needs the secrets-platform:azure block")
     return AzureFoundationArgs(
-        azure=cloud, cluster=stack.cluster, region=stack.region, node_size=stack.node_size
+        azure=cloud,
+        cluster=stack.cluster,
+        region=stack.region,
+        node_size=stack.node_size,
+        database_subnet=stack.cms.enabled,
     )

@@ -1,24 +1,30 @@
 """The CMS's database on Azure: Database for PostgreSQL Flexible Server, private, customer key, TLS only.
 
-The server gets a private address in a subnet delegated to it (private access: "Networking overview
-for Azure Database for PostgreSQL with private access"), resolved through a private DNS zone linked to
-that network, and no public endpoint. Its data is encrypted with the stack's store key through a
-user-assigned identity that may only wrap and unwrap with that one key ("Data encryption with a
-customer-managed key"). The operations team's Entra ID group is its Microsoft Entra administrator;
-the CMS logs in with the password login, whose password is a catalogue secret (a version bump
-rotates it). TLS is required (`require_secure_transport`, TLS 1.2 at least), every connection and
-disconnection is logged, and a `CanNotDelete` lock (with `protect`) keeps the server.
+The server is injected into the stack's own VNet, in the subnet the foundation delegates to it (private
+access: "Networking overview with private access (VNet integration)"), next to the nodes the CMS runs
+on, and has no public endpoint; its name resolves through a private DNS zone linked to that VNet. Its
+data is encrypted with the stack's store key through a user-assigned identity that may only wrap and
+unwrap with that one key ("Data encryption": the identity gets Key Vault Crypto Service Encryption
+User), reaching the firewalled vault as a trusted Microsoft service. The operations team's Entra ID
+group is its Microsoft Entra administrator; the CMS logs in with the password login, whose password is
+a catalogue secret (a version bump rotates it). TLS is required (`require_secure_transport`, TLS 1.2 at
+least), every connection and disconnection is logged, and a `CanNotDelete` lock (with `protect`) keeps
+the server.
 """
 
 # No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
 # `typing.get_type_hints` (see components/aws/foundation.py).
-import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure_native
 
-from components.azure.foundation import role_definition_id
+from components.azure.foundation import (
+    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
+    role_definition_id,
+    subscription_of,
+)
+from config.azure_names import database_dns_zone_name, database_server_name
 
 POSTGRES_PORT = 5432
 POSTGRES_MAJOR = azure_native.dbforpostgresql.PostgresMajorVersion.POSTGRES_MAJOR_VERSION_16
@@ -27,9 +33,10 @@ DATABASE_NAME = "postgres"
 ADMIN_LOGIN = "directus"
 """The password login the CMS uses (fixed for the server's life once created)."""
 
-KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
-"""Built-in role "Key Vault Crypto Service Encryption User": read, wrap and unwrap keys (Azure
-built-in roles); what Flexible Server's data encryption identity needs, and no more."""
+ENTRA_GROUP = "Group"
+"""The administrator's principal type (flexibleServers/administrators, API 2025-01-01-preview, the SDK's:
+`principalType` is one of `Group`, `ServicePrincipal`, `Unknown`, `User`). Written out: in
+pulumi-azure-native 3.29.0 the `PrincipalType` enum of this module is another API's (`group`)."""
 
 SERVER_PARAMETERS = {
     # "Connect with TLS/SSL": on by default, pinned here; TLS 1.2 or later only.
@@ -40,11 +47,6 @@ SERVER_PARAMETERS = {
     "log_disconnections": "on",
 }
 
-_SUBNET_ID = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<group>[^/]+)/providers/Microsoft\.Network/"
-    r"virtualNetworks/(?P<vnet>[^/]+)/subnets/(?P<subnet>[^/]+)$"
-)
-
 
 @dataclass(frozen=True, kw_only=True)
 class FlexibleServerDatabaseArgs:
@@ -52,6 +54,8 @@ class FlexibleServerDatabaseArgs:
     """Name of the AKS cluster; the server is `<cluster>-cms`."""
     resource_group_name: pulumi.Input[str]
     """Resource group of the stack."""
+    resource_group_id: pulumi.Input[str]
+    """ARM id of that group: the role definition id is scoped to its subscription."""
     location: str
     """Azure location."""
     tenant_id: str
@@ -59,13 +63,17 @@ class FlexibleServerDatabaseArgs:
     administrator_group_object_id: str
     """Entra ID group that administers the server (the operations team)."""
     administrator_group_name: str
-    """That group's display name (the server's role for it is named after it)."""
-    subnet_id: str
-    """Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`."""
-    vault_id: pulumi.Input[str]
-    """ARM id of the stack's Key Vault."""
-    store_key_name: str
-    """Name of the store key in that vault."""
+    """That group's display name: the server's PostgreSQL role for the group is named after it, and its
+    members log in with it as user name ("Microsoft Entra authentication": the administrator's
+    `principalName`)."""
+    virtual_network_id: pulumi.Input[str]
+    """The stack's VNet, which the private DNS zone is linked to."""
+    subnet_id: pulumi.Input[str]
+    """The VNet's subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`."""
+    subnet_cidr: str
+    """Its address range (the CMS's only egress besides DNS)."""
+    store_key_resource_id: pulumi.Input[str]
+    """ARM id of the store key: the scope of the identity's one role."""
     store_key_uri: pulumi.Input[str]
     """Versionless URI of the store key (the server follows its rotations)."""
     password: pulumi.Input[str]
@@ -78,14 +86,6 @@ class FlexibleServerDatabaseArgs:
     """Days of backups."""
 
 
-def subnet_parts(subnet_id: str) -> dict[str, str]:
-    """Subscription, resource group, network and subnet names of a subnet's ARM id."""
-    match = _SUBNET_ID.match(subnet_id)
-    if not match:
-        raise ValueError(f"not a subnet ARM id: {subnet_id!r}")
-    return match.groupdict()
-
-
 def sku_tier(sku: str) -> str:
     """Flexible Server's tier of a SKU name: `Standard_B*` burstable, `Standard_E*` memory optimized."""
     family = sku.removeprefix("Standard_")[:1]
@@ -95,8 +95,6 @@ def sku_tier(sku: str) -> str:
 def check_database_args(args: FlexibleServerDatabaseArgs) -> list[str]:
     """Why these arguments cannot make the server (empty when they can); pure, tested without mocks."""
     problems = []
-    if not _SUBNET_ID.match(args.subnet_id):
-        problems.append(f"{args.subnet_id!r} is not the ARM id of a subnet")
     if not args.sku.startswith("Standard_"):
         problems.append(f"SKU {args.sku!r} is not a Flexible Server SKU such as Standard_B2ms")
     if not 7 <= args.backup_days <= 35:
@@ -128,8 +126,7 @@ class FlexibleServerDatabase(pulumi.ComponentResource):
             raise ValueError("CMS database: " + "; ".join(problems))
         super().__init__("secrets-platform:azure_database:FlexibleServerDatabase", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        server_name = f"{args.cluster_name}-cms"
-        subnet = subnet_parts(args.subnet_id)
+        server_name = database_server_name(args.cluster_name)
         identity = azure_native.managedidentity.UserAssignedIdentity(
             f"{name}-identity",
             resource_name_=f"id-{server_name}",
@@ -137,18 +134,23 @@ class FlexibleServerDatabase(pulumi.ComponentResource):
             location=args.location,
             opts=child,
         )
-        key_scope = pulumi.Output.concat(args.vault_id, "/keys/", args.store_key_name)
         key_access = azure_native.authorization.RoleAssignment(
             f"{name}-key-access",
             principal_id=identity.principal_id,
             principal_type=azure_native.authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=role_definition_id(subnet["sub"], KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER),
-            scope=key_scope,
+            # "Data encryption", requirements: with the RBAC permission model, the server's
+            # user-assigned identity gets Key Vault Crypto Service Encryption User, on this key only.
+            role_definition_id=pulumi.Output.from_input(args.resource_group_id).apply(
+                lambda group: role_definition_id(
+                    subscription_of(group), KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER
+                )
+            ),
+            scope=args.store_key_resource_id,
             opts=pulumi.ResourceOptions(parent=identity),
         )
         zone = azure_native.privatedns.PrivateZone(
             f"{name}-dns",
-            private_zone_name=f"{server_name}.private.postgres.database.azure.com",
+            private_zone_name=database_dns_zone_name(args.cluster_name),
             resource_group_name=args.resource_group_name,
             location="Global",
             opts=child,
@@ -159,9 +161,7 @@ class FlexibleServerDatabase(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             location="Global",
             registration_enabled=False,
-            virtual_network={
-                "id": args.subnet_id.rsplit("/subnets/", 1)[0],
-            },
+            virtual_network={"id": args.virtual_network_id},
             opts=pulumi.ResourceOptions(parent=zone),
         )
         server = azure_native.dbforpostgresql.Server(
@@ -196,6 +196,8 @@ class FlexibleServerDatabase(pulumi.ComponentResource):
             ),
             data_encryption={
                 "type": azure_native.dbforpostgresql.DataEncryptionType.AZURE_KEY_VAULT,
+                # Versionless: the server adopts each new version Key Vault's rotation policy makes
+                # ("Automatic CMK key version updates", generally available since May 2025).
                 "primary_key_uri": args.store_key_uri,
                 "primary_user_assigned_identity_id": identity.id,
             },
@@ -226,21 +228,15 @@ class FlexibleServerDatabase(pulumi.ComponentResource):
             server_name=server.name,
             object_id=args.administrator_group_object_id,
             principal_name=args.administrator_group_name,
-            principal_type=azure_native.dbforpostgresql.PrincipalType.GROUP,
+            principal_type=ENTRA_GROUP,
             tenant_id=args.tenant_id,
             opts=server_child,
-        )
-        subnet_info = azure_native.network.get_subnet_output(
-            resource_group_name=subnet["group"],
-            virtual_network_name=subnet["vnet"],
-            subnet_name=subnet["subnet"],
-            opts=pulumi.InvokeOutputOptions(parent=self),
         )
         self.host = server.fully_qualified_domain_name.apply(lambda fqdn: fqdn or "")
         self.port = POSTGRES_PORT
         self.database_name = DATABASE_NAME
         self.username = pulumi.Output.from_input(ADMIN_LOGIN)
-        self.subnet_cidr = subnet_info.apply(lambda info: info.address_prefix or "")
+        self.subnet_cidr = pulumi.Output.from_input(args.subnet_cidr)
         self.server_id = server.id
         self.register_outputs(
             {

@@ -4,6 +4,10 @@ The vault is RBAC-only, soft-delete and purge protected, and holds HSM-backed ke
 that rotate themselves. The cluster's control-plane identity may use exactly one key (the secrets
 key); the operations team administers the vault and the cluster through Entra ID groups, and the
 cluster has no local accounts, so every access is an Entra identity that shows up in the logs.
+
+The stack's own VNet (`network.py`) holds the nodes, the API server, the rotation function and, with the
+CMS, its Flexible Server. Container Insights (the monitoring add-on) ships container logs to the audit's
+Log Analytics workspace, whose id the backend hands in (`AzureFoundationArgs.container_logs_workspace_id`).
 """
 
 # No `from __future__ import annotations` here: Pulumi reads a component's class annotations with
@@ -29,7 +33,8 @@ which the AKS KMS plugin calls (AKS docs: "assign the Key Vault Crypto User role
 encrypt permissions")."""
 KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 """Built-in role "Key Vault Crypto Service Encryption User": read, wrap and unwrap keys only; what a
-service encrypting its storage with the key needs (the rotation function's storage account)."""
+service encrypting its data with the key needs (the rotation function's storage account; the CMS's
+Flexible Server, whose "Data encryption" docs name this role for its identity)."""
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 """Built-in role "Key Vault Secrets User": read secret contents."""
 KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -74,6 +79,11 @@ class AzureFoundationArgs:
     """The stack's `azure-native:location`."""
     node_size: str
     """VM size of the system node pool."""
+    database_subnet: bool = False
+    """Add the subnet the CMS's Flexible Server is injected into (stacks with the CMS)."""
+    container_logs_workspace_id: pulumi.Input[str] | None = None
+    """Log Analytics workspace Container Insights sends container logs to (the audit's), when the
+    stack alerts on them; None leaves the monitoring add-on off."""
 
 
 def check_foundation_args(args: AzureFoundationArgs) -> list[str]:
@@ -138,9 +148,12 @@ def vault_network_acls(
     - External Secrets (node subnet) and the rotation function (function subnet) come through Key Vault
       service endpoints, admitted by the virtual network rules.
     - Operators' networks (`azure.keyVaultAllowedCidrs`) are the only public addresses admitted.
-    - Trusted Microsoft services bypass the rules: Azure Storage is one, and it wraps the rotation
-      function's storage account key with the store key (Storage docs, "Customer-managed keys":
-      a vault with a firewall must allow trusted Microsoft services). Each service still needs a role.
+    - Trusted Microsoft services bypass the rules (Key Vault docs, "Virtual network service endpoints for
+      Azure Key Vault", trusted services): Azure Storage wraps the rotation function's storage account
+      key with the store key (Storage docs, "Customer-managed keys": a vault with a firewall must allow
+      trusted Microsoft services), and Azure Database for PostgreSQL Flexible Server wraps the CMS
+      database's key with it ("Data encryption": "select the option to allow trusted Microsoft
+      services so that your ... flexible server can bypass the firewall"). Each still needs a role.
     Pulumi creates keys and secrets through Azure Resource Manager, which the firewall does not govern
     (it gates the data plane only: Key Vault docs, "Configure network security").
     """
@@ -364,9 +377,32 @@ def _cluster(
             },
             "workload_identity": {"enabled": True},
         },
+        addon_profiles=_monitoring_addon(args.container_logs_workspace_id),
         tags={KMS_KEY_VERSION_CREATED_TAG: kms_key.created},
         opts=pulumi.ResourceOptions(parent=group, depends_on=ready),
     )
+
+
+MONITORING_ADDON = "omsagent"
+"""The AKS add-on of Container Insights (its agent, ama-logs, ships container logs)."""
+
+
+def _monitoring_addon(
+    workspace_id: pulumi.Input[str] | None,
+) -> dict[str, azure_native.containerservice.ManagedClusterAddonProfileArgsDict] | None:
+    """Container Insights with managed identity authentication, as Azure Monitor's own onboarding
+    template sets it (microsoft/Docker-Provider, `onboarding-using-msi-auth/existingClusterOnboarding.json`:
+    `logAnalyticsWorkspaceResourceID` and `useAADAuth: "true"`): the agent authenticates with the
+    add-on's managed identity, and what it collects and where it sends it is the data collection rule
+    associated with the cluster (`components/azure/mobile_alerts.py`), not a workspace key."""
+    if workspace_id is None:
+        return None
+    return {
+        MONITORING_ADDON: {
+            "enabled": True,
+            "config": {"logAnalyticsWorkspaceResourceID": workspace_id, "useAADAuth": "true"},
+        }
+    }
 
 
 def _kubernetes_provider(
@@ -417,6 +453,12 @@ class AzureFoundation(pulumi.ComponentResource):
     """ARM id of the store key, the scope of the one role that may wrap and unwrap with it."""
     functions_subnet_id: pulumi.Output[str]
     """Subnet the rotation function joins (delegated to App Service, admitted by the vault's firewall)."""
+    virtual_network_id: pulumi.Output[str]
+    """ARM id of the stack's VNet (the CMS database's private DNS zone is linked to it)."""
+    database_subnet_id: pulumi.Output[str] | None
+    """Subnet delegated to Flexible Server for the CMS database; None on a stack without the CMS."""
+    resource_group_id: pulumi.Output[str]
+    """ARM id of the stack's resource group: its subscription scopes built-in role definition ids."""
     cluster: azure_native.containerservice.ManagedCluster
     """The AKS cluster itself, for components that need more of its outputs."""
 
@@ -441,7 +483,9 @@ class AzureFoundation(pulumi.ComponentResource):
             location=args.region,
             opts=pulumi.ResourceOptions(parent=group),
         )
-        network = stack_network(name, f"vnet-{args.cluster.name}", cfg.network_cidr, args.region, group)
+        network = stack_network(
+            name, f"vnet-{args.cluster.name}", cfg.network_cidr, args.region, group, args.database_subnet
+        )
         vault = _vault(name, args, group, network)
         secrets_key = _key(name, "secrets", f"{args.cluster.name}-secrets", group, vault)
         store_key = _key(name, "store", f"{args.cluster.name}-store", group, vault)
@@ -484,6 +528,9 @@ class AzureFoundation(pulumi.ComponentResource):
         self.store_key_name = store_key.name
         self.store_key_resource_id = store_key.id
         self.functions_subnet_id = network.functions_subnet_id
+        self.virtual_network_id = network.vnet.id
+        self.database_subnet_id = network.database_subnet_id
+        self.resource_group_id = group.id
         self.cluster = cluster
         self.register_outputs(
             {

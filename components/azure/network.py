@@ -8,7 +8,9 @@ plane needs a network path it admits:
   "KMS supports API Server VNet Integration for both private and public key vaults"; a private vault
   "must use the API Server VNet Integration tunnel"), hence a subnet delegated to AKS;
 - External Secrets on the nodes, and the rotation function (App Service VNet integration), through
-  Key Vault service endpoints on their subnets, admitted by the vault's virtual network rules.
+  Key Vault service endpoints on their subnets, admitted by the vault's virtual network rules;
+- the CMS's Flexible Server (with the CMS), in a subnet delegated to it: it reaches the store key as a
+  trusted Microsoft service, not from its subnet, so that subnet has no Key Vault endpoint.
 
 Helpers of the foundation (not a component of their own): their resources keep the foundation's
 resource group as parent, like every other resource of the foundation.
@@ -31,16 +33,21 @@ delegated to Microsoft.ContainerService/managedClusters and be at least /28)."""
 APP_SERVICE_DELEGATION = "Microsoft.Web/serverFarms"
 """Delegation of the subnet an App Service plan integrates with (App Service docs, "Integrate your app
 with an Azure virtual network": the subnet must be delegated to Microsoft.Web/serverFarms)."""
+POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
+"""Delegation of the subnet a Flexible Server with private access is injected into ("Networking overview
+with private access (VNet integration)": only Flexible Servers may use that subnet)."""
 
 
 @dataclass(frozen=True)
 class StackNetwork:
-    """The VNet and the ids of its three subnets."""
+    """The VNet and the ids of its subnets."""
 
     vnet: azure_native.network.VirtualNetwork
     nodes_subnet_id: pulumi.Output[str]
     api_server_subnet_id: pulumi.Output[str]
     functions_subnet_id: pulumi.Output[str]
+    database_subnet_id: pulumi.Output[str] | None
+    """The CMS database's subnet, when the stack deploys the CMS."""
 
 
 def stack_network(
@@ -49,8 +56,10 @@ def stack_network(
     network_cidr: str,
     region: str,
     group: azure_native.resources.ResourceGroup,
+    database_subnet: bool,
 ) -> StackNetwork:
-    """The VNet with its node, API server and function subnets (parented to the resource group)."""
+    """The VNet with its node, API server and function subnets, and the CMS database's when asked
+    (parented to the resource group)."""
     subnets = azure_names.subnets(network_cidr)
     vnet = azure_native.network.VirtualNetwork(
         f"{name}-vnet",
@@ -63,7 +72,12 @@ def stack_network(
     )
 
     def subnet(
-        role: str, prefix: str, delegation: str | None, endpoints: bool, after: list[pulumi.Resource]
+        role: str,
+        prefix: str,
+        delegation: str | None,
+        endpoints: bool,
+        after: list[pulumi.Resource],
+        default_outbound: bool = False,
     ) -> azure_native.network.Subnet:
         return azure_native.network.Subnet(
             f"{name}-subnet-{role}",
@@ -73,21 +87,38 @@ def stack_network(
             address_prefix=prefix,
             delegations=[{"name": role, "service_name": delegation}] if delegation else [],
             service_endpoints=[{"service": KEY_VAULT_SERVICE_ENDPOINT}] if endpoints else [],
-            # No implicit outbound IP (Azure retires default outbound access): nodes leave through the
-            # cluster's load balancer, the function through its plan's own outbound addresses.
-            default_outbound_access=False,
+            default_outbound_access=default_outbound,
             opts=pulumi.ResourceOptions(parent=vnet, depends_on=after),
         )
 
     # One subnet at a time: Azure refuses concurrent updates of one VNet's subnets (AnotherOperationInProgress).
+    # No implicit outbound IP on the stack's own subnets (Azure retires default outbound access): nodes
+    # leave through the cluster's load balancer, the function through its plan's own outbound addresses.
     nodes = subnet("nodes", subnets.nodes, None, endpoints=True, after=[])
     api_server = subnet("apiserver", subnets.api_server, AKS_DELEGATION, endpoints=False, after=[nodes])
     functions = subnet(
         "functions", subnets.functions, APP_SERVICE_DELEGATION, endpoints=True, after=[api_server]
+    )
+    database = (
+        subnet(
+            "database",
+            subnets.database,
+            POSTGRES_DELEGATION,
+            endpoints=False,
+            after=[functions],
+            # The managed server is the subnet's only tenant (delegation), and it sends WAL archives to
+            # Azure Storage and checks Entra logins with Microsoft Entra ID from it ("Networking overview
+            # with private access": allow both outbound). The stack has no NAT gateway, so this subnet
+            # keeps default outbound access, set explicitly: new VNets default to private subnets.
+            default_outbound=True,
+        )
+        if database_subnet
+        else None
     )
     return StackNetwork(
         vnet=vnet,
         nodes_subnet_id=nodes.id,
         api_server_subnet_id=api_server.id,
         functions_subnet_id=functions.id,
+        database_subnet_id=database.id if database is not None else None,
     )

@@ -17,13 +17,13 @@ import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
 
-from components.aws.workload_identity import (
-    COMPONENT_LABELS,
+from components.azure.foundation import KEY_VAULT_SECRETS_USER, role_definition_id, subscription_of
+from components.azure.secret_store import WORKLOAD_IDENTITY_AUDIENCE
+from components.kubernetes.sync_identity import (
+    SYNC_COMPONENT_LABELS,
     service_account_subject,
     sync_service_account_name,
 )
-from components.azure.foundation import KEY_VAULT_SECRETS_USER, role_definition_id, subscription_of
-from components.azure.secret_store import WORKLOAD_IDENTITY_AUDIENCE
 from config.azure_names import federated_credential_name, workload_identity_name
 from config.models import Workload
 
@@ -125,7 +125,7 @@ class AzureWorkloadIdentity(pulumi.ComponentResource):
             metadata={
                 "name": service_account,
                 "namespace": args.namespace if args.namespace is not None else namespace,
-                "labels": {**COMPONENT_LABELS, "secrets-platform/workload": workload.name},
+                "labels": {**SYNC_COMPONENT_LABELS, "secrets-platform/workload": workload.name},
                 "annotations": {
                     CLIENT_ID_ANNOTATION: identity.client_id,
                     TENANT_ID_ANNOTATION: args.tenant_id,

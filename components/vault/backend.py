@@ -3,7 +3,7 @@ auth roles per workload, a Vault audit device, delivered by External Secrets.
 
 It turns the stack config into each component's narrow arguments; nothing else here decides. Unlike a
 cloud backend it has no cluster: `foundation()` mounts what the platform needs on an existing Vault,
-and it reads the cloud foundation's ServiceAccount token issuer (and on AWS the cloud audit's topic).
+and it reads the cloud foundation's ServiceAccount token issuer, and the cloud audit's alert target.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pulumi
 
 from components.cloud import IdentityRequest
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
-from components.vault.audit import VaultAudit, VaultAuditArgs, VaultAwsAlerts
+from components.vault.audit import VaultAudit, VaultAuditArgs, VaultAwsAlerts, VaultAzureAlerts
 from components.vault.database import VaultDatabaseEngineArgs
 from components.vault.foundation import VaultFoundation, VaultFoundationArgs
 from components.vault.paths import database_creds_path, database_role_name, kv_data_path
@@ -37,15 +37,17 @@ class VaultBackend:
         self,
         stack: StackConfig,
         cloud_foundation: Any,
-        alarm_topic: pulumi.Input[str] | None = None,
+        cloud_audit: Any = None,
         literals: Mapping[str, pulumi.Output[str]] | None = None,
     ) -> None:
+        """`cloud_audit` is the cloud store's audit (`SecretDelivery.audit`), whose alert target the
+        Vault audit's alerts share (AWS: its SNS topic; Azure: its workspace and action group)."""
         if stack.vault is None:  # the platform builds a VaultBackend only for a stack with `vault:`
             raise ValueError("a Vault store needs the secrets-platform:vault block")
         self._stack = stack
         self._vault: VaultConfig = stack.vault
         self._cloud = cloud_foundation
-        self._alarm_topic = alarm_topic
+        self._cloud_audit = cloud_audit
         self._literals = literals or {}
 
     def foundation(self, name: str, opts: pulumi.ResourceOptions) -> VaultFoundation:
@@ -138,15 +140,23 @@ class VaultBackend:
         expected_readers: Sequence[pulumi.Input[str]],
         opts: pulumi.ResourceOptions,
     ) -> VaultAudit:
-        stack = self._stack
-        alerts = None
-        if stack.cloud == "aws" and stack.aws is not None and self._alarm_topic is not None:
-            alerts = VaultAwsAlerts(
+        stack, cloud_audit = self._stack, self._cloud_audit
+        aws_alerts, azure_alerts = None, None
+        if stack.cloud == "aws" and stack.aws is not None and cloud_audit is not None:
+            aws_alerts = VaultAwsAlerts(
                 aws=stack.aws,
                 region=stack.region,
-                alarm_topic=self._alarm_topic,
+                alarm_topic=cloud_audit.alarm_topic,
                 alerting=stack.alerting,
                 log_retention_days=stack.cluster.log_retention_days,
+            )
+        if stack.cloud == "azure" and cloud_audit is not None:
+            azure_alerts = VaultAzureAlerts(
+                resource_group_name=self._cloud.resource_group_name,
+                region=stack.region,
+                workspace_id=cloud_audit.workspace_id,
+                action_group_id=cloud_audit.action_group_id,
+                alerting=stack.alerting,
             )
         return VaultAudit(
             name,
@@ -155,7 +165,8 @@ class VaultBackend:
                 cluster_name=stack.cluster.name,
                 kv_mount=self._vault.kv_mount,
                 expected_readers=list(expected_readers),
-                aws_alerts=alerts,
+                aws_alerts=aws_alerts,
+                azure_alerts=azure_alerts,
             ),
             opts,
         )

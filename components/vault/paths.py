@@ -59,11 +59,6 @@ def policy_name(cluster: str, workload: str) -> str:
     return f"{cluster}-{workload}-vault-sync"
 
 
-def service_account_subject(namespace: str, service_account: str) -> str:
-    """The `sub` claim of a Kubernetes ServiceAccount token."""
-    return f"system:serviceaccount:{namespace}:{service_account}"
-
-
 def issuer_url(oidc_issuer: str) -> str:
     """The cluster's issuer as its tokens' `iss` claim and its discovery document spell it.
 

@@ -21,13 +21,8 @@ import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
 from components.kubernetes.conventions import MANAGED_BY
-from components.vault.paths import (
-    auth_role_name,
-    policy_name,
-    read_policy,
-    service_account_subject,
-    sync_service_account_name,
-)
+from components.kubernetes.sync_identity import service_account_subject
+from components.vault.paths import auth_role_name, policy_name, read_policy, sync_service_account_name
 from config.models import Workload
 
 USER_CLAIM = "sub"

@@ -64,24 +64,54 @@ class SecretDelivery(pulumi.ComponentResource):
     """Catalogue name -> name of the Kubernetes Secret External Secrets keeps in sync."""
     alarm_topic: pulumi.Output[str]
     """Where the unauthorized-access alerts go."""
+    audit: Any
+    """The store's audit (the backend's own kind), whose alert target the stack's other alerts share."""
     operator: ExternalSecretsOperator | None
     """The External Secrets Operator this delivery syncs through (None when it syncs nothing)."""
 
     def __init__(
         self, name: str, args: SecretDeliveryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(self.TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # The providers (the cluster's Kubernetes provider, Vault's) are handed to the children
+        # explicitly rather than registered on this component: a component's registration waits for
+        # every provider of its map, and the Kubernetes one waits for the cluster. On Azure the cluster
+        # waits for the audit's Log Analytics workspace (Container Insights sends logs there,
+        # `components/azure/backend.py`), so the audit, and this component above it, must register
+        # without waiting for the cluster. Each child gets the same providers as before.
+        providers = _provider_map(opts)
+        own = pulumi.ResourceOptions.merge(opts, None)
+        own.providers = None
+        super().__init__(self.TYPE, name, None, own)
+        child = pulumi.ResourceOptions(parent=self, providers=providers)
         store = args.backend.secret_store(f"{name}-store", args.foundation, args.entries, child)
         self.operator, synced, readers = _sync(name, args, store, child)
         audit = args.backend.audit(
-            f"{name}-audit", args.foundation, [*readers, *store.service_readers], child
+            f"{name}-audit",
+            args.foundation,
+            [*readers, *store.service_readers],
+            pulumi.ResourceOptions(
+                parent=self, providers={k: v for k, v in providers.items() if k != KUBERNETES}
+            ),
         )
         self.synced_secret_names = {n: s.secret_name for n, s in synced.items()}
+        self.audit = audit
         self.alarm_topic = audit.alarm_topic
         self.register_outputs(
             {"synced_secret_names": self.synced_secret_names, "alarm_topic": self.alarm_topic}
         )
+
+
+KUBERNETES = "kubernetes"
+"""Package of the cluster's provider, which no audit uses."""
+
+
+def _provider_map(opts: pulumi.ResourceOptions | None) -> dict[str, pulumi.ProviderResource]:
+    """The providers map of `opts` by package (`providers` may be a mapping or a list)."""
+    if opts is None or opts.providers is None:
+        return {}
+    if isinstance(opts.providers, Mapping):
+        return dict(opts.providers)
+    return {provider.package: provider for provider in opts.providers}
 
 
 def _sync(

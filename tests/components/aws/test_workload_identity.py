@@ -28,9 +28,9 @@ from components.aws.workload_identity import (
     check_identity_args,
     identity_policies,
     secret_read_policy,
-    sync_service_account_name,
     trust_policy,
 )
+from components.kubernetes.sync_identity import sync_service_account_name
 from config.models import StackConfig
 from offline.mocks import ACCOUNT
 from offline.plan import find_dropped, find_leaks

@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from config.azure_names import rotation_storage_account_name
 from offline.mocks import SUBSCRIPTION
-from offline.plan import capture_stack
-from offline.runtime import Capture, Registration
-from tests.conftest import ROOT
+from offline.runtime import Capture
+from tests.components._support import by_name as _by_name
 
 ROLE = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
@@ -25,18 +22,6 @@ NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 GROUP = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-secrets-prod/providers"
 VAULT = f"{GROUP}/Microsoft.KeyVault/vaults/kv-secrets-prod-weu"
-
-
-@pytest.fixture(scope="module")
-def prod() -> Capture:
-    _, capture, _ = capture_stack(ROOT, "prod")
-    return capture
-
-
-def _by_name(capture: Capture, name: str) -> Registration:
-    matches = [r for r in capture.resources if r.name == name]
-    assert len(matches) == 1, f"no single resource named {name}"
-    return matches[0]
 
 
 def _principal(capture: Capture, identity: str) -> str:
@@ -75,6 +60,11 @@ def test_every_role_assignment_has_its_exact_role_and_scope(prod: Capture) -> No
             "ServicePrincipal"),
         # The storage account wraps its key with the store key, and can do nothing else with it.
         "secrets-store-store-rotation-storage-key-access": (
+            ROLE + KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, f"{VAULT}/keys/secrets-prod-store",
+            "ServicePrincipal"),
+        # The CMS's Flexible Server wraps its data key with the store key ("Data encryption": Key Vault
+        # Crypto Service Encryption User for the server's identity), in the stack's own subscription.
+        "secrets-cms-database-key-access": (
             ROLE + KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, f"{VAULT}/keys/secrets-prod-store",
             "ServicePrincipal"),
     }  # fmt: skip

@@ -139,6 +139,12 @@ def azure_vault_plan(azure_vault_project: Path) -> Plan:
     return make_plan(azure_vault_project, "t")
 
 
+@pytest.fixture(scope="session")
+def azure_vault_capture(azure_vault_project: Path) -> Capture:
+    """The registrations of the Azure stack's plan."""
+    return capture_stack(azure_vault_project, "t")[1]
+
+
 @pytest.fixture(scope="module")
 def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
     """A real OpenBao dev server for one test module (so each module starts from an empty Vault),
