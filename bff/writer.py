@@ -130,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
     parser = argparse.ArgumentParser(
         prog="python -m bff write-secret",
+        # No abbreviations: `--token <value>` must fail, not pass for `--token-file`.
+        allow_abbrev=False,
         description="Store one version of a mobile secret in the CMS. Every option has an environment "
         "variable; values and tokens are read from files only.",
     )
