@@ -15,6 +15,7 @@ from components.kubernetes.conventions import BFF_APP, BFF_PORT
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
 from components.kubernetes.external_secrets.sync import sync_plan
 from components.kubernetes.helm_release import (
+    BffWiring,
     HelmChartRelease,
     HelmChartReleaseArgs,
     bff_sets,
@@ -32,9 +33,16 @@ from components.kubernetes.secret import (
 from components.kubernetes.secret_operator import SecretOperator, SecretOperatorArgs
 from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
-from components.mobile.bff_certificates import EDGE_CLIENT_SECRET, BffCertificates, BffCertificatesArgs
+from components.mobile.bff_certificates import (
+    EDGE_CLIENT_SECRET,
+    SERVING_SECRET,
+    BffCertificates,
+    BffCertificatesArgs,
+)
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
 from components.mobile.cms import Cms, CmsArgs, CmsDatabase
+from components.mobile.cms_provisioner import CmsProvisioner, CmsProvisionerArgs, VersionedSecret
+from components.mobile.cms_writer import CmsWriterJobs, CmsWriterJobsArgs, MobileSecretVersion
 from components.vault.backend import VaultBackend, vault_entries
 from config.models import CloudSecret, StackConfig
 
@@ -151,10 +159,12 @@ class Platform(pulumi.ComponentResource):
         if web_acl is not None:
             web_acl(f"{name}-bff-waf", pulumi.ResourceOptions(parent=self))
         self.cms: Cms | None = None
+        provisioner: CmsProvisioner | None = None
         if database is not None:
             self.cms = _cms(
                 name, stack, args.project_dir, namespaces, secrets, database, cert_manager, k8s_opts
             )
+            provisioner = _cms_jobs(name, stack, namespaces, secrets, self.cms, k8s_opts)
         backend.mobile_alerts(
             f"{name}-mobile-alerts",
             cloud,
@@ -167,7 +177,9 @@ class Platform(pulumi.ComponentResource):
                 name, stack, args.literals, cloud, delivery, vault_plan, namespaces, reload_namespaces, self
             )
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
-        _helm_releases(name, stack, args.project_dir, namespaces, secrets, cert_manager, k8s_opts)
+        _helm_releases(
+            name, stack, args.project_dir, namespaces, secrets, cert_manager, self.cms, provisioner, k8s_opts
+        )
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
             SecretOperator(
                 f"{name}-operators-{namespace}",
@@ -281,10 +293,16 @@ def _workloads(
 
 
 def cms_token_labels(stack: StackConfig, secret: str) -> dict[str, str]:
-    """`secrets-platform/cms-access` of the CMS tokens' Secrets (none on other Secrets)."""
+    """`secrets-platform/cms-access` of the Secrets that open the CMS: its tokens and its administrator's
+    password (none on other Secrets). The policy pack reads it: a write token stays in the CMS namespace,
+    a writer Job mounts no other, a provisioning Job only these."""
     if not stack.cms.enabled:
         return {}
-    access = {stack.cms.read_token_secret: "read", stack.cms.writer_token_secret: "write"}
+    access = {
+        stack.cms.read_token_secret: "read",
+        stack.cms.writer_token_secret: "write",
+        stack.cms.admin_secret: "admin",
+    }
     return {CMS_ACCESS_LABEL: access[secret]} if secret in access else {}
 
 
@@ -341,6 +359,67 @@ def _cms(
     )
 
 
+def _cms_jobs(
+    name: str,
+    stack: StackConfig,
+    namespaces: Mapping[str, IsolatedNamespace],
+    secrets: Mapping[str, KubernetesSecret],
+    cms: Cms,
+    opts: pulumi.ResourceOptions,
+) -> CmsProvisioner:
+    """The CMS's provisioning Job (once the CMS is ready), then one writer Job per mobile secret."""
+    config = stack.cms
+    catalogue = {entry.name: entry for entry in stack.secrets}
+    # config/references.py requires these with the CMS, as literal, file or generated secrets.
+    admin = catalogue[str(config.admin_secret)]
+    read_token = catalogue[str(config.read_token_secret)]
+    writer_token = catalogue[str(config.writer_token_secret)]
+    namespace = namespaces[config.namespace].namespace_name
+    provisioner = CmsProvisioner(
+        f"{name}-cms-provisioner",
+        CmsProvisionerArgs(
+            namespace=namespace,
+            image=stack.bff.image,
+            cms_url=cms.url,
+            collection=cms.collection,
+            ca_secret=cms.ca_secret,
+            admin_email=str(config.admin_email),
+            admin_secret=admin.name,
+            admin_password=VersionedSecret(name=secrets[admin.name].secret_name, version=admin.version),
+            read_token=secrets[read_token.name].values["token"],
+            read_token_version=read_token.version,
+            read_token_source=read_token.name,
+            read_token_rotation_days=read_token.rotation_days,
+            writer_token=VersionedSecret(
+                name=secrets[writer_token.name].secret_name, version=writer_token.version
+            ),
+            # Depending on a component waits for all its children (pulumi/pulumi#7732): the CMS's
+            # Deployment (rolled out), Service and certificate.
+            depends_on=[cms],
+        ),
+        opts,
+    )
+    CmsWriterJobs(
+        f"{name}-cms-writer",
+        CmsWriterJobsArgs(
+            namespace=namespace,
+            image=stack.bff.image,
+            cms_url=cms.url,
+            collection=cms.collection,
+            ca_secret=cms.ca_secret,
+            writer_token_secret=cms.writer_token_secret,
+            secrets=[
+                MobileSecretVersion(name=e.name, version=e.version, secret_name=secrets[e.name].secret_name)
+                for e in stack.secrets
+                if e.mobile
+            ],
+            depends_on=[provisioner.job],
+        ),
+        opts,
+    )
+    return provisioner
+
+
 def _helm_releases(
     name: str,
     stack: StackConfig,
@@ -348,12 +427,15 @@ def _helm_releases(
     namespaces: Mapping[str, IsolatedNamespace],
     secrets: Mapping[str, KubernetesSecret],
     cert_manager: CertManager,
+    cms: Cms | None,
+    provisioner: CmsProvisioner | None,
     opts: pulumi.ResourceOptions,
 ) -> None:
     """Per Helm release: its secret overrides in a versioned Secret, and the release reading it.
 
-    The BFF chart also gets the stack's `bff:` settings, its certificates and an Ingress declared by
-    the platform.
+    The BFF chart also gets the stack's `bff:` and `apps:` settings, the CMS's address and CA, its
+    certificates and an Ingress declared by the platform; it waits for the CMS's provisioning Job, so
+    the collection exists and a new read token is valid before the pods roll to it.
     """
     catalogue = {entry.name: entry for entry in stack.secrets}
     for release in stack.helm_releases:
@@ -397,9 +479,20 @@ def _helm_releases(
                 project_dir=project_dir,
                 namespace=namespace,
                 secret_values={o.path: secrets[o.secret].values[o.key] for o in release.secret_values},
-                sets=bff_sets(stack.bff, tls_secret) if is_bff else {},
+                sets=bff_sets(
+                    stack.bff,
+                    BffWiring(
+                        apps=stack.apps,
+                        serving_secret=SERVING_SECRET,
+                        cms_url=cms.url if cms is not None else None,
+                        cms_collection=cms.collection if cms is not None else None,
+                    ),
+                )
+                if is_bff
+                else {},
                 secret_version=overrides_version(release, catalogue),
                 rotation_days=overrides_rotation_days(release, catalogue),
+                depends_on=[provisioner.job] if is_bff and provisioner is not None else [],
             ),
             opts,
         )
