@@ -66,6 +66,8 @@ class Platform(pulumi.ComponentResource):
     """Catalogue name -> name of the current (versioned) Kubernetes Secret."""
     app_secrets: pulumi.Output[dict[str, list[str]]]
     """Mobile app -> catalogue secrets it may fetch through the BFF (names only, not secret)."""
+    app_platforms: pulumi.Output[dict[str, str]]
+    """Mobile app -> its store platform (`ios`, `android`), shown in access reports."""
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("secrets-platform:platform:Platform", name, None, opts)
@@ -200,11 +202,13 @@ class Platform(pulumi.ComponentResource):
             {**{n: s.secret_name for n, s in secrets.items()}, **synced}
         )
         self.app_secrets = pulumi.Output.from_input({app.name: list(app.secrets) for app in stack.apps})
+        self.app_platforms = pulumi.Output.from_input({app.name: app.platform for app in stack.apps})
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "secret_names": self.secret_names,
                 "app_secrets": self.app_secrets,
+                "app_platforms": self.app_platforms,
             }
         )
 

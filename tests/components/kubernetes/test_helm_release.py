@@ -17,9 +17,9 @@ import pytest
 from pydantic import TypeAdapter
 
 from components.kubernetes.helm_release import (
+    BffWiring,
     HelmChartRelease,
     HelmChartReleaseArgs,
-    BffWiring,
     bff_sets,
     check_args,
     merge_values,
