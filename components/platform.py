@@ -110,13 +110,13 @@ class Platform(pulumi.ComponentResource):
                 ),
                 k8s_opts,
             )
-        rotated_database = database is not None and database.rotates
         cloud_plan = sync_plan(stack)
         vault_plan = sync_plan(stack, store="hashicorp-vault") if stack.vault is not None else {}
         # Reloader watches the namespaces of every store's synced Secrets, whichever delivery declares
-        # the one operator of the cluster, and the CMS's when RDS rotates its password.
+        # the one operator of the cluster, and the CMS's: its Deployment rolls when cert-manager renews
+        # its certificate (nginx reads it at start only) and when RDS rotates its password.
         watched = {stack.workload(w).namespace_name for w in [*cloud_plan, *vault_plan]}
-        if rotated_database:
+        if database is not None:
             watched.add(stack.cms.namespace)
         reload_namespaces = [namespaces[ns].namespace_name for ns in sorted(watched)]
         delivery = backend.secret_delivery(
@@ -131,7 +131,8 @@ class Platform(pulumi.ComponentResource):
                 kubernetes_version=stack.cluster.kubernetes_version,
                 reload_namespaces=reload_namespaces,
                 extra_readers=list(database.readers) if database is not None else [],
-                always_operator=rotated_database,
+                # The CMS's certificate renewals need Reloader, which comes with the operator.
+                always_operator=database is not None,
             ),
             k8s_opts,
         )
