@@ -31,18 +31,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bff.cms import COLLECTION
-from bff.http11 import Http11Client, Requester, Response
-from bff.mounted import MountedFileError, read_secret_file
-from bff.upstream import UpstreamUnavailable, client_tls, with_retries
+from bff import cms_job
+from bff.cms_job import JobError
+from bff.http11 import Requester, Response
+from bff.upstream import UpstreamUnavailable, with_retries
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = cms_job.EXIT_OK, cms_job.EXIT_FAILED, cms_job.EXIT_USAGE
 
 READER = "bff-reader"
 """Name of the read-only policy and role, and prefix of its users (`bff-reader-0`, `bff-reader-1`)."""
@@ -61,7 +60,7 @@ FIELDS = (
 """The collection's fields beside its primary key `name` (what bff/cms.py and bff/writer.py read)."""
 
 
-class ProvisionError(Exception):
+class ProvisionError(JobError):
     """Why provisioning failed; the message never holds a password or a token."""
 
 
@@ -421,22 +420,11 @@ class ProvisionRequest:
 
 def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
-    parser = argparse.ArgumentParser(
-        prog="python -m bff provision-cms",
-        # No abbreviations: `--admin-password <value>` must fail, not pass for `--admin-password-file`.
-        allow_abbrev=False,
-        description="Create the CMS's secrets collection, the BFF's read role and the writer role, and "
-        "give their users the platform's tokens. Every option has an environment variable; passwords "
-        "and tokens are read from files only.",
-    )
-    parser.add_argument("--cms-url", default=env("CMS_URL"), help="https:// base URL of the CMS (CMS_URL)")
-    parser.add_argument(
-        "--cms-ca-file", type=Path, default=env("CMS_CA_FILE"), help="CA of the CMS (CMS_CA_FILE)"
-    )
-    parser.add_argument(
-        "--collection",
-        default=env("CMS_COLLECTION", "mobile_secrets"),
-        help="CMS collection (CMS_COLLECTION)",
+    parser = cms_job.parser(
+        "provision-cms",
+        "Create the CMS's secrets collection, the BFF's read role and the writer role, and give their "
+        "users the platform's tokens. Every option has an environment variable; passwords and tokens "
+        "are read from files only.",
     )
     parser.add_argument(
         "--admin-email",
@@ -473,17 +461,15 @@ def _parser() -> argparse.ArgumentParser:
         default=env("CMS_WRITER_TOKEN_FILE"),
         help="the writer Jobs' token (CMS_WRITER_TOKEN_FILE)",
     )
-    parser.add_argument("--timeout", type=float, default=float(env("UPSTREAM_TIMEOUT_SECONDS", "10")))
-    parser.add_argument("--retries", type=int, default=int(env("UPSTREAM_RETRIES", "5")))
+    cms_job.add_cms_options(parser, retries=5)
     return parser
 
 
 def parse_request(argv: Sequence[str]) -> ProvisionRequest:
     """The run asked for; ProvisionError naming each missing or bad setting."""
     args = _parser().parse_args(list(argv))
-    problems = [
-        f"--{flag} is required"
-        for flag, value in (
+    problems = cms_job.missing(
+        [
             ("cms-url", args.cms_url),
             ("cms-ca-file", args.cms_ca_file),
             ("admin-email", args.admin_email),
@@ -491,19 +477,13 @@ def parse_request(argv: Sequence[str]) -> ProvisionRequest:
             ("read-token-file", args.read_token_file),
             ("read-token-version", args.read_token_version),
             ("writer-token-file", args.writer_token_file),
-        )
-        if value in (None, "")
-    ]
-    if args.cms_url and not str(args.cms_url).startswith("https://"):
-        problems.append("--cms-url must be an https:// URL")
-    if not re.match(COLLECTION, args.collection):
-        problems.append("--collection must be a collection name")
+        ]
+    )
+    problems += cms_job.cms_problems(args, max_retries=10)
     if args.admin_email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", args.admin_email):
         problems.append("--admin-email must be an e-mail address")
     if args.read_token_version is not None and int(args.read_token_version) < 1:
         problems.append("--read-token-version must be 1 or more")
-    if not 0 <= args.retries <= 10 or not 0 < args.timeout <= 60:
-        problems.append("--retries must be 0 to 10 and --timeout 0 to 60 seconds")
     if problems:
         raise ProvisionError("\n".join(problems))
     return ProvisionRequest(
@@ -521,43 +501,28 @@ def parse_request(argv: Sequence[str]) -> ProvisionRequest:
     )
 
 
-def _read(path: Path, what: str) -> str:
-    try:
-        return read_secret_file(path).decode("utf-8")
-    except MountedFileError as error:
-        raise ProvisionError(f"{what}: {error}") from None
-    except UnicodeDecodeError:
-        raise ProvisionError(f"{what}: {path} is not text") from None
-
-
 def read_credentials(request: ProvisionRequest) -> Credentials:
     """The mounted files' contents; the previous password only when its file exists (an optional
     Secret the kubelet did not find leaves no file)."""
     previous = request.admin_previous_password_file
     return Credentials(
         admin_email=request.admin_email,
-        admin_password=_read(request.admin_password_file, "administrator's password"),
+        admin_password=cms_job.read_text(request.admin_password_file, "administrator's password"),
         admin_previous_password=(
-            _read(previous, "administrator's previous password")
+            cms_job.read_text(previous, "administrator's previous password")
             if previous is not None and previous.exists()
             else None
         ),
-        read_token=_read(request.read_token_file, "read token"),
+        read_token=cms_job.read_text(request.read_token_file, "read token"),
         read_token_version=request.read_token_version,
-        writer_token=_read(request.writer_token_file, "writer token"),
+        writer_token=cms_job.read_text(request.writer_token_file, "writer token"),
     )
 
 
 async def run(request: ProvisionRequest) -> list[str]:
     """Read the mounted files, then provision; returns what changed."""
     credentials = read_credentials(request)
-    try:
-        tls = client_tls(request.ca_file)
-    except OSError as error:
-        raise ProvisionError(
-            f"{request.ca_file}: cannot be read as a CA bundle ({error.strerror or 'bad PEM'})"
-        ) from None
-    client = Http11Client(request.cms_url, tls, request.timeout, max_connections=1)
+    client = cms_job.cms_client(request.cms_url, request.ca_file, request.timeout)
     try:
         return await CmsProvisioner(client, request.collection, request.retries).run(credentials)
     finally:
@@ -566,20 +531,14 @@ async def run(request: ProvisionRequest) -> list[str]:
 
 def main(argv: Sequence[str]) -> int:
     """Exit 0 when the CMS is provisioned, 1 when it could not be, 2 on bad usage."""
-    import asyncio
-
-    try:
-        request = parse_request(argv)
-    except ProvisionError as error:
-        for line in str(error).splitlines():
-            print(f"bff provision-cms: {line}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        changes = asyncio.run(run(request))
-    except ProvisionError as error:
-        print(f"bff provision-cms: not provisioned: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    for change in changes:
-        print(f"bff provision-cms: {change}")
-    print(f"bff provision-cms: {request.collection} provisioned ({len(changes)} change(s))")
-    return EXIT_OK
+    return cms_job.run_job(
+        "provision-cms",
+        argv,
+        parse_request,
+        run,
+        failed=lambda request: "not provisioned",
+        done=lambda request, changes: [
+            *changes,
+            f"{request.collection} provisioned ({len(changes)} change(s))",
+        ],
+    )

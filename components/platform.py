@@ -41,6 +41,7 @@ from components.mobile.bff_certificates import (
 )
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
 from components.mobile.cms import Cms, CmsArgs, CmsDatabase
+from components.mobile.cms_jobs import CmsJobArgs
 from components.mobile.cms_provisioner import CmsProvisioner, CmsProvisionerArgs, VersionedSecret
 from components.mobile.cms_writer import CmsWriterJobs, CmsWriterJobsArgs, MobileSecretVersion
 from components.vault.backend import VaultBackend, vault_entries
@@ -379,15 +380,17 @@ def _cms_jobs(
     admin = catalogue[str(config.admin_secret)]
     read_token = catalogue[str(config.read_token_secret)]
     writer_token = catalogue[str(config.writer_token_secret)]
-    namespace = namespaces[config.namespace].namespace_name
+    target = CmsJobArgs(
+        namespace=namespaces[config.namespace].namespace_name,
+        image=stack.bff.image,
+        cms_url=cms.url,
+        collection=cms.collection,
+        ca_secret=cms.ca_secret,
+    )
     provisioner = CmsProvisioner(
         f"{name}-cms-provisioner",
         CmsProvisionerArgs(
-            namespace=namespace,
-            image=stack.bff.image,
-            cms_url=cms.url,
-            collection=cms.collection,
-            ca_secret=cms.ca_secret,
+            **vars(target),
             admin_email=str(config.admin_email),
             admin_secret=admin.name,
             admin_password=VersionedSecret(name=secrets[admin.name].secret_name, version=admin.version),
@@ -407,11 +410,7 @@ def _cms_jobs(
     CmsWriterJobs(
         f"{name}-cms-writer",
         CmsWriterJobsArgs(
-            namespace=namespace,
-            image=stack.bff.image,
-            cms_url=cms.url,
-            collection=cms.collection,
-            ca_secret=cms.ca_secret,
+            **vars(target),
             writer_token_secret=cms.writer_token_secret,
             secrets=[
                 MobileSecretVersion(name=e.name, version=e.version, secret_name=secrets[e.name].secret_name)

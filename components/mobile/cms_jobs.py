@@ -19,6 +19,7 @@ by itself would be created again by the next `pulumi up`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -39,6 +40,22 @@ ACTIVE_DEADLINE_SECONDS = 540
 MAX_NAME = 63
 """A Job's name becomes the value of its pods' `batch.kubernetes.io/job-name` label: at most 63
 characters (Kubernetes label value syntax)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CmsJobArgs:
+    """Where a CMS Job runs and how it reaches the CMS (the provisioner's and the writers' arguments)."""
+
+    namespace: pulumi.Input[str]
+    """The CMS Namespace's name output."""
+    image: str
+    """The BFF image (pinned), which carries the writer and the provisioner."""
+    cms_url: pulumi.Input[str]
+    """In-cluster HTTPS URL of the CMS (`Cms.url`)."""
+    collection: pulumi.Input[str]
+    """The mobile secrets' collection (`Cms.collection`)."""
+    ca_secret: pulumi.Input[str]
+    """Secret of the CMS namespace whose `ca.crt` verifies the CMS (`Cms.ca_secret`)."""
 
 
 def job_labels(app: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:

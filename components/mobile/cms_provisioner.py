@@ -33,6 +33,7 @@ from components.mobile.cms_jobs import (
     MAX_NAME,
     SECRET_FILE_MODE,
     SECRETS_DIR,
+    CmsJobArgs,
     ca_volume,
     job_labels,
     job_spec,
@@ -64,17 +65,7 @@ class VersionedSecret:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CmsProvisionerArgs:
-    namespace: pulumi.Input[str]
-    """The CMS Namespace's name output."""
-    image: str
-    """The BFF image (pinned), which carries the provisioner."""
-    cms_url: pulumi.Input[str]
-    """In-cluster HTTPS URL of the CMS (`Cms.url`)."""
-    collection: pulumi.Input[str]
-    """The mobile secrets' collection (`Cms.collection`)."""
-    ca_secret: pulumi.Input[str]
-    """Secret of the CMS namespace whose `ca.crt` verifies the CMS (`Cms.ca_secret`)."""
+class CmsProvisionerArgs(CmsJobArgs):
     admin_email: str
     """The first administrator's e-mail (`cms.adminEmail`)."""
     admin_secret: str

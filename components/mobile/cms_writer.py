@@ -29,6 +29,7 @@ from components.mobile.cms_jobs import (
     MAX_NAME,
     SECRET_FILE_MODE,
     SECRETS_DIR,
+    CmsJobArgs,
     ca_volume,
     job_labels,
     job_spec,
@@ -56,17 +57,7 @@ class MobileSecretVersion:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CmsWriterJobsArgs:
-    namespace: pulumi.Input[str]
-    """The CMS Namespace's name output."""
-    image: str
-    """The BFF image (pinned), which carries the writer."""
-    cms_url: pulumi.Input[str]
-    """In-cluster HTTPS URL of the CMS (`Cms.url`)."""
-    collection: pulumi.Input[str]
-    """The mobile secrets' collection (`Cms.collection`)."""
-    ca_secret: pulumi.Input[str]
-    """Secret of the CMS namespace whose `ca.crt` verifies the CMS (`Cms.ca_secret`)."""
+class CmsWriterJobsArgs(CmsJobArgs):
     writer_token_secret: pulumi.Input[str]
     """Versioned Secret (CMS namespace) with the writer token, key `token` (`Cms.writer_token_secret`)."""
     secrets: Sequence[MobileSecretVersion]
