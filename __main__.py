@@ -21,3 +21,4 @@ pulumi.export("cloud", loaded.stack.cloud)
 pulumi.export("clusterName", platform.cluster_name)
 pulumi.export("secretNames", platform.secret_names)
 pulumi.export("appSecrets", platform.app_secrets)  # names only: `secrets-platform access` reads it
+pulumi.export("appPlatforms", platform.app_platforms)  # shown in the access report

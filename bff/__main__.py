@@ -1,4 +1,5 @@
-"""`python -m bff [serve]` runs the service; `python -m bff write-secret` is the CMS writer Job.
+"""`python -m bff [serve]` runs the service; `python -m bff write-secret` is the CMS writer Job;
+`python -m bff provision-cms` is the CMS provisioning Job.
 
 The image's entry point (bff/Dockerfile) is this module; the tests start the service the same way.
 Bad configuration exits 2 with one line per problem on stderr, never a traceback or a value.
@@ -15,7 +16,7 @@ from bff.apps import AppsFileError
 from bff.mounted import MountedFileError
 from bff.settings import SettingsError, load_settings
 
-USAGE = "usage: python -m bff [serve | write-secret --help]"
+USAGE = "usage: python -m bff [serve | write-secret --help | provision-cms --help]"
 
 
 def _fail(lines: Sequence[str]) -> int:
@@ -53,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bff.writer import main as write
 
         return write(args)
+    if command == "provision-cms":
+        from bff.provision import main as provision
+
+        return provision(args)
     print(USAGE, file=sys.stderr)
     return 2
 

@@ -15,22 +15,22 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bff import cms_job
 from bff.apps import SECRET_NAME
-from bff.cms import COLLECTION, DATA_KEY
-from bff.http11 import Http11Client, Requester, Response
-from bff.mounted import MountedFileError, read_secret_file
-from bff.upstream import UpstreamUnavailable, client_tls, with_retries
+from bff.cms import DATA_KEY
+from bff.cms_job import JobError
+from bff.http11 import Requester, Response
+from bff.upstream import UpstreamUnavailable, with_retries
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = cms_job.EXIT_OK, cms_job.EXIT_FAILED, cms_job.EXIT_USAGE
 
 
-class WriteError(Exception):
+class WriteError(JobError):
     """Why a write failed; the message never holds a value or a token."""
 
 
@@ -128,10 +128,10 @@ class CmsWriter:
 
 def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
-    parser = argparse.ArgumentParser(
-        prog="python -m bff write-secret",
-        description="Store one version of a mobile secret in the CMS. Every option has an environment "
-        "variable; values and tokens are read from files only.",
+    parser = cms_job.parser(
+        "write-secret",
+        "Store one version of a mobile secret in the CMS. Every option has an environment variable; "
+        "values and tokens are read from files only.",
     )
     parser.add_argument(
         "--name", default=env("WRITER_SECRET_NAME"), help="catalogue secret (WRITER_SECRET_NAME)"
@@ -148,51 +148,34 @@ def _parser() -> argparse.ArgumentParser:
         default=env("WRITER_SECRET_DIR"),
         help="where the versioned Secret is mounted, one file per data key (WRITER_SECRET_DIR)",
     )
-    parser.add_argument("--cms-url", default=env("CMS_URL"), help="https:// base URL of the CMS (CMS_URL)")
-    parser.add_argument(
-        "--cms-ca-file", type=Path, default=env("CMS_CA_FILE"), help="CA of the CMS (CMS_CA_FILE)"
-    )
     parser.add_argument(
         "--token-file",
         type=Path,
         default=env("WRITER_TOKEN_FILE"),
         help="file holding the CMS writer token (WRITER_TOKEN_FILE)",
     )
-    parser.add_argument(
-        "--collection",
-        default=env("CMS_COLLECTION", "mobile_secrets"),
-        help="CMS collection (CMS_COLLECTION)",
-    )
-    parser.add_argument("--timeout", type=float, default=float(env("UPSTREAM_TIMEOUT_SECONDS", "10")))
-    parser.add_argument("--retries", type=int, default=int(env("UPSTREAM_RETRIES", "3")))
+    cms_job.add_cms_options(parser, retries=3)
     return parser
 
 
 def parse_request(argv: Sequence[str]) -> WriteRequest:
     """The write asked for; WriteError naming each missing or bad setting."""
     args = _parser().parse_args(list(argv))
-    problems = [
-        f"--{flag} is required"
-        for flag, value in (
+    problems = cms_job.missing(
+        [
             ("name", args.name),
             ("version", args.version),
             ("secret-dir", args.secret_dir),
             ("cms-url", args.cms_url),
             ("cms-ca-file", args.cms_ca_file),
             ("token-file", args.token_file),
-        )
-        if value in (None, "")
-    ]
+        ]
+    )
     if args.name and not re.match(SECRET_NAME, args.name):
         problems.append("--name must be a catalogue secret name (lower-case letters, digits, dashes)")
     if args.version is not None and int(args.version) < 1:
         problems.append("--version must be 1 or more")
-    if args.cms_url and not str(args.cms_url).startswith("https://"):
-        problems.append("--cms-url must be an https:// URL")
-    if not re.match(COLLECTION, args.collection):
-        problems.append("--collection must be a collection name")
-    if not 0 <= args.retries <= 5 or not 0 < args.timeout <= 60:
-        problems.append("--retries must be 0 to 5 and --timeout 0 to 60 seconds")
+    problems += cms_job.cms_problems(args, max_retries=5)
     if problems:
         raise WriteError("\n".join(problems))
     return WriteRequest(
@@ -211,19 +194,8 @@ def parse_request(argv: Sequence[str]) -> WriteRequest:
 async def run(request: WriteRequest) -> str:
     """Read the mounted Secret and the token, then write; returns what happened."""
     data = read_secret_dir(request.secret_dir)
-    try:
-        token = read_secret_file(request.token_file).decode("utf-8")
-    except (MountedFileError, UnicodeDecodeError) as error:
-        raise WriteError(
-            f"writer token: {error if isinstance(error, MountedFileError) else 'not text'}"
-        ) from None
-    try:
-        tls = client_tls(request.ca_file)
-    except OSError as error:
-        raise WriteError(
-            f"{request.ca_file}: cannot be read as a CA bundle ({error.strerror or 'bad PEM'})"
-        ) from None
-    client = Http11Client(request.cms_url, tls, request.timeout, max_connections=1)
+    token = cms_job.read_text(request.token_file, "writer token")
+    client = cms_job.cms_client(request.cms_url, request.ca_file, request.timeout)
     try:
         return await CmsWriter(client, token, request.collection, request.retries).write(
             request.name, request.version, data
@@ -234,18 +206,11 @@ async def run(request: WriteRequest) -> str:
 
 def main(argv: Sequence[str]) -> int:
     """Exit 0 when the CMS holds this version or a newer one, 1 when the write failed, 2 on bad usage."""
-    import asyncio
-
-    try:
-        request = parse_request(argv)
-    except WriteError as error:
-        for line in str(error).splitlines():
-            print(f"bff write-secret: {line}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        outcome = asyncio.run(run(request))
-    except WriteError as error:
-        print(f"bff write-secret: {request.name} v{request.version} not written: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"bff write-secret: {request.name} v{request.version} {outcome}")
-    return EXIT_OK
+    return cms_job.run_job(
+        "write-secret",
+        argv,
+        parse_request,
+        run,
+        failed=lambda request: f"{request.name} v{request.version} not written",
+        done=lambda request, outcome: [f"{request.name} v{request.version} {outcome}"],
+    )

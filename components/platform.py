@@ -15,6 +15,7 @@ from components.kubernetes.conventions import BFF_APP, BFF_PORT
 from components.kubernetes.external_secrets.delivery import SecretDeliveryArgs
 from components.kubernetes.external_secrets.sync import sync_plan
 from components.kubernetes.helm_release import (
+    BffWiring,
     HelmChartRelease,
     HelmChartReleaseArgs,
     bff_sets,
@@ -32,9 +33,17 @@ from components.kubernetes.secret import (
 from components.kubernetes.secret_operator import SecretOperator, SecretOperatorArgs
 from components.kubernetes.secret_reader import SecretReader, SecretReaderArgs
 from components.kubernetes.workload import SecretGrant, WorkloadDeployment, WorkloadDeploymentArgs
-from components.mobile.bff_certificates import EDGE_CLIENT_SECRET, BffCertificates, BffCertificatesArgs
+from components.mobile.bff_certificates import (
+    EDGE_CLIENT_SECRET,
+    SERVING_SECRET,
+    BffCertificates,
+    BffCertificatesArgs,
+)
 from components.mobile.bff_ingress import BffIngress, BffIngressArgs
 from components.mobile.cms import Cms, CmsArgs, CmsDatabase
+from components.mobile.cms_jobs import CmsJobArgs
+from components.mobile.cms_provisioner import CmsProvisioner, CmsProvisionerArgs, VersionedSecret
+from components.mobile.cms_writer import CmsWriterJobs, CmsWriterJobsArgs, MobileSecretVersion
 from components.vault.backend import VaultBackend, vault_entries
 from config.models import CloudSecret, StackConfig
 
@@ -58,6 +67,8 @@ class Platform(pulumi.ComponentResource):
     """Catalogue name -> name of the current (versioned) Kubernetes Secret."""
     app_secrets: pulumi.Output[dict[str, list[str]]]
     """Mobile app -> catalogue secrets it may fetch through the BFF (names only, not secret)."""
+    app_platforms: pulumi.Output[dict[str, str]]
+    """Mobile app -> its store platform (`ios`, `android`), shown in access reports."""
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("secrets-platform:platform:Platform", name, None, opts)
@@ -100,13 +111,13 @@ class Platform(pulumi.ComponentResource):
                 ),
                 k8s_opts,
             )
-        rotated_database = database is not None and database.rotates
         cloud_plan = sync_plan(stack)
         vault_plan = sync_plan(stack, store="hashicorp-vault") if stack.vault is not None else {}
         # Reloader watches the namespaces of every store's synced Secrets, whichever delivery declares
-        # the one operator of the cluster, and the CMS's when RDS rotates its password.
+        # the one operator of the cluster, and the CMS's: its Deployment rolls when cert-manager renews
+        # its certificate (nginx reads it at start only) and when RDS rotates its password.
         watched = {stack.workload(w).namespace_name for w in [*cloud_plan, *vault_plan]}
-        if rotated_database:
+        if database is not None:
             watched.add(stack.cms.namespace)
         reload_namespaces = [namespaces[ns].namespace_name for ns in sorted(watched)]
         delivery = backend.secret_delivery(
@@ -121,7 +132,8 @@ class Platform(pulumi.ComponentResource):
                 kubernetes_version=stack.cluster.kubernetes_version,
                 reload_namespaces=reload_namespaces,
                 extra_readers=list(database.readers) if database is not None else [],
-                always_operator=rotated_database,
+                # The CMS's certificate renewals need Reloader, which comes with the operator.
+                always_operator=database is not None,
             ),
             k8s_opts,
         )
@@ -151,10 +163,12 @@ class Platform(pulumi.ComponentResource):
         if web_acl is not None:
             web_acl(f"{name}-bff-waf", pulumi.ResourceOptions(parent=self))
         self.cms: Cms | None = None
+        provisioner: CmsProvisioner | None = None
         if database is not None:
             self.cms = _cms(
                 name, stack, args.project_dir, namespaces, secrets, database, cert_manager, k8s_opts
             )
+            provisioner = _cms_jobs(name, stack, namespaces, secrets, self.cms, k8s_opts)
         backend.mobile_alerts(
             f"{name}-mobile-alerts",
             cloud,
@@ -167,7 +181,9 @@ class Platform(pulumi.ComponentResource):
                 name, stack, args.literals, cloud, delivery, vault_plan, namespaces, reload_namespaces, self
             )
         _workloads(name, stack, namespaces, secrets, synced, k8s_opts)
-        _helm_releases(name, stack, args.project_dir, namespaces, secrets, cert_manager, k8s_opts)
+        _helm_releases(
+            name, stack, args.project_dir, namespaces, secrets, cert_manager, self.cms, provisioner, k8s_opts
+        )
         for namespace in sorted({stack.secret_namespace(entry) for entry in stack.secrets}):
             SecretOperator(
                 f"{name}-operators-{namespace}",
@@ -188,11 +204,13 @@ class Platform(pulumi.ComponentResource):
             {**{n: s.secret_name for n, s in secrets.items()}, **synced}
         )
         self.app_secrets = pulumi.Output.from_input({app.name: list(app.secrets) for app in stack.apps})
+        self.app_platforms = pulumi.Output.from_input({app.name: app.platform for app in stack.apps})
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "secret_names": self.secret_names,
                 "app_secrets": self.app_secrets,
+                "app_platforms": self.app_platforms,
             }
         )
 
@@ -281,10 +299,16 @@ def _workloads(
 
 
 def cms_token_labels(stack: StackConfig, secret: str) -> dict[str, str]:
-    """`secrets-platform/cms-access` of the CMS tokens' Secrets (none on other Secrets)."""
+    """`secrets-platform/cms-access` of the Secrets that open the CMS: its tokens and its administrator's
+    password (none on other Secrets). The policy pack reads it: a write token stays in the CMS namespace,
+    a writer Job mounts no other, a provisioning Job only these."""
     if not stack.cms.enabled:
         return {}
-    access = {stack.cms.read_token_secret: "read", stack.cms.writer_token_secret: "write"}
+    access = {
+        stack.cms.read_token_secret: "read",
+        stack.cms.writer_token_secret: "write",
+        stack.cms.admin_secret: "admin",
+    }
     return {CMS_ACCESS_LABEL: access[secret]} if secret in access else {}
 
 
@@ -341,6 +365,65 @@ def _cms(
     )
 
 
+def _cms_jobs(
+    name: str,
+    stack: StackConfig,
+    namespaces: Mapping[str, IsolatedNamespace],
+    secrets: Mapping[str, KubernetesSecret],
+    cms: Cms,
+    opts: pulumi.ResourceOptions,
+) -> CmsProvisioner:
+    """The CMS's provisioning Job (once the CMS is ready), then one writer Job per mobile secret."""
+    config = stack.cms
+    catalogue = {entry.name: entry for entry in stack.secrets}
+    # config/references.py requires these with the CMS, as literal, file or generated secrets.
+    admin = catalogue[str(config.admin_secret)]
+    read_token = catalogue[str(config.read_token_secret)]
+    writer_token = catalogue[str(config.writer_token_secret)]
+    target = CmsJobArgs(
+        namespace=namespaces[config.namespace].namespace_name,
+        image=stack.bff.image,
+        cms_url=cms.url,
+        collection=cms.collection,
+        ca_secret=cms.ca_secret,
+    )
+    provisioner = CmsProvisioner(
+        f"{name}-cms-provisioner",
+        CmsProvisionerArgs(
+            **vars(target),
+            admin_email=str(config.admin_email),
+            admin_secret=admin.name,
+            admin_password=VersionedSecret(name=secrets[admin.name].secret_name, version=admin.version),
+            read_token=secrets[read_token.name].values["token"],
+            read_token_version=read_token.version,
+            read_token_source=read_token.name,
+            read_token_rotation_days=read_token.rotation_days,
+            writer_token=VersionedSecret(
+                name=secrets[writer_token.name].secret_name, version=writer_token.version
+            ),
+            # Depending on a component waits for all its children (pulumi/pulumi#7732): the CMS's
+            # Deployment (rolled out), Service and certificate.
+            depends_on=[cms],
+        ),
+        opts,
+    )
+    CmsWriterJobs(
+        f"{name}-cms-writer",
+        CmsWriterJobsArgs(
+            **vars(target),
+            writer_token_secret=cms.writer_token_secret,
+            secrets=[
+                MobileSecretVersion(name=e.name, version=e.version, secret_name=secrets[e.name].secret_name)
+                for e in stack.secrets
+                if e.mobile
+            ],
+            depends_on=[provisioner.job],
+        ),
+        opts,
+    )
+    return provisioner
+
+
 def _helm_releases(
     name: str,
     stack: StackConfig,
@@ -348,12 +431,15 @@ def _helm_releases(
     namespaces: Mapping[str, IsolatedNamespace],
     secrets: Mapping[str, KubernetesSecret],
     cert_manager: CertManager,
+    cms: Cms | None,
+    provisioner: CmsProvisioner | None,
     opts: pulumi.ResourceOptions,
 ) -> None:
     """Per Helm release: its secret overrides in a versioned Secret, and the release reading it.
 
-    The BFF chart also gets the stack's `bff:` settings, its certificates and an Ingress declared by
-    the platform.
+    The BFF chart also gets the stack's `bff:` and `apps:` settings, the CMS's address and CA, its
+    certificates and an Ingress declared by the platform; it waits for the CMS's provisioning Job, so
+    the collection exists and a new read token is valid before the pods roll to it.
     """
     catalogue = {entry.name: entry for entry in stack.secrets}
     for release in stack.helm_releases:
@@ -397,9 +483,20 @@ def _helm_releases(
                 project_dir=project_dir,
                 namespace=namespace,
                 secret_values={o.path: secrets[o.secret].values[o.key] for o in release.secret_values},
-                sets=bff_sets(stack.bff, tls_secret) if is_bff else {},
+                sets=bff_sets(
+                    stack.bff,
+                    BffWiring(
+                        apps=stack.apps,
+                        serving_secret=SERVING_SECRET,
+                        cms_url=cms.url if cms is not None else None,
+                        cms_collection=cms.collection if cms is not None else None,
+                    ),
+                )
+                if is_bff
+                else {},
                 secret_version=overrides_version(release, catalogue),
                 rotation_days=overrides_rotation_days(release, catalogue),
+                depends_on=[provisioner.job] if is_bff and provisioner is not None else [],
             ),
             opts,
         )

@@ -387,8 +387,10 @@ class BffConfig(Model):
 
     namespace: K8sName = "bff"
     """Namespace of the BFF."""
-    image: str = "ghcr.io/example/bff:1.0.0"
-    """Container image, pinned."""
+    image: PinnedImage = "ghcr.io/example/bff:1.0.0"
+    """The BFF image built from `bff/Dockerfile` and published to your registry (README, "Publishing the
+    BFF image"), pinned by digest in production. The default is a placeholder of the chart's
+    `appVersion`, which no registry serves. The CMS's provisioning and writer Jobs run it too."""
     replicas: Annotated[int, Field(ge=2, le=50)] = 2
     """Pod replicas (at least 2, so a disruption budget can hold)."""
     hostname: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")]

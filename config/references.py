@@ -13,8 +13,16 @@ from config.models import PROJECT, CloudSecret, StackConfig
 from config.patterns import AWS_REGION, AZURE_LOCATION
 
 NS = f"{PROJECT}:"
-BUILT_IN_WORKLOADS = ("bff", "cms")
-"""Workloads the platform deploys itself; other workloads may allow traffic from them."""
+BUILT_IN_WORKLOADS = ("bff", "cms", "cms-writer", "cms-provisioner")
+"""Workloads the platform deploys itself (the CMS's Jobs too): a workload of the same name would carry
+their pod label, which the CMS's NetworkPolicy admits."""
+BFF_CHART = "charts/bff"
+"""The project's BFF chart: the release the platform wires to the CMS, its certificates and `apps:`."""
+WRITER_JOB_PREFIX = "cms-writer-"
+"""A mobile secret's writer Job is `cms-writer-<name>-v<version>` (components/mobile/cms_writer.py;
+a test keeps the two equal)."""
+JOB_NAME_MAX = 63
+"""A Job's name is the value of its pods' `batch.kubernetes.io/job-name` label: 63 characters at most."""
 
 
 def _names(names: Iterable[str]) -> str:
@@ -138,6 +146,51 @@ def check_references(cfg: StackConfig) -> list[Problem]:
 
     problems += _check_edge(cfg, secrets)
     problems += _check_cms(cfg, secrets)
+    problems += _check_bff_release(cfg)
+    return problems
+
+
+def _check_bff_release(cfg: StackConfig) -> list[Problem]:
+    """One release of the BFF chart, in the BFF's namespace (where the platform's NetworkPolicies,
+    certificates and Ingress are), with its grants only from `apps:`; apps only with a BFF."""
+    problems = []
+    releases = [(i, r) for i, r in enumerate(cfg.helm_releases) if r.chart == BFF_CHART]
+    for i, _ in releases[1:]:
+        problems.append(
+            Problem(
+                f"{NS}helmReleases[{i}].chart",
+                f'a second release of "{BFF_CHART}"',
+                f"one release of {BFF_CHART} (helmReleases[{releases[0][0]}] is the BFF)",
+            )
+        )
+    for i, release in releases:
+        if release.namespace != cfg.bff.namespace:
+            problems.append(
+                Problem(
+                    f"{NS}helmReleases[{i}].namespace",
+                    describe(release.namespace),
+                    f'"{cfg.bff.namespace}", {NS}bff.namespace, where the platform lets the BFF\'s pods '
+                    "reach the CMS and the ingress controller reach them",
+                )
+            )
+        config = release.values.get("config")
+        if isinstance(config, dict) and config.get("apps"):
+            problems.append(
+                Problem(
+                    f"{NS}helmReleases[{i}].values.config.apps",
+                    "grants",
+                    f"nothing: the platform writes the BFF's grants from {NS}apps",
+                )
+            )
+    if cfg.apps and not releases:
+        problems.append(
+            Problem(
+                f"{NS}apps",
+                f"{len(cfg.apps)} app(s)",
+                f"no apps, or a {NS}helmReleases entry installing {BFF_CHART}: apps reach secrets only "
+                "through the BFF",
+            )
+        )
     return problems
 
 
@@ -222,6 +275,16 @@ def _check_cms(cfg: StackConfig, secrets: dict) -> list[Problem]:
                     describe(entry.namespace),
                     f'"{cms.namespace}" or nothing: a mobile secret lives in the CMS namespace, where '
                     "its writer Job mounts it",
+                )
+            )
+        job = f"{WRITER_JOB_PREFIX}{entry.name}-v{entry.version}"
+        if len(job) > JOB_NAME_MAX:
+            problems.append(
+                Problem(
+                    f"{NS}secrets[{i}].name",
+                    f'"{entry.name}" at version {entry.version}',
+                    f"a shorter name: its writer Job, {job}, is a Kubernetes name of at most "
+                    f"{JOB_NAME_MAX} characters",
                 )
             )
         if entry.source == "cloud":

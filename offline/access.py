@@ -1,13 +1,16 @@
 """Who can read which secret, answered from a plan alone.
 
 `access_report()` reads the RBAC objects the plan declares (Roles, ClusterRoles and their bindings)
-the way the API server's authorizer would, and the `appSecrets` stack output for the mobile apps,
-which reach a secret only through the BFF. It is a pure function of the plan: what the report says
-is what `pulumi up` would grant, not what the config meant to grant.
+the way the API server's authorizer would; the Jobs it declares, whose pods read the Secrets they
+mount (the CMS's provisioning Job, and the writer Jobs, which write a mobile secret into the CMS);
+and the `appSecrets` (and `appPlatforms`) stack outputs for the mobile apps, which reach a secret
+only through the BFF, reading it from the CMS. It is a pure function of the plan: what the report
+says is what `pulumi up` would grant, not what the config meant to grant.
 
-Scope: RBAC this stack declares. Grants made outside the stack (EKS access entries, AKS Entra ID
-admin groups, the cluster's own `system:` roles, the kubelet's node authorizer for pods that mount
-a Secret) do not appear in a plan of Kubernetes objects and are not reported.
+Scope: RBAC and Jobs this stack declares. Grants made outside the stack (EKS access entries, AKS
+Entra ID admin groups, the cluster's own `system:` roles) do not appear in a plan of Kubernetes
+objects and are not reported; nor are the volumes of Deployments, whose readers the reader Roles
+already name, nor the charts' Helm releases, rendered inside the provider.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ RBAC = "kubernetes:rbac.authorization.k8s.io/v1:"
 ROLE, CLUSTER_ROLE = RBAC + "Role", RBAC + "ClusterRole"
 ROLE_BINDING, CLUSTER_ROLE_BINDING = RBAC + "RoleBinding", RBAC + "ClusterRoleBinding"
 SECRET = "kubernetes:core/v1:Secret"
+JOB = "kubernetes:batch/v1:Job"
+WRITER_SECRET_DIR = "WRITER_SECRET_DIR"
+"""The variable naming the mount of the Secret a CMS writer Job writes (bff/writer.py)."""
 
 READ_VERBS = frozenset({"get", "list", "watch", "*"})
 """Verbs that return a Secret's data (`list` and `watch` return every Secret they match)."""
@@ -150,20 +156,74 @@ def access_report(plan: Plan) -> list[dict[str, Any]]:
         for (s, k, r, t), v in grants.items()
         if v & READ_VERBS
     ]
+    rows += _job_rows(plan)
     apps = plan.outputs.get("appSecrets") or {}
+    platforms = plan.outputs.get("appPlatforms") or {}
     if isinstance(apps, dict):
         for app, names in apps.items():
+            platform = platforms.get(app) if isinstance(platforms, dict) else None
             for name in names or []:
                 rows.append(
                     {
                         "secret": catalogue.get(name, f"?/{name}"),
                         "reader_kind": "app",
                         "reader": app,
-                        "through": "BFF",
+                        "through": f"BFF ({platform} app)" if platform else "BFF",
                         "verbs": ["get"],
                     }
                 )
     return sorted(rows, key=lambda row: (row["secret"], row["reader_kind"], row["reader"], row["through"]))
+
+
+def _job_rows(plan: Plan) -> list[dict[str, Any]]:
+    """One row per Secret a Job's pods mount, read as their ServiceAccount (the kubelet fetches it for
+    the pod, whatever RBAC says). A writer Job's row for the Secret it writes says where it goes."""
+    rows = []
+    for job in plan.resources:
+        if job.type != JOB:
+            continue
+        namespace = _namespace(job)
+        spec = ((job.inputs.get("spec") or {}).get("template") or {}).get("spec") or {}
+        account = spec.get("serviceAccountName") or "default"
+        containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+        env = {
+            e.get("name"): e.get("value")
+            for c in containers
+            for e in c.get("env") or []
+            if isinstance(e, dict)
+        }
+        mounted_at = {
+            m.get("name"): m.get("mountPath")
+            for c in containers
+            for m in c.get("volumeMounts") or []
+            if isinstance(m, dict)
+        }
+        for volume in spec.get("volumes") or []:
+            sources = [volume["secret"]] if isinstance(volume.get("secret"), dict) else []
+            sources += [
+                s["secret"]
+                for s in (volume.get("projected") or {}).get("sources") or []
+                if isinstance(s, dict) and isinstance(s.get("secret"), dict)
+            ]
+            for source in sources:
+                name = source.get("secretName") or source.get("name")
+                keys = [i.get("key") for i in source.get("items") or [] if isinstance(i, dict)]
+                listed = f", key{'s' if len(keys) > 1 else ''} {', '.join(keys)}" if keys else ""
+                through = f"Job {namespace}/{_name(job)} (volume{listed})"
+                if env.get(WRITER_SECRET_DIR) and env.get(WRITER_SECRET_DIR) == mounted_at.get(
+                    volume.get("name")
+                ):
+                    through += f"; writes it into CMS collection {env.get('CMS_COLLECTION')}"
+                rows.append(
+                    {
+                        "secret": f"{namespace}/{name}",
+                        "reader_kind": "job",
+                        "reader": f"{namespace}/{account}",
+                        "through": through,
+                        "verbs": ["get"],
+                    }
+                )
+    return rows
 
 
 def render_markdown(rows: list[dict[str, Any]]) -> str:

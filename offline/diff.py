@@ -837,6 +837,13 @@ def _unversioned(secret: str) -> str:
     return re.sub(r"-v\d+$", "", secret)
 
 
+def _job_unversioned(through: str) -> str:
+    """`Job cms/cms-writer-maps-api-key-v2 (...)` as `Job cms/cms-writer-maps-api-key-v# (...)`: the
+    platform's Jobs are named after versions, so a rotation renames the Job that reads (not an access
+    change, like the renamed Secret)."""
+    return re.sub(r"^Job (\S+)", lambda m: "Job " + re.sub(r"\d+", "#", m.group(1)), through)
+
+
 def diff_access(base: Plan, head: Plan) -> tuple[list[AccessChange], list[str]]:
     """Readers that gain or lose read access, matched by catalogue secret (its version ignored)."""
 
@@ -849,25 +856,33 @@ def diff_access(base: Plan, head: Plan) -> tuple[list[AccessChange], list[str]]:
     before, after = index(base), index(head)
     changes, follows = [], []
     for key in sorted(set(before) | set(after)):
-        old = {(r["through"], tuple(r["verbs"])) for r in before.get(key, [])}
-        new = {(r["through"], tuple(r["verbs"])) for r in after.get(key, [])}
+        old = {(_job_unversioned(r["through"]), tuple(r["verbs"])): r for r in before.get(key, [])}
+        new = {(_job_unversioned(r["through"]), tuple(r["verbs"])): r for r in after.get(key, [])}
         rows = after.get(key) or before.get(key) or []
-        if old == new:
+        if set(old) == set(new):
             versions = (
                 {r["secret"] for r in before.get(key, [])},
                 {r["secret"] for r in after.get(key, [])},
             )
+            jobs = ({r["through"] for r in old.values()}, {r["through"] for r in new.values()})
             if versions[0] != versions[1]:
                 follows.append(
                     f"`{key[2]}` reads {' / '.join(sorted(versions[1]))} (was {' / '.join(sorted(versions[0]))})"
                 )
+            elif jobs[0] != jobs[1]:
+                follows.append(
+                    f"`{key[2]}` reads {' / '.join(sorted(versions[1]))} through "
+                    f"{' / '.join(sorted(jobs[1]))} (was {' / '.join(sorted(jobs[0]))})"
+                )
             continue
         secret = rows[0]["secret"]
-        for through, verbs in sorted(new - old):
-            changes.append(AccessChange("gains", secret, key[1], key[2], through, verbs))
-        for through, verbs in sorted(old - new):
+        for found in sorted(set(new) - set(old)):
+            changes.append(AccessChange("gains", secret, key[1], key[2], new[found]["through"], found[1]))
+        for found in sorted(set(old) - set(new)):
             secret_before = (before.get(key) or rows)[0]["secret"]
-            changes.append(AccessChange("loses", secret_before, key[1], key[2], through, verbs))
+            changes.append(
+                AccessChange("loses", secret_before, key[1], key[2], old[found]["through"], found[1])
+            )
     return changes, follows
 
 

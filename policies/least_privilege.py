@@ -6,8 +6,9 @@ AWS IAM: no wildcard on Secrets Manager or KMS, and web identity roles pinned to
 AWS S3: every bucket (the audit trail's evidence) blocks public access, all four ways.
 Azure RBAC: workloads get a role on one secret or key, never on a vault, group or subscription.
 External Secrets: stores are namespaced, so a namespace can only read through credentials it owns.
-Mobile delivery: the CMS writer Jobs write only secrets declared for mobile apps, and the CMS token
-that may write lives only in the CMS namespace, never where the BFF runs.
+Mobile delivery: the CMS writer Jobs write only secrets declared for mobile apps (and mount no CMS
+credential but the writer token), the CMS provisioning Jobs mount only the CMS's credentials, and
+the CMS token that may write lives only in the CMS namespace, never where the BFF runs.
 """
 
 from __future__ import annotations
@@ -714,39 +715,49 @@ def _mounted_secrets(spec: dict[str, Any]) -> list[str]:
     return names
 
 
-def _writer_mobile_secrets(args: StackValidationArgs, report: ReportViolation) -> None:
-    cfg = settings(args, KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS.config_schema)
+def _job_mounts(
+    args: StackValidationArgs, selector: dict[str, Any]
+) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(Job URN, `namespace/name`, the Secret's labels or None when the stack does not declare it) of
+    every Secret mounted by the pods of Jobs whose pod labels match `selector`."""
     secrets: dict[tuple[str, str], dict[str, Any]] = {}
     for resource in args.resources:
         if resource.resource_type == SECRET:
             props = plain(resource.props)
             key = (str(dig(props, "metadata", "namespace")), str(dig(props, "metadata", "name")))
             secrets[key] = _labels(props)
+    mounts = []
     for resource in args.resources:
         if resource.resource_type != JOB:
             continue
         props = plain(resource.props)
         template = dig(props, "spec", "template")
         pod_labels = dig(template, "metadata", "labels")
-        if not isinstance(pod_labels, dict) or any(
-            pod_labels.get(k) != v for k, v in cfg["selector"].items()
-        ):
+        if not isinstance(pod_labels, dict) or any(pod_labels.get(k) != v for k, v in selector.items()):
             continue
         namespace = str(dig(props, "metadata", "namespace"))
         spec = dig(template, "spec")
         for name in _mounted_secrets(spec if isinstance(spec, dict) else {}):
-            labels = secrets.get((namespace, name))
-            if labels is None or labels.get(CMS_ACCESS_LABEL):
-                continue  # not declared by this stack, or the writer's own token
-            if labels.get(DELIVERY_LABEL) != "mobile":
-                report(
-                    message(
-                        f"The CMS writer Job writes Secret {namespace}/{name} into the CMS, where the BFF "
-                        "hands it to mobile apps, but it is not declared for mobile delivery",
-                        "Grant apps only secrets declared with mobile: true, and write only those",
-                    ),
-                    resource.urn,
-                )
+            mounts.append((resource.urn, f"{namespace}/{name}", secrets.get((namespace, name))))
+    return mounts
+
+
+def _writer_mobile_secrets(args: StackValidationArgs, report: ReportViolation) -> None:
+    cfg = settings(args, KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS.config_schema)
+    for urn, secret, labels in _job_mounts(args, cfg["selector"]):
+        if labels is None or labels.get(CMS_ACCESS_LABEL) == "write":
+            continue  # not declared by this stack, or the writer's own token
+        if labels.get(DELIVERY_LABEL) != "mobile":
+            # A CMS credential other than the writer's own (the read token, the administrator's password)
+            # is not declared for mobile delivery either: the writer would hand it to apps.
+            report(
+                message(
+                    f"The CMS writer Job writes Secret {secret} into the CMS, where the BFF hands it to "
+                    "mobile apps, but it is not declared for mobile delivery",
+                    "Grant apps only secrets declared with mobile: true, and write only those",
+                ),
+                urn,
+            )
 
 
 # Source: OWASP MASVS-STORAGE / MASTG: a secret shipped to a device is public; backend credentials
@@ -768,6 +779,40 @@ KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS = StackValidationPolicy(
 )
 
 
+def _provisioner_secrets(args: StackValidationArgs, report: ReportViolation) -> None:
+    cfg = settings(args, KUBERNETES_JOB_CMS_PROVISIONER_SECRETS.config_schema)
+    for urn, secret, labels in _job_mounts(args, cfg["selector"]):
+        if labels is not None and not labels.get(CMS_ACCESS_LABEL):
+            report(
+                message(
+                    f"The CMS provisioning Job mounts Secret {secret}, which is not a CMS credential (no "
+                    f"{CMS_ACCESS_LABEL} label): it runs as the CMS's administrator and needs only the "
+                    "administrator's password and the two tokens it gives the CMS's users",
+                    "Mount only the CMS's administrator password and its read and writer tokens",
+                ),
+                urn,
+            )
+
+
+# Source: OWASP API Security Top 10 API5 and the principle of least privilege: the Job that holds the
+# CMS administrator's password must not also hold other secrets it could copy into the CMS.
+KUBERNETES_JOB_CMS_PROVISIONER_SECRETS = StackValidationPolicy(
+    name="kubernetes-job-cms-provisioner-secrets",
+    description="CMS provisioning Jobs must mount only the CMS's credentials (its tokens and administrator password).",
+    validate=_provisioner_secrets,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        selector={
+            "type": "object",
+            "default": {"app.kubernetes.io/name": "cms-provisioner"},
+            "description": "Pod labels of the CMS provisioning Jobs.",
+        }
+    ),
+    remediation_steps="Mount only Secrets labelled secrets-platform/cms-access into the provisioning Job.",
+)
+
+
 POLICIES = [
     KUBERNETES_ROLE_WILDCARDS,
     KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
@@ -782,4 +827,5 @@ POLICIES = [
     KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
     KUBERNETES_SECRET_CMS_WRITE_TOKEN,
     KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
+    KUBERNETES_JOB_CMS_PROVISIONER_SECRETS,
 ]

@@ -23,6 +23,11 @@ CMS_PORT = 8443
 """The CMS pods' HTTPS port (their TLS proxy)."""
 CMS_WRITER_APP = "cms-writer"
 """`app.kubernetes.io/name` of the CMS writer Jobs' pods (in the CMS namespace)."""
+CMS_PROVISIONER_APP = "cms-provisioner"
+"""`app.kubernetes.io/name` of the CMS provisioning Jobs' pods (in the CMS namespace)."""
+BFF_IMAGE_UID = 10001
+"""UID and GID the BFF image runs as (bff/Dockerfile `USER 10001:10001`, the chart's securityContext):
+also the CMS Jobs', which run the same image."""
 INGRESS_NAMESPACE = "ingress-nginx"
 INGRESS_APP = "ingress-nginx"
 """Namespace and `app.kubernetes.io/name` of the ingress controller's pods."""

@@ -22,7 +22,7 @@ fields' names (the last segment of each path), as `charts/bff` does.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ import yaml
 
 from components.kubernetes.conventions import MANAGED_BY
 from components.kubernetes.secret import ROTATION_ANNOTATION, versioned_name
-from config.models import AnySecret, BffConfig, CloudSecret, HelmRelease
+from config.models import AnySecret, BffConfig, CloudSecret, HelmRelease, MobileApp
 
 CatalogueEntry = AnySecret | CloudSecret
 """A catalogue secret, of any source."""
@@ -62,6 +62,9 @@ class HelmChartReleaseArgs:
     rotation_days: int = 90
     """Maximum age of the overrides (the shortest `rotationDays` of their catalogue secrets, from
     `overrides_rotation_days`), declared on the Secret for the rotation policies."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What the release waits for beyond its Secret (the BFF's: the CMS provisioning Job, so its new
+    read token is valid before the pods roll to it)."""
 
 
 # --- pure functions: merging values and checking the arguments ---------------------------------
@@ -162,6 +165,7 @@ def check_args(args: HelmChartReleaseArgs) -> list[str]:
         problems.append(f"{where}: no value was provided for secret override {path}")
     for path in sorted(set(args.secret_values) - set(declared)):
         problems.append(f"{where}: a value was provided for {path}, which is not a declared secret override")
+    problems += _platform_maps_set_elsewhere(args, where)
     if not declared:
         return problems
 
@@ -202,6 +206,22 @@ def check_args(args: HelmChartReleaseArgs) -> list[str]:
     return problems
 
 
+def _platform_maps_set_elsewhere(args: HelmChartReleaseArgs, where: str) -> list[str]:
+    """A map the platform sets (the BFF's `config.apps`) merges with one of the values, key by key, as
+    in Helm: a grant written in a values file would reach the chart unseen by `apps:` and the access
+    report. Such a map must be empty in the values files and the stack's `values`."""
+    maps = [path for path, value in args.sets.items() if isinstance(value, Mapping)]
+    if not maps or any(not (args.project_dir / f).is_file() for f in args.release.values_files):
+        return []
+    plain = merge_values(read_values_files(args.release, args.project_dir), args.release.values, {})
+    return [
+        f"{where}: {path} is set by the platform (from the stack config); leave it empty in valuesFiles "
+        "and values"
+        for path in maps
+        if _lookup(plain, path)
+    ]
+
+
 def overrides_version(release: HelmRelease, catalogue: Mapping[str, CatalogueEntry]) -> int:
     """A version for the overrides Secret that grows whenever a catalogue secret it reads is rotated.
 
@@ -216,11 +236,36 @@ def overrides_rotation_days(release: HelmRelease, catalogue: Mapping[str, Catalo
     return min((catalogue[o.secret].rotation_days for o in release.secret_values), default=90)
 
 
-def bff_sets(bff: BffConfig, tls_secret_name: pulumi.Input[str]) -> dict[str, pulumi.Input[Any]]:
-    """The `--set` overrides of `charts/bff` that the stack's `bff:` block decides.
+@dataclass(frozen=True, kw_only=True)
+class BffWiring:
+    """What `charts/bff` is wired to beside the stack's `bff:` block: the CMS and the certificates."""
 
-    Only settings the stack states explicitly (or that are required) are set, so a model default
-    never overrides a values file (values.prod.yaml's 3 replicas survive `replicas` left unset).
+    apps: Sequence[MobileApp]
+    """The stack's `apps:`: each app's secrets (names only) and rate limit become `config.apps`."""
+    serving_secret: str
+    """The pod's own certificate Secret (`BffCertificates.serving_secret`, from the internal CA): what
+    the pod serves, and whose `ca.crt`, the internal CA that also signs the CMS's certificate, is the
+    one CA the BFF trusts for the CMS."""
+    cms_url: pulumi.Input[str] | None = None
+    """The CMS's in-cluster URL (`Cms.url`); None without a CMS."""
+    cms_collection: pulumi.Input[str] | None = None
+    """The mobile secrets' collection (`Cms.collection`)."""
+
+
+def apps_values(apps: Sequence[MobileApp]) -> dict[str, dict[str, Any]]:
+    """`config.apps` of the chart (the BFF's apps file): app -> its secrets' names and rate limit."""
+    return {
+        app.name: {"secrets": list(app.secrets), "rateLimitPerMinute": app.rate_limit_per_minute}
+        for app in apps
+    }
+
+
+def bff_sets(bff: BffConfig, wiring: BffWiring) -> dict[str, pulumi.Input[Any]]:
+    """The `--set` overrides of `charts/bff` that the stack and the platform decide.
+
+    Of the `bff:` block, only settings the stack states explicitly are set, so a model default never
+    overrides a values file (values.prod.yaml's 3 replicas survive `replicas` left unset). The image
+    is always set: the CMS Jobs run `bff.image` too, and the chart must run the same.
     """
     stated = bff.model_fields_set
     mapping = {
@@ -236,17 +281,27 @@ def bff_sets(bff: BffConfig, tls_secret_name: pulumi.Input[str]) -> dict[str, pu
     sets: dict[str, pulumi.Input[Any]] = {
         path: getattr(bff, name) for name, path in mapping.items() if name in stated
     }
-    sets["ingress.tlsSecretName"] = tls_secret_name
-    # The platform declares the Ingress itself (components/mobile/bff_ingress.py), where policies see it.
+    # The platform declares the Ingress (components/mobile/bff_ingress.py) and the NetworkPolicies
+    # (components/kubernetes/namespace.py) itself, where policies see them; NetworkPolicies are
+    # additive, so the chart's own (wider in values.prod.yaml) would widen the platform's.
     sets["ingress.enabled"] = False
-    if "image" in stated:
-        reference, _, digest = bff.image.partition("@")
-        repository, colon, tag = reference.rpartition(":")
-        if not colon or "/" in tag:  # no tag: `registry:5000/bff` has a colon in the host only
-            repository, tag = reference, ""
-        sets["image.repository"] = repository
-        sets["image.tag"] = tag
-        sets["image.digest"] = digest
+    sets["networkPolicy.enabled"] = False
+    sets["tls.existingSecret"] = wiring.serving_secret
+    sets["config.apps"] = apps_values(wiring.apps)
+    if wiring.cms_url is not None:
+        sets["config.cms.url"] = wiring.cms_url
+    if wiring.cms_collection is not None:
+        sets["config.cms.collection"] = wiring.cms_collection
+    sets["config.cms.caSecretName"] = wiring.serving_secret
+    sets["config.cms.caConfigMap"] = ""
+    sets["config.cms.caKey"] = "ca.crt"
+    reference, _, digest = bff.image.partition("@")
+    repository, colon, tag = reference.rpartition(":")
+    if not colon or "/" in tag:  # no tag: `registry:5000/bff` has a colon in the host only
+        repository, tag = reference, ""
+    sets["image.repository"] = repository
+    sets["image.tag"] = tag
+    sets["image.digest"] = digest
     return sets
 
 
@@ -304,7 +359,7 @@ class HelmChartRelease(pulumi.ComponentResource):
             timeout=600,
             # Release records are Secrets of the release: keep a few for `helm rollback`.
             max_history=10,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, *args.depends_on]),
         )
         self.release_name = helm_release.name.apply(lambda n: n or release.name)
         self.status = helm_release.status.status

@@ -21,6 +21,7 @@ from components.kubernetes.conventions import (
     BFF_PORT,
     CMS_APP,
     CMS_PORT,
+    CMS_PROVISIONER_APP,
     CMS_WRITER_APP,
     HTTPS_PORT,
     INGRESS_APP,
@@ -136,7 +137,8 @@ def namespace_args(stack: StackConfig) -> list[NamespaceArgs]:
     """Every namespace the stack needs, with its ServiceAccounts and allowed traffic, in a stable order.
 
     The mobile path is fixed: the ingress controller may reach the BFF; the BFF may reach only the CMS
-    (and DNS, and its issuer's networks on 443); the CMS admits only the BFF and the writer Jobs.
+    (and DNS, and its issuer's networks on 443); the CMS admits only the BFF, the writer Jobs and the
+    provisioning Jobs, which reach nothing else.
     """
     groups = {w.name: PodGroup(app=w.name, namespace=w.namespace_name) for w in stack.workloads}
     ports: dict[str, int | None] = {w.name: w.port for w in stack.workloads}
@@ -149,16 +151,18 @@ def namespace_args(stack: StackConfig) -> list[NamespaceArgs]:
     if stack.cms.enabled:
         cms = PodGroup(app=CMS_APP, namespace=stack.cms.namespace)
         writer = PodGroup(app=CMS_WRITER_APP, namespace=stack.cms.namespace)
-        groups[CMS_APP], groups[CMS_WRITER_APP] = cms, writer
+        provisioner = PodGroup(app=CMS_PROVISIONER_APP, namespace=stack.cms.namespace)
+        groups[CMS_APP], groups[CMS_WRITER_APP], groups[CMS_PROVISIONER_APP] = cms, writer, provisioner
         ports[CMS_APP] = CMS_PORT
-        allow_from[CMS_APP] = [groups[BFF_APP], writer]
-        allow_from[CMS_WRITER_APP] = []
+        allow_from[CMS_APP] = [groups[BFF_APP], writer, provisioner]
         egress_to[CMS_APP] = []
         egress_to[BFF_APP].append(Connection(peer=cms, port=CMS_PORT))
-        egress_to[CMS_WRITER_APP] = [Connection(peer=cms, port=CMS_PORT)]
+        for job in (CMS_WRITER_APP, CMS_PROVISIONER_APP):
+            allow_from[job] = []
+            egress_to[job] = [Connection(peer=cms, port=CMS_PORT)]
     for workload in stack.workloads:
         for peer in workload.allow_from:
-            if peer not in groups or peer in (BFF_APP, CMS_APP, CMS_WRITER_APP):
+            if peer not in groups or peer in (BFF_APP, CMS_APP, CMS_WRITER_APP, CMS_PROVISIONER_APP):
                 continue  # config refuses the platform's own workloads as peers
             allow_from[workload.name].append(groups[peer])
             egress_to[peer].append(Connection(peer=groups[workload.name], port=workload.port))

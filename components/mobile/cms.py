@@ -324,6 +324,9 @@ class Cms(pulumi.ComponentResource):
     """Labels the writer Jobs' pods must carry (in the CMS namespace) for the CMS to admit them."""
     service_name: pulumi.Output[str]
     """Name of the CMS Service."""
+    ca_secret: pulumi.Output[str]
+    """Secret (CMS namespace) of the CMS's own certificate, whose `ca.crt` (the internal CA) verifies the
+    CMS: the writer and provisioning Jobs pin it."""
 
     def __init__(self, name: str, args: CmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = check_cms_args(args)
@@ -420,6 +423,7 @@ class Cms(pulumi.ComponentResource):
         self.writer_token_secret = pulumi.Output.from_input(args.writer_token_secret)
         self.writer_pod_labels = {APP_LABEL: WRITER_APP}
         self.service_name = service.metadata.name
+        self.ca_secret = pulumi.Output.from_input(f"{CMS_APP}-tls")
         self.register_outputs(
             {
                 "url": self.url,
@@ -429,5 +433,6 @@ class Cms(pulumi.ComponentResource):
                 "writer_token_secret": self.writer_token_secret,
                 "writer_pod_labels": self.writer_pod_labels,
                 "service_name": self.service_name,
+                "ca_secret": self.ca_secret,
             }
         )

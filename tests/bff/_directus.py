@@ -1,4 +1,4 @@
-"""Directus 12 from npm on SQLite, over TLS, set up through its own REST API.
+"""Directus 12 from npm on SQLite, over TLS, set up by the shipped `python -m bff provision-cms`.
 
 Installed by `make directus` (tools/install-directus.sh) into DIRECTUS_HOME, a cache outside the
 clone. Missing, the end-to-end tests fail (they never skip): run `make directus` first.
@@ -11,6 +11,8 @@ import secrets
 import signal
 import ssl
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from tests.bff._procs import free_port, start, stop, wait_until
 
 VERSION = "12.4.0"
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+ADMIN_EMAIL = "admin@example.com"
 PRELOAD = HERE / "directus" / "tls-preload.cjs"
 BOOT_TIMEOUT = 120.0
 START_TIMEOUT = 90.0
@@ -72,7 +76,7 @@ class Directus:
             "DB_FILENAME": str(workdir / "data.db"),
             "KEY": secrets.token_hex(16),
             "SECRET": secrets.token_hex(32),
-            "ADMIN_EMAIL": "admin@example.com",
+            "ADMIN_EMAIL": ADMIN_EMAIL,
             "ADMIN_PASSWORD": self.admin_password,
             "TELEMETRY": "false",
             "HOST": "127.0.0.1",
@@ -143,41 +147,65 @@ class Directus:
     def admin(self) -> httpx.Client:
         with self.client() as client:
             response = client.post(
-                "/auth/login", json={"email": "admin@example.com", "password": self.admin_password}
+                "/auth/login", json={"email": ADMIN_EMAIL, "password": self.admin_password}
             )
         _ok(response, "login")
         return self.client(response.json()["data"]["access_token"])
 
+    def provision(
+        self,
+        collection: str,
+        tokens: Tokens,
+        *,
+        read_token_version: int = 1,
+        admin_password: str | None = None,
+        previous_admin_password: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `python -m bff provision-cms` as the provisioning Job does: settings by environment,
+        the password and the tokens in files (one directory per run, like a fresh pod)."""
+        files = self.workdir / f"provision-{time.monotonic_ns()}"
+        files.mkdir()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "CMS_URL": self.url,
+            "CMS_CA_FILE": str(self.pki.ca_file),
+            "CMS_COLLECTION": collection,
+            "CMS_ADMIN_EMAIL": ADMIN_EMAIL,
+            "CMS_READ_TOKEN_VERSION": str(read_token_version),
+        }
+        contents = {
+            "CMS_ADMIN_PASSWORD_FILE": admin_password if admin_password is not None else self.admin_password,
+            "CMS_READ_TOKEN_FILE": tokens.reader,
+            "CMS_WRITER_TOKEN_FILE": tokens.writer,
+        }
+        if previous_admin_password is not None:
+            contents["CMS_ADMIN_PREVIOUS_PASSWORD_FILE"] = previous_admin_password
+        else:  # what the kubelet leaves of an optional Secret it did not find: no file
+            env["CMS_ADMIN_PREVIOUS_PASSWORD_FILE"] = str(files / "absent")
+        for variable, content in contents.items():
+            path = files / variable.lower()
+            path.write_text(content + "\n")
+            env[variable] = str(path)
+        result = subprocess.run(
+            [sys.executable, "-m", "bff", "provision-cms"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        with (self.workdir / "provision.log").open("a") as log:
+            log.write(result.stdout + result.stderr)
+        return result
+
     def setup(self, collection: str) -> Tokens:
-        """The secrets collection, a read-only role for the BFF and a write role for the writer Job."""
+        """The secrets collection, the BFF's read role and the writer's, by the shipped provisioner; and
+        another collection, so the tests can show the tokens reach nothing else."""
         tokens = Tokens(reader=secrets.token_urlsafe(32), writer=secrets.token_urlsafe(32))
+        result = self.provision(collection, tokens)
+        if result.returncode != 0:
+            raise RuntimeError(f"provision-cms failed ({result.returncode}): {result.stderr[-2000:]}")
         with self.admin() as admin:
-            _ok(
-                admin.post(
-                    "/collections",
-                    json={
-                        "collection": collection,
-                        # No revisions or activity: old values are not kept in the CMS's history.
-                        "meta": {"accountability": None, "note": "Mobile secrets served by the BFF"},
-                        "schema": {"name": collection},
-                        "fields": [
-                            {
-                                "field": "name",
-                                "type": "string",
-                                "schema": {"is_primary_key": True, "length": 253},
-                                "meta": {},
-                            }
-                        ],
-                    },
-                ),
-                "create collection",
-            )
-            for field in (
-                {"field": "version", "type": "integer", "schema": {"is_nullable": False, "default_value": 1}},
-                {"field": "data", "type": "json", "schema": {"is_nullable": False}},
-            ):
-                _ok(admin.post(f"/fields/{collection}", json={**field, "meta": {}}), "create field")
-            # Another collection, so the tests can show the tokens reach nothing else.
             _ok(
                 admin.post(
                     "/collections",
@@ -192,42 +220,7 @@ class Directus:
                 ),
                 "create other collection",
             )
-            self._user(admin, "bff-reader", tokens.reader, [(collection, "read", ["*"])])
-            self._user(
-                admin,
-                "bff-writer",
-                tokens.writer,
-                # Field-level rules are a licensed feature of Directus 12 (custom_permission_rules):
-                # the writer reads the one collection it writes, whole.
-                [(collection, "read", ["*"]), (collection, "create", ["*"]), (collection, "update", ["*"])],
-            )
         return tokens
-
-    @staticmethod
-    def _user(admin: httpx.Client, name: str, token: str, grants: list[tuple[str, str, list[str]]]) -> None:
-        policy = admin.post("/policies", json={"name": name, "app_access": False, "admin_access": False})
-        _ok(policy, f"policy {name}")
-        policy_id = policy.json()["data"]["id"]
-        for collection, action, fields in grants:
-            _ok(
-                admin.post(
-                    "/permissions",
-                    json={"policy": policy_id, "collection": collection, "action": action, "fields": fields},
-                ),
-                f"permission {name} {action}",
-            )
-        role = admin.post("/roles", json={"name": name, "policies": [{"policy": policy_id}]})
-        _ok(role, f"role {name}")
-        user = admin.post(
-            "/users",
-            json={
-                "email": f"{name}@example.com",
-                "role": role.json()["data"]["id"],
-                "token": token,
-                "status": "active",
-            },
-        )
-        _ok(user, f"user {name}")
 
     def put(self, collection: str, name: str, version: int, data: dict[str, str]) -> None:
         """Store an item as an operator would in the CMS's UI (admin), for seeding tests."""

@@ -1,8 +1,10 @@
 """charts/bff rendered by Helm's own engine (helm-python, no binary), linted, and schema-checked.
 
 Every rendered object is validated strictly against the Kubernetes 1.31 OpenAPI schemas; the tests
-then read the objects as the API server would get them. Each test changes one thing of the dev-like
-values.
+then read the objects as the API server would get them. Two kinds of values: a standalone install
+(`dev`, what a developer sets; `prod`, values.prod.yaml), and the values the platform hands Helm for
+each stack, read from the stack's offline plan (`platform-dev`, `platform-prod`). Each test changes
+one thing of them.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 
-from components.kubernetes.helm_release import bff_sets, merge_values
-from config.models import BffConfig
+from components.kubernetes.conventions import BFF_APP, BFF_PORT
+from components.kubernetes.helm_release import merge_values
+from components.mobile.bff_certificates import SERVING_SECRET
+from components.mobile.bff_ingress import SERVICE_PORT_NAME
 from offline.helm_render import MASK, render_for_display
+from offline.plan import Plan, make_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "bff"
@@ -54,14 +59,17 @@ def chart() -> Iterator[helm.Chart]:
 def dev_values() -> dict[str, Any]:
     """The happy path: what a developer passes with `--set` for a local install."""
     return {
-        "config": {"oauth": {"issuer": "https://auth.dev.example.com/", "audience": "shopper-apps"}},
+        "config": {
+            "oauth": {"issuer": "https://auth.dev.example.com/", "audience": "shopper-apps"},
+            "cms": {"caConfigMap": "cms-ca"},
+        },
         "ingress": {"hostname": "bff.dev.example.com", "tlsSecretName": "bff-tls-v1"},
         "secret": {"cmsToken": "dev-cms-token-0001", "cacheEncryptionKey": "dev-cache-key-0001"},
     }
 
 
 def prod_values() -> dict[str, Any]:
-    """values.prod.yaml, then what the platform sets: the existing Secret and the stack's settings."""
+    """values.prod.yaml for a standalone install: an existing Secret, the CA in a ConfigMap."""
     prod = helm.values_from_yaml((CHART / "values.prod.yaml").read_text(encoding="utf-8"))
     return merge_values(
         [prod],
@@ -73,6 +81,7 @@ def prod_values() -> dict[str, Any]:
             "ingress.tlsSecretName": "bff-tls-v3",
             "ingress.allowedCidrs": ["203.0.113.0/24", "198.51.100.0/24"],
             "secret.existingSecret": "bff-secret-values-v2",
+            "config.cms.caConfigMap": "cms-ca",
         },
     )
 
@@ -110,7 +119,29 @@ def pod_spec(objects: list[dict[str, Any]]) -> dict[str, Any]:
     return one(objects, "Deployment")["spec"]["template"]["spec"]
 
 
-VARIANTS = {"dev": dev_values, "prod": prod_values}
+@functools.cache
+def _plan(stack: str) -> Plan:
+    return make_plan(ROOT, stack)
+
+
+def platform_values(stack: str) -> dict[str, Any]:
+    """The values the platform passes to Helm for the stack's BFF release, as its plan records them
+    (values files merged, then the stack's `values`, then the platform's sets)."""
+    (release,) = [
+        r
+        for r in _plan(stack).resources
+        if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("chart") == "./charts/bff"
+    ]
+    return copy.deepcopy(release.inputs["values"])
+
+
+VARIANTS = {
+    "dev": dev_values,
+    "prod": prod_values,
+    "platform-dev": lambda: platform_values("dev"),
+    "platform-prod": lambda: platform_values("prod"),
+}
+STANDALONE = ("dev", "prod")
 
 
 # --- lint and schemas ---------------------------------------------------------------------------
@@ -128,16 +159,9 @@ def test_lint_strict_reports_nothing(variant: str) -> None:
 def test_every_object_is_valid_kubernetes_1_31(chart: helm.Chart, variant: str) -> None:
     objects = render(chart, VARIANTS[variant]())  # validates each object strictly
     kinds = sorted(o["kind"] for o in objects)
-    expected = [
-        "ConfigMap",
-        "Deployment",
-        "Ingress",
-        "NetworkPolicy",
-        "NetworkPolicy",
-        "PodDisruptionBudget",
-        "Service",
-        "ServiceAccount",
-    ]
+    expected = ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"]
+    if variant in STANDALONE:
+        expected = sorted([*expected, "Ingress", "NetworkPolicy", "NetworkPolicy"])
     if variant == "dev":
         expected = sorted([*expected, "Secret"])
     assert kinds == expected, f"charts/bff ({variant}) rendered {kinds}"
@@ -209,8 +233,8 @@ def test_service_account_mounts_no_token(chart: helm.Chart) -> None:
 def test_probes_and_resource_limits(chart: helm.Chart, variant: str) -> None:
     (container,) = pod_spec(render(chart, VARIANTS[variant]()))["containers"]
     # The pod serves HTTPS only, so the kubelet probes it over HTTPS.
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http", "scheme": "HTTPS"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http", "scheme": "HTTPS"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "https", "scheme": "HTTPS"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "https", "scheme": "HTTPS"}
     assert set(container["resources"]["limits"]) == {"cpu", "memory"}
     assert set(container["resources"]["requests"]) == {"cpu", "memory"}
 
@@ -262,7 +286,7 @@ def test_network_policy_denies_all_but_the_ingress_controller_and_dns(chart: hel
             "from": [
                 {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
             ],
-            "ports": [{"protocol": "TCP", "port": "http"}],
+            "ports": [{"protocol": "TCP", "port": "https"}],
         }
     ]
     (dns,) = allow["egress"]
@@ -274,7 +298,16 @@ def test_prod_network_policy_adds_only_the_cms_and_https_egress(chart: helm.Char
     objects = render(chart, prod_values())
     allow = next(p["spec"] for p in by_kind(objects, "NetworkPolicy") if p["metadata"]["name"] == "bff")
     ports = [sorted(p["port"] for p in rule["ports"]) for rule in allow["egress"]]
-    assert ports == [[53, 53], [8055], [443]]
+    assert ports == [[53, 53], [8443], [443]], "DNS, the CMS pods' TLS port, the issuer over HTTPS"
+    (cms,) = allow["egress"][1]["to"]
+    assert cms["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "cms"}, "the CMS's pods only"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_platform_switches_the_charts_network_policies_off(chart: helm.Chart, stack: str) -> None:
+    """The platform declares the BFF's NetworkPolicies (tests/components/mobile/test_network_paths.py
+    judges them); policies are additive, so any from the chart would only widen them."""
+    assert by_kind(render(chart, platform_values(stack)), "NetworkPolicy") == []
 
 
 def test_ingress_serves_tls_with_rate_limit_and_allow_list(chart: helm.Chart) -> None:
@@ -282,36 +315,79 @@ def test_ingress_serves_tls_with_rate_limit_and_allow_list(chart: helm.Chart) ->
     assert ingress["spec"]["tls"] == [{"hosts": ["bff.example.com"], "secretName": "bff-tls-v3"}]
     assert ingress["spec"]["rules"][0]["host"] == "bff.example.com"
     annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS", "the pod serves TLS only"
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend["port"] == {"name": "https"}
     assert annotations["nginx.ingress.kubernetes.io/limit-rpm"] == "600"
     assert (
         annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] == "203.0.113.0/24,198.51.100.0/24"
     )
 
 
-def test_platform_settings_from_the_stack_config_fit_the_schema(chart: helm.Chart) -> None:
-    bff = BffConfig.model_validate(
-        {
-            "hostname": "bff.dev.example.com",
-            "tlsSecret": "bff-tls",
-            "oauthIssuer": "https://auth.dev.example.com/",
-            "oauthAudience": "shopper-apps",
-            "rateLimitPerMinute": 300,
-            "image": "ghcr.io/example/bff:1.2.3",
-        }
-    )
-    values = merge_values([], {}, {**bff_sets(bff, "bff-tls-v1"), "secret.existingSecret": "s-v1"})
-    objects = render(chart, values)
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_platform_values_wire_the_pod_to_its_certificate_and_the_cms(
+    chart: helm.Chart, stack: str
+) -> None:
+    objects = render(chart, platform_values(stack))
     # The platform declares the BFF's Ingress itself (components/mobile/bff_ingress.py), where policies see it.
-    assert not [o for o in objects if o["kind"] == "Ingress"], "the chart's Ingress is switched off"
-    (container,) = pod_spec(objects)["containers"]
-    assert container["image"] == "ghcr.io/example/bff:1.2.3"
-    # What `bff_sets` sets today renders a complete pod: every value the BFF added has a default.
+    assert not by_kind(objects, "Ingress"), "the chart's Ingress is switched off"
     env = plain_env(objects)
-    assert env["TLS_CERT_FILE"] == "/var/run/secrets/bff-tls/tls.crt"
+    assert env["CMS_URL"] == "https://cms.cms.svc.cluster.local", "the CMS Service (port 443)"
+    assert env["CMS_COLLECTION"] == "mobile_secrets"
+    volumes = {v["name"]: v for v in pod_spec(objects)["volumes"]}
+    # The pod serves its own certificate from the internal CA, which the edge verifies (re-encryption)...
+    assert volumes["tls"]["secret"]["secretName"] == SERVING_SECRET
+    # ... and pins that CA (ca.crt of the same Secret), which also signs the CMS's certificate.
+    assert volumes["cms-ca"] == {
+        "name": "cms-ca",
+        "secret": {
+            "secretName": SERVING_SECRET,
+            "defaultMode": 288,
+            "items": [{"key": "ca.crt", "path": "ca.crt"}],
+        },
+    }
     assert env["CMS_CA_FILE"] == "/etc/bff/cms-ca/ca.crt"
-    assert env["BFF_APPS_FILE"] == "/etc/bff/apps/apps.json"
-    assert (env["IP_RATE_LIMIT_PER_MINUTE"], env["ALLOWED_CIDRS"]) == ("300", "0.0.0.0/0")
-    assert one(objects, "ConfigMap")["data"]["apps.json"] == "{}", "no app is served until the platform says"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_apps_file_is_the_stacks_apps(chart: helm.Chart, stack: str) -> None:
+    from bff.apps import parse_apps
+
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    apps = doc["secrets-platform:apps"]
+    scope = parse_apps(one(render(chart, platform_values(stack)), "ConfigMap")["data"]["apps.json"])
+    assert scope.apps == {a["name"] for a in apps}
+    for app in apps:
+        grant = scope.grant(app["name"])
+        assert grant is not None and grant.secrets == set(app["secrets"]), app["name"]
+        assert grant.rate_limit_per_minute == app.get("rateLimitPerMinute", 60), app["name"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_service_ingress_probes_and_network_policies_agree_on_the_port(chart: helm.Chart, stack: str) -> None:
+    """The platform's Ingress names the Service port `https`; the Service sends it to the container port
+    of that name, which is the port the platform's NetworkPolicies open to the ingress controller."""
+    objects = render(chart, platform_values(stack))
+    (port,) = one(objects, "Service")["spec"]["ports"]
+    assert port["name"] == SERVICE_PORT_NAME and port["targetPort"] == SERVICE_PORT_NAME
+    (container_port,) = container(objects)["ports"]
+    assert container_port == {"name": SERVICE_PORT_NAME, "containerPort": BFF_PORT, "protocol": "TCP"}
+    assert plain_env(objects)["PORT"] == str(BFF_PORT), "the BFF listens where the Service sends"
+    labels = pod_spec_labels(objects)
+    assert labels["app.kubernetes.io/name"] == BFF_APP, "the label the platform's NetworkPolicies select"
+
+
+def pod_spec_labels(objects: list[dict[str, Any]]) -> dict[str, str]:
+    return one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_platform_runs_the_stacks_image(chart: helm.Chart, stack: str) -> None:
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    image = doc["secrets-platform:bff"].get("image", "ghcr.io/example/bff:1.0.0")
+    assert container(render(chart, platform_values(stack)))["image"] == image
+    if stack == "prod":
+        assert "@sha256:" in image, "production runs the BFF image by digest"
 
 
 # --- secrets ---------------------------------------------------------------------------------------
@@ -450,13 +526,16 @@ def materialize(objects: list[dict[str, Any]], root: Path) -> dict[str, str]:
     spec = pod_spec(objects)
     configmaps = {o["metadata"]["name"]: o["data"] for o in by_kind(objects, "ConfigMap")}
     pki = make_pki(root / "_pki")
-    # The Secrets the platform provides (never rendered by the chart in prod).
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    certificate = {"tls.crt": pki.cert_file.read_text(), "tls.key": pki.key_file.read_text()}
+    # The Secrets the platform provides (never rendered by the chart in prod): the hand-set public
+    # certificate, cert-manager's serving certificate (with the internal CA), the overrides Secret.
     secrets = {
-        "bff-tls-v3": {"tls.crt": pki.cert_file.read_text(), "tls.key": pki.key_file.read_text()},
-        "bff-secret-values-v2": {"cmsToken": "cms-token", "cacheEncryptionKey": "k" * 64},
+        "bff-tls-v3": certificate,
+        SERVING_SECRET: {**certificate, "ca.crt": pki.ca_file.read_text()},
+        volumes["secrets"]["secret"]["secretName"]: {"cmsToken": "cms-token", "cacheEncryptionKey": "k" * 64},
     }
     configmaps.setdefault("cms-ca", {"ca.crt": pki.ca_file.read_text()})
-    volumes = {v["name"]: v for v in spec["volumes"]}
     for mount in container(objects)["volumeMounts"]:
         volume = volumes[mount["name"]]
         target = root / mount["mountPath"].lstrip("/")
@@ -494,12 +573,13 @@ def test_every_variable_the_chart_sets_is_a_setting_of_the_bff(chart: helm.Chart
     assert required <= set(plain_env(render(chart, prod_values()))), "every required setting is set"
 
 
-def test_the_bff_starts_from_what_the_pod_mounts(chart: helm.Chart, tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["prod", "platform-dev", "platform-prod"])
+def test_the_bff_starts_from_what_the_pod_mounts(chart: helm.Chart, variant: str, tmp_path: Path) -> None:
     """Every mounted path exists where the env says, and the BFF's own start-up checks accept them."""
     from bff.settings import load_settings
     from bff.wiring import build
 
-    objects = render(chart, with_apps(prod_values()))
+    objects = render(chart, with_apps(VARIANTS[variant]()))
     env = materialize(objects, tmp_path)
     settings = load_settings(env)
     for path in (settings.tls_cert_file, settings.tls_key_file, settings.cms_ca_file, settings.bff_apps_file):
@@ -507,8 +587,8 @@ def test_the_bff_starts_from_what_the_pod_mounts(chart: helm.Chart, tmp_path: Pa
     assert settings.bff_secrets_dir is not None
     assert {p.name for p in settings.bff_secrets_dir.iterdir()} == {"cmsToken", "cacheEncryptionKey"}
     build(settings)  # reads the apps file, the token and the cache key as at start-up; raises if wrong
-    assert settings.cms_url == "https://directus.cms.svc.cluster.local:8055"
-    assert settings.bff_replicas == 3, "values.prod.yaml's replicas divide the limits without Redis"
+    assert settings.cms_url == "https://cms.cms.svc.cluster.local"
+    assert settings.bff_replicas == (2 if variant == "platform-dev" else 3), "replicas divide the limits"
 
 
 def test_the_apps_configmap_is_the_file_the_bff_parses(chart: helm.Chart) -> None:

@@ -42,6 +42,7 @@ EXPECTED_KINDS = {
     "Ingress",
     "Certificate",
     "ClusterIssuer",
+    "Job",
 }
 
 

@@ -294,6 +294,50 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "secrets-platform:vault.databases (none are declared)",
     ),
     (
+        "bff-release-outside-the-bff-namespace",
+        _set("helmReleases.0.namespace", "payments"),
+        'secrets-platform:helmReleases[0].namespace: found "payments"; expected "bff", '
+        "secrets-platform:bff.namespace, where the platform lets the BFF's pods reach the CMS and the "
+        "ingress controller reach them",
+    ),
+    (
+        "second-bff-release",
+        lambda doc: doc[C][NS + "helmReleases"].append(
+            {**doc[C][NS + "helmReleases"][0], "name": "bff-canary"}
+        ),
+        'secrets-platform:helmReleases[1].chart: found a second release of "charts/bff"; expected one '
+        "release of charts/bff (helmReleases[0] is the BFF)",
+    ),
+    (
+        "grants-in-the-bff-release-values",
+        _set("helmReleases.0.values", {"config": {"apps": {"backdoor": {"secrets": ["maps-api-key"]}}}}),
+        "secrets-platform:helmReleases[0].values.config.apps: found grants; expected nothing: the platform "
+        "writes the BFF's grants from secrets-platform:apps",
+    ),
+    (
+        "apps-without-a-bff",
+        _set("helmReleases", []),
+        "secrets-platform:apps: found 2 app(s); expected no apps, or a secrets-platform:helmReleases entry "
+        "installing charts/bff: apps reach secrets only through the BFF",
+    ),
+    (
+        "mobile-secret-whose-writer-job-name-is-too-long",
+        lambda doc: _secret(doc, "maps-api-key").update({"version": 10**40}),
+        'secrets-platform:secrets[5].name: found "maps-api-key" at version '
+        + str(10**40)
+        + "; expected a shorter name: its writer Job, cms-writer-maps-api-key-v"
+        + str(10**40)
+        + ", is a Kubernetes name of at most 63 characters",
+    ),
+    (
+        "workload-named-like-the-cms-writer",
+        lambda doc: doc[C][NS + "workloads"].append(
+            {"name": "cms-writer", "namespace": "cms", "image": "ghcr.io/example/imposter:1.0.0"}
+        ),
+        'secrets-platform:workloads[2].name: found "cms-writer"; expected a name other than bff, cms, '
+        "cms-writer, cms-provisioner, which the platform deploys itself",
+    ),
+    (
         "key-of-other-namespace-for-region",
         lambda doc: doc[C].update({NS + "region": "eu-west-1"}),
         "secrets-platform:region: found a region under secrets-platform; expected aws:region or "

@@ -1,4 +1,5 @@
-"""The access report: who can read which secret, read from a plan's RBAC objects and `appSecrets`."""
+"""The access report: who can read which secret, read from a plan's RBAC objects, its Jobs' volumes
+and the `appSecrets`/`appPlatforms` outputs."""
 
 from __future__ import annotations
 
@@ -154,6 +155,96 @@ def test_a_role_binding_to_a_cluster_role_is_limited_to_its_namespace() -> None:
     assert rows == ["shop/*", "shop/key-v2"]
 
 
+def job(
+    namespace: str, name: str, account: str, volumes: list[dict[str, Any]], env: dict[str, str]
+) -> Resource:
+    mounts = [{"name": v["name"], "mountPath": f"/mnt/{v['name']}", "readOnly": True} for v in volumes]
+    return _resource(
+        "kubernetes:batch/v1:Job",
+        f"{namespace}-{name}",
+        {
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "serviceAccountName": account,
+                        "containers": [
+                            {
+                                "name": "c",
+                                "env": [{"name": k, "value": v} for k, v in env.items()],
+                                "volumeMounts": mounts,
+                            }
+                        ],
+                        "volumes": volumes,
+                    }
+                }
+            },
+        },
+    )
+
+
+def test_a_jobs_pods_read_the_secrets_they_mount_and_a_writer_says_where_it_writes() -> None:
+    writer = job(
+        "cms",
+        "cms-writer-k-v2",
+        "cms-writer",
+        [
+            {"name": "secret", "secret": {"secretName": "k-v2"}},
+            {"name": "token", "secret": {"secretName": "w-v1", "items": [{"key": "token", "path": "token"}]}},
+        ],
+        {"WRITER_SECRET_DIR": "/mnt/secret", "CMS_COLLECTION": "mobile_secrets"},
+    )
+    provisioner = job(
+        "cms",
+        "cms-provision-r1-w1-a3",
+        "cms-provisioner",
+        [
+            {
+                "name": "secrets",
+                "projected": {
+                    "sources": [
+                        {"secret": {"name": "a-v3", "items": [{"key": "password", "path": "p"}]}},
+                        {
+                            "secret": {
+                                "name": "a-v2",
+                                "items": [{"key": "password", "path": "q"}],
+                                "optional": True,
+                            }
+                        },
+                    ]
+                },
+            },
+            {"name": "tmp", "emptyDir": {}},
+        ],
+        {},
+    )
+    rows = [r for r in _rows(access_report(happy(writer, provisioner))) if r[1] == "job"]
+    assert rows == [
+        (
+            "cms/a-v2",
+            "job",
+            "cms/cms-provisioner",
+            "Job cms/cms-provision-r1-w1-a3 (volume, key password)",
+            "get",
+        ),
+        (
+            "cms/a-v3",
+            "job",
+            "cms/cms-provisioner",
+            "Job cms/cms-provision-r1-w1-a3 (volume, key password)",
+            "get",
+        ),
+        (
+            "cms/k-v2",
+            "job",
+            "cms/cms-writer",
+            "Job cms/cms-writer-k-v2 (volume); writes it into CMS collection mobile_secrets",
+            "get",
+        ),
+        ("cms/w-v1", "job", "cms/cms-writer", "Job cms/cms-writer-k-v2 (volume, key token)", "get"),
+    ]
+
+
 def test_apps_read_their_secrets_through_the_bff_resolved_to_the_kubernetes_secret() -> None:
     extra = (
         role("pay", "cloud-reader", {**READ_SECRET, "resourceNames": ["queue-v3"]}),
@@ -167,6 +258,13 @@ def test_apps_read_their_secrets_through_the_bff_resolved_to_the_kubernetes_secr
     ], "a declared Secret by its label, a cloud-synced one by the Role naming it, an unknown one as ?/"
 
 
+def test_an_apps_platform_is_shown_with_its_path() -> None:
+    outputs = {"appSecrets": {"shopper-ios": ["other"]}, "appPlatforms": {"shopper-ios": "ios"}}
+    assert [r for r in _rows(access_report(happy(outputs=outputs))) if r[1] == "app"] == [
+        ("pay/other-v1", "app", "shopper-ios", "BFF (ios app)", "get")
+    ]
+
+
 @pytest.fixture(scope="module")
 def dev_plan() -> Plan:
     return make_plan(ROOT, "dev")
@@ -174,17 +272,33 @@ def dev_plan() -> Plan:
 
 def test_dev_stack_report(dev_plan: Plan) -> None:
     ops = "create,delete,get,patch,update"  # create is name-agnostic (RBAC cannot limit it); the rest name each Secret
+    provision, writer = "Job cms/cms-provision-r1-w1-a1", "Job cms/cms-writer-maps-api-key-v1"
     assert _rows(access_report(dev_plan)) == [
         ("bff/bff-cache-key-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
         ("bff/bff-cms-token-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
         ("bff/bff-tls-v1", "group", "platform-operators", "RoleBinding bff/secrets-operator", ops),
         ("cms/cms-admin-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
+        # The provisioning Job reads the CMS's credentials it applies, and the CMS's CA (ca.crt only).
+        ("cms/cms-admin-v1", "job", "cms/cms-provisioner", f"{provision} (volume, key password)", "get"),
+        ("cms/cms-read-token-v1", "job", "cms/cms-provisioner", f"{provision} (volume, key token)", "get"),
         ("cms/cms-signing-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
+        ("cms/cms-tls", "job", "cms/cms-provisioner", f"{provision} (volume, key ca.crt)", "get"),
+        ("cms/cms-tls", "job", "cms/cms-writer", f"{writer} (volume, key ca.crt)", "get"),
         ("cms/cms-writer-token-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
-        # Mobile apps reach a mobile secret only through the BFF (which reads it from the CMS).
-        ("cms/maps-api-key-v1", "app", "shopper-android", "BFF", "get"),
-        ("cms/maps-api-key-v1", "app", "shopper-ios", "BFF", "get"),
+        ("cms/cms-writer-token-v1", "job", "cms/cms-provisioner", f"{provision} (volume, key token)", "get"),
+        ("cms/cms-writer-token-v1", "job", "cms/cms-writer", f"{writer} (volume, key token)", "get"),
+        # Mobile apps reach a mobile secret only through the BFF (which reads it from the CMS)...
+        ("cms/maps-api-key-v1", "app", "shopper-android", "BFF (android app)", "get"),
+        ("cms/maps-api-key-v1", "app", "shopper-ios", "BFF (ios app)", "get"),
         ("cms/maps-api-key-v1", "group", "platform-operators", "RoleBinding cms/secrets-operator", ops),
+        # ... where its writer Job, with the writer token, put it.
+        (
+            "cms/maps-api-key-v1",
+            "job",
+            "cms/cms-writer",
+            f"{writer} (volume); writes it into CMS collection mobile_secrets",
+            "get",
+        ),
         ("orders/orders-queue-v1", "group", "platform-operators", "RoleBinding orders/secrets-operator", ops),
         (
             "orders/orders-queue-v1",
@@ -258,7 +372,7 @@ def test_markdown_is_one_table_row_per_grant(dev_plan: Plan) -> None:
     lines = render_markdown(report).splitlines()
     assert lines[0] == "| secret | reader kind | reader | through | verbs |"
     assert len(lines) == 2 + len(report)
-    assert "| cms/maps-api-key-v1 | app | shopper-ios | BFF | get |" in lines
+    assert "| cms/maps-api-key-v1 | app | shopper-ios | BFF (ios app) | get |" in lines
 
 
 def test_access_command_prints_the_report_as_json(capsys: pytest.CaptureFixture[str], dev_plan: Plan) -> None:

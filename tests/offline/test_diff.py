@@ -98,6 +98,21 @@ def _reader(config: dict[str, Any]) -> None:
     _entry(config, "payments-db")["readers"].append("payments-worker")
 
 
+def _grant(config: dict[str, Any]) -> None:
+    """A new mobile secret, granted to the iOS app; the Android app loses maps-api-key."""
+    config["secrets-platform:secrets"].append(
+        {"name": "push-key", "source": "generated", "keys": ["key"], "mobile": True}
+    )
+    apps = config["secrets-platform:apps"]
+    apps[0]["secrets"].append("push-key")
+    apps[1]["secrets"] = []
+
+
+def _rotate_mobile(config: dict[str, Any]) -> None:
+    """maps-api-key v1 -> v2: a new Secret and a new writer Job."""
+    _entry(config, "maps-api-key")["version"] = 2
+
+
 def _weaken(config: dict[str, Any]) -> None:
     """Operators bound through a group the policy config does not allow."""
     config["secrets-platform:operators"]["group"] = "ops-admins"
@@ -117,6 +132,8 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "regenerate": _regenerate,
     "resource": _resource,
     "reader": _reader,
+    "grant": _grant,
+    "rotate-mobile": _rotate_mobile,
     "weaken": _weaken,
     "harden": _harden,
 }
@@ -314,7 +331,9 @@ def test_a_secret_read_from_another_config_key_is_changed_from_plans_alone(
 
 def test_plan_files_alone_say_secret_changes_are_unknown(diff: Callable[[str], Diff]) -> None:
     d = diff("update")
-    assert d.mode == "plans" and d.unseen_secrets == 8, "every secret input but the generated ones"
+    # Every secret input but the generated ones; the read token's copy for the CMS's provisioning Job
+    # (a value the program computes from the literal) included.
+    assert d.mode == "plans" and d.unseen_secrets == 9, "every secret input but the generated ones"
     assert NOT_IN_PLANS in render_markdown(d)
 
 
@@ -340,6 +359,37 @@ def test_a_rotation_is_not_an_access_change(diff: Callable[[str], Diff]) -> None
     d = diff("rotate")
     assert d.access == [], "readers follow the Secret to its new version"
     assert any("payments/payments-api" in f and "payments-provider-v2" in f for f in d.version_follows)
+
+
+def test_app_grants_gained_and_lost_through_the_bff(diff: Callable[[str], Diff]) -> None:
+    d = diff("grant")
+    changes = [(a.change, a.secret, a.reader_kind, a.reader, a.through) for a in d.access]
+    assert ("gains", "cms/push-key-v1", "app", "shopper-ios", "BFF (ios app)") in changes
+    assert ("loses", "cms/maps-api-key-v1", "app", "shopper-android", "BFF (android app)") in changes
+    # The new mobile secret also gets its writer Job (and the operators' Role names it).
+    assert (
+        "gains",
+        "cms/push-key-v1",
+        "job",
+        "cms/cms-writer",
+        "Job cms/cms-writer-push-key-v1 (volume); writes it into CMS collection mobile_secrets",
+    ) in changes
+    assert not [c for c in changes if c[3] == "shopper-ios" and c[0] == "loses"]
+    text = render_markdown(d)
+    assert "| gains | `cms/push-key-v1` | app `shopper-ios` | BFF (ios app) | get |" in text
+    assert "| loses | `cms/maps-api-key-v1` | app `shopper-android` | BFF (android app) | get |" in text
+
+
+def test_a_mobile_rotation_replaces_the_writer_job_create_before_delete(diff: Callable[[str], Diff]) -> None:
+    d = diff("rotate-mobile")
+    job = _by_name(d)["secrets-cms-writer-maps-api-key"]
+    assert job.action == "replace", job.urn
+    assert job.notes[0] == "create before delete", "the new Job writes the new value before the old goes"
+    assert "`metadata.name`: `cms-writer-maps-api-key-v1` → `cms-writer-maps-api-key-v2`" in render_markdown(
+        d
+    )
+    assert d.access == [], "the apps, the writer identity and the operators keep their access"
+    assert any("cms/cms-writer" in f and "maps-api-key-v2" in f for f in d.version_follows)
 
 
 # --- policy violations ------------------------------------------------------------------------------

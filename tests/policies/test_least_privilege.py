@@ -15,6 +15,7 @@ from policies.least_privilege import (
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
     KUBERNETES_CLUSTERROLE_SECRETS,
     KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
+    KUBERNETES_JOB_CMS_PROVISIONER_SECRETS,
     KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
     KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
     KUBERNETES_ROLE_SECRET_VERBS,
@@ -427,5 +428,30 @@ def test_cms_writer_writes_only_mobile_secrets() -> None:
         _writer("passed-2", ["payments-db-v1"], labels={"app.kubernetes.io/name": "migrations"})  # no writer
         _writer("failed-1", ["payments-db-v1", "cms-writer-token-v1"])
         _writer("failed-2", ["maps-api-key-v1", "payments-db-v1"], projected=True)
+        # A CMS credential is not the writer's to write: only its own token is exempt.
+        _secret("read-token", "cms", {"secrets-platform/cms-access": "read"}, "cms-read-token-v1")
+        _secret("admin", "cms", {"secrets-platform/cms-access": "admin"}, "cms-admin-v1")
+        _writer("failed-3", ["cms-read-token-v1", "cms-writer-token-v1"])
+        _writer("failed-4", ["maps-api-key-v1", "cms-admin-v1"])
 
     judge(KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS, body)
+
+
+def test_cms_provisioner_mounts_only_cms_credentials() -> None:
+    provisioner = {"app.kubernetes.io/name": "cms-provisioner"}
+
+    def body() -> None:
+        _secret("admin", "cms", {"secrets-platform/cms-access": "admin"}, "cms-admin-v2")
+        _secret("read-token", "cms", {"secrets-platform/cms-access": "read"}, "cms-read-token-v1")
+        _secret("writer-token", "cms", {"secrets-platform/cms-access": "write"}, "cms-writer-token-v1")
+        _secret("maps", "cms", {"secrets-platform/delivery": "mobile"}, "maps-api-key-v1")
+        _secret("database", "cms", {}, "payments-db-v1")
+        credentials = ["cms-admin-v2", "cms-read-token-v1", "cms-writer-token-v1"]
+        _writer("passed-1", credentials, labels=provisioner, projected=True)
+        # The previous administrator password (gone from the stack) and cert-manager's CMS certificate.
+        _writer("passed-2", [*credentials, "cms-admin-v1", "cms-tls"], labels=provisioner)
+        _writer("passed-3", ["payments-db-v1"], labels={"app.kubernetes.io/name": "migrations"})
+        _writer("failed-1", [*credentials, "payments-db-v1"], labels=provisioner, projected=True)
+        _writer("failed-2", [*credentials, "maps-api-key-v1"], labels=provisioner)
+
+    judge(KUBERNETES_JOB_CMS_PROVISIONER_SECRETS, body)

@@ -17,6 +17,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from components.kubernetes.helm_release import (
+    BffWiring,
     HelmChartRelease,
     HelmChartReleaseArgs,
     bff_sets,
@@ -25,7 +26,7 @@ from components.kubernetes.helm_release import (
     overrides_rotation_days,
     overrides_version,
 )
-from config.models import BffConfig, HelmRelease, SecretEntry
+from config.models import BffConfig, HelmRelease, MobileApp, SecretEntry
 from offline.mocks import PlanMocks
 from offline.plan import find_dropped, find_leaks
 from offline.runtime import Capture, Registration, run_program
@@ -162,6 +163,27 @@ def test_values_are_the_same_without_preview() -> None:
     assert find_leaks(capture) == []
 
 
+def test_release_waits_for_what_it_is_told_to() -> None:
+    def body() -> None:
+        first = k8s.core.v1.ConfigMap("first", metadata={"name": "first", "namespace": "bff"})
+        HelmChartRelease(
+            "bff",
+            HelmChartReleaseArgs(release=bff_release(secretValues=[]), project_dir=ROOT, depends_on=[first]),
+        )
+
+    capture = run_program(
+        body,
+        project=PROJECT,
+        stack="t",
+        config={},
+        secret_keys=[],
+        plan_mocks=PlanMocks("eu-west-1", "feedbeef"),
+    )
+    release = _one(capture, RELEASE_TYPE)
+    first = _one(capture, "kubernetes:core/v1:ConfigMap")
+    assert first.urn in release.options["dependsOn"], release.urn
+
+
 def test_release_without_secret_overrides_declares_no_secret() -> None:
     capture = _run(bff_release(secretValues=[]), sets={})
     assert [r for r in capture.resources if r.type == SECRET_TYPE] == []
@@ -273,6 +295,17 @@ def test_check_args_refuses(release_changes: dict, arg_changes: dict, problem: s
     assert all(p.startswith("Helm release bff: ") for p in problems)
 
 
+def test_check_args_refuses_grants_beside_the_platforms() -> None:
+    """`config.apps` merges key by key in Helm: an app granted in the values would be served unseen."""
+    apps = {"shopper-ios": {"secrets": ["maps-api-key"]}}
+    sneaky = bff_release(values={"config": {"apps": {"backdoor-app": {"secrets": ["maps-api-key"]}}}})
+    assert check_args(_args(sneaky, sets={"config.apps": apps})) == [
+        "Helm release bff: config.apps is set by the platform (from the stack config); leave it empty in "
+        "valuesFiles and values"
+    ]
+    assert check_args(_args(sets={"config.apps": apps})) == [], "an empty map in values.yaml is fine"
+
+
 def test_check_args_refuses_a_value_for_an_undeclared_override() -> None:
     args = _args(secret_values={"secret.cmsToken": "v", "secret.cacheEncryptionKey": "v", "secret.x": "v"})
     assert check_args(args) == [
@@ -344,7 +377,23 @@ def test_overrides_rotation_days_is_the_shortest() -> None:
     assert overrides_rotation_days(release, _catalogue({}, {})) == 90
 
 
-def test_bff_sets_carry_only_what_the_stack_states() -> None:
+WIRING = BffWiring(
+    apps=[
+        MobileApp(name="shopper-ios", platform="ios", secrets=["maps-api-key"]),
+        MobileApp(
+            name="shopper-android",
+            platform="android",
+            secrets=["maps-api-key", "push-key"],
+            rate_limit_per_minute=120,
+        ),
+    ],
+    serving_secret="bff-internal-tls",
+    cms_url="https://cms.cms.svc.cluster.local",
+    cms_collection="mobile_secrets",
+)
+
+
+def test_bff_sets_carry_what_the_stack_states_and_the_platform_wiring() -> None:
     bff = BffConfig.model_validate(
         {
             "hostname": "bff.dev.example.com",
@@ -354,22 +403,48 @@ def test_bff_sets_carry_only_what_the_stack_states() -> None:
             "rateLimitPerMinute": 300,
         }
     )
-    assert bff_sets(bff, "bff-tls-v1") == {
-        "ingress.enabled": False,
+    assert bff_sets(bff, WIRING) == {
+        # The stack's `bff:` block: only what it states.
         "ingress.hostname": "bff.dev.example.com",
         "config.oauth.issuer": "https://auth.dev.example.com/",
         "config.oauth.audience": "shopper-apps",
         "ingress.rateLimitPerMinute": 300,
-        "ingress.tlsSecretName": "bff-tls-v1",
+        # The platform declares the Ingress and the NetworkPolicies itself.
+        "ingress.enabled": False,
+        "networkPolicy.enabled": False,
+        # The pod serves its own certificate and pins the internal CA (its ca.crt) for the CMS.
+        "tls.existingSecret": "bff-internal-tls",
+        "config.cms.caSecretName": "bff-internal-tls",
+        "config.cms.caConfigMap": "",
+        "config.cms.caKey": "ca.crt",
+        "config.cms.url": "https://cms.cms.svc.cluster.local",
+        "config.cms.collection": "mobile_secrets",
+        # `apps:`, names and numbers only.
+        "config.apps": {
+            "shopper-ios": {"secrets": ["maps-api-key"], "rateLimitPerMinute": 60},
+            "shopper-android": {"secrets": ["maps-api-key", "push-key"], "rateLimitPerMinute": 120},
+        },
+        # Always the stack's image (the default placeholder here): the CMS Jobs run the same.
+        "image.repository": "ghcr.io/example/bff",
+        "image.tag": "1.0.0",
+        "image.digest": "",
     }
+
+
+def test_bff_sets_without_a_cms_leave_the_charts_address() -> None:
+    bff = BffConfig(hostname="bff.example.com", oauth_issuer="https://a.example.com/", oauth_audience="a")
+    sets = bff_sets(bff, BffWiring(apps=[], serving_secret="bff-internal-tls"))
+    assert "config.cms.url" not in sets and "config.cms.collection" not in sets
+    assert sets["config.apps"] == {}
 
 
 @pytest.mark.parametrize(
     ("image", "expected"),
     [
         ("ghcr.io/example/bff:1.0.0", ("ghcr.io/example/bff", "1.0.0", "")),
-        ("registry:5000/bff", ("registry:5000/bff", "", "")),
+        ("registry:5000/bff:2.1.0", ("registry:5000/bff", "2.1.0", "")),
         ("ghcr.io/example/bff@sha256:" + "a" * 64, ("ghcr.io/example/bff", "", "sha256:" + "a" * 64)),
+        ("registry:5000/bff@sha256:" + "b" * 64, ("registry:5000/bff", "", "sha256:" + "b" * 64)),
     ],
 )
 def test_bff_sets_split_the_image(image: str, expected: tuple[str, str, str]) -> None:
@@ -380,5 +455,13 @@ def test_bff_sets_split_the_image(image: str, expected: tuple[str, str, str]) ->
         oauth_audience="a",
         image=image,
     )
-    sets = bff_sets(bff, "t")
+    sets = bff_sets(bff, WIRING)
     assert (sets["image.repository"], sets["image.tag"], sets["image.digest"]) == expected
+
+
+@pytest.mark.parametrize("image", ["ghcr.io/example/bff", "ghcr.io/example/bff:latest", "registry:5000/bff"])
+def test_an_unpinned_bff_image_is_refused(image: str) -> None:
+    with pytest.raises(ValueError, match="pinned by digest"):
+        BffConfig(
+            hostname="bff.example.com", oauth_issuer="https://a.example.com/", oauth_audience="a", image=image
+        )

@@ -67,11 +67,17 @@ def test_the_mobile_path_is_fixed_bff_to_cms_only() -> None:
     assert [(c.peer.app, c.peer.namespace, c.port) for c in bff.egress_to] == [("cms", "cms", 8443)]
     assert bff.egress_cidrs == ("192.0.2.0/24",) and bff.egress_cidr_ports == (443,), "only the issuer"
     cms = {t.app: t for t in by_ns["cms"].traffic}
-    assert [(g.app, g.namespace) for g in cms["cms"].allow_from] == [("bff", "bff"), ("cms-writer", "cms")]
+    assert [(g.app, g.namespace) for g in cms["cms"].allow_from] == [
+        ("bff", "bff"),
+        ("cms-writer", "cms"),
+        ("cms-provisioner", "cms"),
+    ]
     assert cms["cms"].egress_to == () and cms["cms"].egress_cidrs == (), (
         "its database egress is the CMS's own"
     )
-    assert [(c.peer.app, c.port) for c in cms["cms-writer"].egress_to] == [("cms", 8443)]
+    for job in ("cms-writer", "cms-provisioner"):
+        assert [(c.peer.app, c.port) for c in cms[job].egress_to] == [("cms", 8443)], job
+        assert cms[job].allow_from == () and cms[job].egress_cidrs == (), f"{job} reaches only the CMS"
 
 
 def test_disabled_cms_gets_no_namespace_and_the_bff_reaches_nothing_in_the_cluster() -> None:

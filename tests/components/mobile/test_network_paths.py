@@ -224,6 +224,7 @@ def _cms_egress_cidrs(policies: list[dict[str, Any]]) -> list[str]:
 CMS = Pod("cms", {"app.kubernetes.io/name": "cms"}, "10.244.1.5")
 BFF = Pod("bff", {"app.kubernetes.io/name": "bff"}, "10.244.2.5")
 WRITER = Pod("cms", {"app.kubernetes.io/name": "cms-writer"}, "10.244.1.9")
+PROVISIONER = Pod("cms", {"app.kubernetes.io/name": "cms-provisioner"}, "10.244.1.11")
 CONTROLLER = Pod(
     "ingress-nginx",
     {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
@@ -246,11 +247,27 @@ def test_bff_and_writer_reach_the_cms_and_nothing_else_does(stack: str) -> None:
     policies = _policies(stack)
     assert allowed(policies, BFF, CMS, 8443), "the BFF reaches the CMS"
     assert allowed(policies, WRITER, CMS, 8443), "the writer Jobs reach the CMS"
+    assert allowed(policies, PROVISIONER, CMS, 8443), "the provisioning Job reaches the CMS"
     assert not allowed(policies, BFF, CMS, 8055), "Directus's own port stays closed"
     for other in OTHERS:
         for port in (8443, 8055, 443, 80):
             assert not allowed(policies, other, CMS, port), f"{other} reaches the CMS on {port}"
     assert not allowed(policies, External("203.0.113.7"), CMS, 8443), "the internet reaches the CMS"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_cms_jobs_reach_the_cms_dns_and_nothing_else(stack: str) -> None:
+    policies = _policies(stack)
+    dns = Pod("kube-system", {"k8s-app": "kube-dns"})
+    database = External(str(next(ipaddress.ip_network(_cms_egress_cidrs(policies)[0]).hosts())))
+    for job in (WRITER, PROVISIONER):
+        assert allowed(policies, job, dns, 53, "UDP"), f"{job.labels} resolves the CMS Service"
+        assert not allowed(policies, job, database, 5432), f"{job.labels} reaches the CMS's database"
+        assert not allowed(policies, job, External("203.0.113.7"), 443), f"{job.labels} reaches the internet"
+        assert not allowed(policies, job, BFF, 8080), f"{job.labels} reaches the BFF"
+        for other in OTHERS[:2]:
+            assert not allowed(policies, job, other, 8080), f"{job.labels} reaches {other}"
+        assert not allowed(policies, BFF, job, 8443), "nothing connects to a Job"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
