@@ -42,7 +42,7 @@ $(CRD_VALIDATORS): tests/crd/package-lock.json $(STAMP)
 	$(NPM) ci --prefix tests/crd --no-audit --no-fund --loglevel=error
 
 # Directus for the BFF's end-to-end tests, in a cache outside the clone (a warm run is instant).
-DIRECTUS_VERSION := 12.4.0
+DIRECTUS_VERSION := 12.3.1
 TEST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/secrets-platform
 export DIRECTUS_HOME ?= $(TEST_CACHE)/directus-$(DIRECTUS_VERSION)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bff.py [--seconds 20] [--concurrency 16]
 
-Starts what the end-to-end tests start (a CA, a local issuer, Directus 12.4.0 on SQLite over TLS,
+Starts what the end-to-end tests start (a CA, a local issuer, Directus 12.3.1 on SQLite over TLS,
 installed by `make directus`), then two BFF replicas from the image's entry point: one caching for
 5 minutes, one with the cache off (CACHE_TTL_SECONDS=0, every read goes to Directus). For each
 target, a fixed number of keep-alive TLS connections send `GET`s back to back for `--seconds`

