@@ -12,10 +12,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import PolicyConfigSchema, PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
@@ -151,24 +152,47 @@ def message(finding: str, fix: str) -> str:
 
 # --- Kubernetes shapes -----------------------------------------------------------------------
 
-WORKLOAD_POD_SPEC = {
-    "kubernetes:core/v1:Pod": ("spec",),
-    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:ReplicaSet": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+POD_TEMPLATE_PATHS = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
-"""Where each workload kind keeps its pod spec."""
+"""Where each pod-bearing kind keeps its pod spec (Kubernetes API reference, workload resources)."""
+_POD_BEARING = re.compile(
+    r"^kubernetes:(?:core|apps|extensions|batch)/v[0-9a-z]+:(?P<kind>"
+    + "|".join(POD_TEMPLATE_PATHS)
+    + r")(?:Patch)?$"
+)
+"""Every API version of a pod-bearing kind, and its server-side-apply `...Patch` type (pulumi-kubernetes),
+which can change a live object's pod template just as well."""
+
+
+def pod_spec_path(resource_type: str) -> tuple[str, ...] | None:
+    """The path of a pod-bearing type's pod spec; None for types that run no pod."""
+    match = _POD_BEARING.match(resource_type)
+    return POD_TEMPLATE_PATHS[match.group("kind")] if match else None
 
 
 def pod_spec(resource_type: str, props: dict[str, Any]) -> dict[str, Any] | None:
-    path = WORKLOAD_POD_SPEC.get(resource_type)
+    path = pod_spec_path(resource_type)
     if path is None:
         return None
     spec = dig(props, *path)
     return spec if isinstance(spec, dict) else None
+
+
+def pod_template_metadata_path(resource_type: str) -> tuple[str, ...] | None:
+    """Where a pod-bearing type keeps its pod template's metadata (None for a bare Pod)."""
+    path = pod_spec_path(resource_type)
+    if path is None or len(path) < 2:
+        return None
+    return (*path[:-1], "metadata")
 
 
 def containers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -253,6 +277,7 @@ _SECRET_NOUNS = frozenset(
         "sessionkey",
         "masterkey",
         "webhooksecret",
+        "authorization",
     }
 )
 """Words that end a key naming a secret value (`DB_PASSWORD`, `oauthClientSecret`, `api-key`)."""
@@ -269,6 +294,8 @@ _KNOWN_SECRET_VALUES = (
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),  # Google API keys
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),  # JWTs
     re.compile(r"://[^/\s:@]+:[^/\s@]+@"),  # credentials in a URL
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/-]{8,}=*"),  # an HTTP Authorization credential
+    re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----"),  # armored PGP secret keys
 )
 """Formats that are secrets whatever their key (the detect-secrets and gitleaks rule families)."""
 
@@ -392,3 +419,184 @@ HYGIENE_SCHEMA_PROPERTIES: dict[str, dict[str, Any]] = {
     ),
 }
 """Config shared by the plaintext-secret policies (hygiene): thresholds and the allow-list."""
+
+
+# --- objects declared inside other resources ---------------------------------------------------
+
+CONFIG_GROUP_V2 = "kubernetes:yaml/v2:ConfigGroup"
+"""A multi-language component: under `pulumi preview` the provider registers each object as a child,
+under the offline plan only the component with its `objs` and `yaml` inputs is seen."""
+
+
+def kubernetes_type(manifest: Any) -> str | None:
+    """The Pulumi type token of a manifest (`apps/v1` `Deployment` -> `kubernetes:apps/v1:Deployment`)."""
+    if not isinstance(manifest, dict):
+        return None
+    api_version, kind = manifest.get("apiVersion"), manifest.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+        return None
+    if is_unknown(api_version) or is_unknown(kind):
+        return None
+    group_version = api_version if "/" in api_version else f"core/{api_version}"
+    return f"kubernetes:{group_version}:{kind}"
+
+
+def _manifests(value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """Manifests in a value, `kind: List` and nested lists flattened."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _manifests(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        if value.get("kind") == "List" and isinstance(value.get("items"), list):
+            found += _manifests(value["items"], f"{where}.items")
+        elif kubernetes_type(value):
+            found.append((where, value))
+    return found
+
+
+def _yaml_documents(text: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """The manifests of YAML text (or a list of texts); unreadable text yields none (the provider
+    refuses it, so nothing is declared)."""
+    import yaml  # the pack's virtualenv is the project's: PyYAML is there
+
+    found: list[tuple[str, dict[str, Any]]] = []
+    texts = [text] if isinstance(text, str) else [t for t in as_list(text) if isinstance(t, str)]
+    for t, chunk in enumerate(texts):
+        if is_unknown(chunk):
+            continue
+        try:
+            documents = list(yaml.safe_load_all(chunk))
+        except yaml.YAMLError:
+            continue
+        label = where if len(texts) == 1 else f"{where}[{t}]"
+        for d, document in enumerate(documents):
+            found += _manifests(document, f"{label} document {d + 1}")
+    return found
+
+
+def embedded_objects(resource_type: str, props: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(where, type, manifest) of every object a resource declares inside its inputs.
+
+    A `kubernetes:yaml/v2:ConfigGroup` declares each object of `objs` and of its `yaml` text; the
+    real engine registers them as children, which the pack judges as resources of their own type.
+    """
+    if resource_type != CONFIG_GROUP_V2:
+        return []
+    found = _manifests(props.get("objs"), "objs") + _yaml_documents(props.get("yaml"), "yaml")
+    return [(where, str(kubernetes_type(obj)), obj) for where, obj in found]
+
+
+def with_manifests(validate: Any) -> Any:
+    """A resource validator that also judges each object declared inside a ConfigGroup, as the
+    resource the provider registers for it; the message names where the object is."""
+
+    def validator(args: ResourceValidationArgs, report: Any) -> None:
+        validate(args, report)
+        for where, resource_type, manifest in embedded_objects(args.resource_type, plain(args.props)):
+            inner = ResourceValidationArgs(
+                resource_type, manifest, args.urn, args.name, args.opts, args.provider, args.get_config()
+            )
+            validate(inner, lambda text, urn=None, where=where: report(f"{where}: {text}", urn))
+
+    validator.__doc__ = validate.__doc__
+    validator.__name__ = getattr(validate, "__name__", "validator")
+    return validator
+
+
+@dataclass(frozen=True)
+class DeclaredObject:
+    """A Kubernetes object of the stack: a resource, or an object a ConfigGroup declares."""
+
+    resource: PolicyResource
+    resource_type: str
+    props: dict[str, Any]
+    where: str
+    """Empty for the resource itself, else where the object sits in the resource's inputs."""
+
+    def namespace(self, default: str = "default") -> str | None:
+        """The object's namespace; None when unknown (`default` is what the provider uses when unset)."""
+        value = dig(self.props, "metadata", "namespace")
+        if unknown_at(self.props, "metadata", "namespace"):
+            return None
+        return value if isinstance(value, str) and value else default
+
+    def name(self) -> str | None:
+        value = dig(self.props, "metadata", "name")
+        return value if isinstance(value, str) and value else None
+
+    def located(self, text: str) -> str:
+        return f"{self.where}: {text}" if self.where else text
+
+
+def declared_objects(resources: list[PolicyResource]) -> list[DeclaredObject]:
+    """Every resource of a stack, and every object declared inside one, with plain properties."""
+    found = []
+    for resource in resources:
+        props = plain(resource.props)
+        found.append(DeclaredObject(resource, resource.resource_type, props, ""))
+        for where, resource_type, manifest in embedded_objects(resource.resource_type, props):
+            found.append(DeclaredObject(resource, resource_type, manifest, where))
+    return found
+
+
+# --- key material ------------------------------------------------------------------------------
+
+_KEY_MATERIAL = (
+    re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),  # PEM: PKCS#1, PKCS#8, EC, OpenSSH, encrypted
+    re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----"),  # RFC 4880 armored secret key
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),  # JWT (RFC 7519)
+)
+_KEY_FILE_NAMES = re.compile(
+    r"(^|/)(id_(rsa|dsa|ecdsa|ed25519)|\.dockerconfigjson|\.dockercfg|\.netrc|\.pgpass|\.git-credentials"
+    r"|[^/]*\.(key|p12|pfx|jks|keystore|ppk|gpg|asc))$",
+    re.IGNORECASE,
+)
+"""File names under which private keys and credential files are kept (`id_rsa`, `tls.key`,
+`.dockerconfigjson`, `.netrc`...)."""
+_BASE64_BLOCK = re.compile(r"^[A-Za-z0-9+/=\s_-]{40,}$")
+
+
+def _docker_config_credentials(text: str) -> bool:
+    """Whether text is a Docker config (`.dockerconfigjson`/`.dockercfg`) holding a credential."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(doc, dict):
+        return False
+    registries = doc.get("auths") if isinstance(doc.get("auths"), dict) else doc
+    return any(
+        isinstance(entry, dict)
+        and any(isinstance(entry.get(k), str) and entry.get(k) for k in ("auth", "password", "identitytoken"))
+        for entry in registries.values()
+    )
+
+
+def key_material(text: Any, depth: int = 2) -> bool:
+    """Whether a value is (or base64-encodes) a private key, a PGP secret key, a JWT or a Docker
+    registry credential: material that is secret whatever the key it sits under."""
+    import base64
+    import binascii
+
+    if not isinstance(text, str) or not known(text):
+        return False
+    if any(pattern.search(text) for pattern in _KEY_MATERIAL) or _docker_config_credentials(text):
+        return True
+    if depth and _BASE64_BLOCK.match(text.strip()):
+        compact = re.sub(r"\s+", "", text)
+        for altchars in (None, b"-_"):
+            try:
+                decoded = base64.b64decode(compact + "=" * (-len(compact) % 4), altchars=altchars)
+            except (binascii.Error, ValueError):
+                continue
+            if key_material(decoded.decode("utf-8", "ignore"), depth - 1):
+                return True
+    return False
+
+
+def key_file_name(key: str) -> bool:
+    """Whether a map key is the file name of a private key or a credential file."""
+    return bool(_KEY_FILE_NAMES.search(key))

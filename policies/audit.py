@@ -142,8 +142,8 @@ def _audit_diagnostics(args: StackValidationArgs, report: ReportViolation) -> No
             category = REQUIRED_LOGS[resource.resource_type]
             report(
                 message(
-                    f"Nothing records the {category} log of {resource.name}, so no one can tell who read its secrets",
-                    f"Declare a monitor.DiagnosticSetting with resource_uri={resource.name}.id sending the "
+                    f"Nothing records the resource's {category} log, so no one can tell who read its secrets",
+                    "Declare a monitor.DiagnosticSetting with resource_uri=<the resource>.id sending the "
                     f"{category} category to a Log Analytics workspace",
                 ),
                 resource.urn,
@@ -163,6 +163,90 @@ AZURE_AUDIT_DIAGNOSTIC_SETTINGS = StackValidationPolicy(
 )
 
 
+# --- AWS CloudTrail -------------------------------------------------------------------------------
+
+CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
+_READ_TYPES = ("All", "ReadOnly")
+"""Event selector read/write types that record reads such as GetSecretValue and Decrypt (CloudTrail API
+reference, EventSelector.ReadWriteType; default All)."""
+
+
+def _selector_records_reads(selector: dict) -> bool | None:
+    """Whether a basic event selector records management reads (None when unknown)."""
+    if any(is_unknown(selector.get(k)) for k in ("includeManagementEvents", "readWriteType")):
+        return None
+    if selector.get("includeManagementEvents") is False:
+        return False
+    return (selector.get("readWriteType") or "All") in _READ_TYPES
+
+
+def _advanced_records_reads(selector: dict) -> bool:
+    """Whether an advanced selector records management read events (eventCategory Management, and no
+    readOnly field that keeps only writes)."""
+    fields = {str(f.get("field")): f for f in as_list(selector.get("fieldSelectors")) if isinstance(f, dict)}
+    category = fields.get("eventCategory")
+    if not category or "Management" not in as_list(category.get("equals")):
+        return False
+    read_only = fields.get("readOnly")
+    return not (read_only and as_list(read_only.get("equals")) == ["false"])
+
+
+def _trail_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CLOUDTRAIL_TRAIL:
+        return
+    props = plain(args.props)
+    fix = "Set enable_logging=True and record management events of every read/write type, KMS included"
+    enabled = props.get("enableLogging")
+    if not is_unknown(enabled) and enabled is False:
+        report(message("The trail is stopped (enable_logging=False), so it records nothing", fix), None)
+    selectors = props.get("eventSelectors")
+    if isinstance(selectors, list) and selectors:
+        reads = [_selector_records_reads(s) for s in selectors if isinstance(s, dict)]
+        if None not in reads and not any(reads):
+            report(
+                message(
+                    "No event selector records management read events, so GetSecretValue and Decrypt calls "
+                    "leave no record",
+                    fix,
+                ),
+                None,
+            )
+        excluded = [
+            s
+            for s in selectors
+            if isinstance(s, dict) and "kms.amazonaws.com" in as_list(s.get("excludeManagementEventSources"))
+        ]
+        if excluded:
+            report(message("An event selector excludes KMS events, so key use leaves no record", fix), None)
+    advanced = props.get("advancedEventSelectors")
+    if (
+        isinstance(advanced, list)
+        and advanced
+        and not any(_advanced_records_reads(s) for s in advanced if isinstance(s, dict))
+    ):
+        report(
+            message(
+                "No advanced event selector records management read events, so secret reads leave no record",
+                fix,
+            ),
+            None,
+        )
+
+
+# Source: CIS AWS Foundations Benchmark v1.5.0, 3.1 ("Ensure CloudTrail is enabled in all regions":
+# IsLogging true, management events with ReadWriteType All); CloudTrail user guide, "Logging management
+# events" (KMS events may be excluded; reads are ReadOnly events).
+AWS_CLOUDTRAIL_TRAIL_LOGGING = ResourceValidationPolicy(
+    name="aws-cloudtrail-trail-logging",
+    description="CloudTrail trails must be logging and record management read events, KMS included.",
+    validate=_trail_logging,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set enable_logging=True; keep management events with read_write_type All and KMS events.",
+)
+
+
 # --- Vault ---------------------------------------------------------------------------------------
 
 AUDIT_DEVICE = "vault:index/audit:Audit"
@@ -178,8 +262,8 @@ def _stack_audit_device(args: StackValidationArgs, report: ReportViolation) -> N
     first = sorted(declared, key=lambda r: r.urn)[0]
     report(
         message(
-            f"The stack declares Vault resources ({len(declared)}, such as {first.resource_type} {first.name}) "
-            "but no audit device, so nobody can tell who read which secret",
+            f"The stack declares {len(declared)} Vault resources (such as this {first.resource_type}) but no "
+            "audit device, so nobody can tell who read which secret",
             "Declare a vault.Audit device (file or socket) with the other Vault resources",
         ),
         first.urn,
@@ -241,8 +325,8 @@ def _audit_hmac(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if keys:
         report(
             message(
-                f"The mount exempts keys from the audit HMAC ({', '.join(sorted(set(keys)))}), so their values "
-                "are written to the audit log in clear",
+                f"The mount exempts {len(set(keys))} key(s) from the audit HMAC, so their values are written "
+                "to the audit log in clear",
                 "Remove audit_non_hmac_request_keys and audit_non_hmac_response_keys",
             ),
             None,
@@ -263,6 +347,7 @@ VAULT_AUDIT_DEVICE_HMAC = ResourceValidationPolicy(
 
 
 POLICIES = [
+    AWS_CLOUDTRAIL_TRAIL_LOGGING,
     AZURE_AKS_CLUSTER_KMS_KEY_VERSION_AGE,
     AZURE_AUDIT_DIAGNOSTIC_SETTINGS,
     VAULT_AUDIT_DEVICE_PRESENT,

@@ -44,15 +44,13 @@ def _limits(props: dict, cfg: dict) -> list[str]:
     if not is_unknown(props.get("maxVersions")) and (
         versions is None or not 1 <= versions <= cfg["maxVersions"]
     ):
-        problems.append(
-            f"maxVersions is {props.get('maxVersions')!s} (0 or unset keeps 10), not 1 to {cfg['maxVersions']}"
-        )
+        problems.append(f"maxVersions is not 1 to {cfg['maxVersions']} (0 or unset keeps 10)")
     if not is_unknown(props.get("deleteVersionAfter")) and (
         after is None or not 0 < after <= cfg["maxDeleteVersionAfterDays"] * DAY
     ):
         problems.append(
-            f"deleteVersionAfter is {props.get('deleteVersionAfter')!s} seconds (0 or unset never deletes), not at "
-            f"most {cfg['maxDeleteVersionAfterDays']} days"
+            f"deleteVersionAfter is not a positive number of seconds up to {cfg['maxDeleteVersionAfterDays']} days "
+            "(0 or unset never deletes)"
         )
     return problems
 
@@ -80,7 +78,7 @@ def _kv_version_limits(args: StackValidationArgs, report: ReportViolation) -> No
             if path is not None and path not in configured:
                 report(
                     message(
-                        f"The KV v2 mount {path} has no version limits (no kv.SecretBackendV2 for it), so it keeps "
+                        "The KV v2 mount has no version limits (no kv.SecretBackendV2 for it), so it keeps "
                         "10 versions of every secret and deletes none",
                         "Declare a vault.kv.SecretBackendV2 for the mount with max_versions and delete_version_after",
                     ),

@@ -128,7 +128,7 @@ def _secretsmanager_rotation_schedule(args: ResourceValidationArgs, report: Repo
         if days is None:
             report(
                 message(
-                    f"The rotation schedule {expression!r} is neither rate(N days) nor a 6-field cron expression",
+                    "The rotation schedule is neither rate(N days) nor a 6-field cron expression",
                     "Write the schedule as rate(N days) or cron(minutes hours day month weekday year)",
                 ),
                 None,
@@ -491,8 +491,8 @@ def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolatio
     if policy in ESO_NON_PERIODIC_POLICIES:
         report(
             message(
-                f"refreshPolicy {policy} never re-reads the secret, so a value rotated every {days:g} days "
-                "stays stale in the cluster",
+                f"refreshPolicy {next(p for p in ESO_NON_PERIODIC_POLICIES if p == policy)} never "
+                f"re-reads the secret, so a value rotated every {days:g} days stays stale in the cluster",
                 "Set spec.refreshPolicy to Periodic (or leave it unset) with a refreshInterval shorter "
                 "than the rotation period",
             ),
@@ -505,12 +505,12 @@ def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolatio
     limit_hours = days * 24 * cfg["maxRefreshFraction"]
     fix = f"Set spec.refreshInterval to a Go duration shorter than {limit_hours:g}h (such as 1h)"
     if seconds is None:
-        report(message(f"refreshInterval {interval!r} is not a Go duration such as 1h or 30m", fix), None)
+        report(message("refreshInterval is not a Go duration such as 1h or 30m", fix), None)
     elif seconds <= 0:
         report(
             message(
-                f"refreshInterval {interval!r} turns the periodic refresh off, so a value rotated every "
-                f"{days:g} days stays stale in the cluster",
+                f"refreshInterval turns the periodic refresh off, so a value rotated every {days:g} days stays "
+                "stale in the cluster",
                 fix,
             ),
             None,
@@ -518,8 +518,8 @@ def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolatio
     elif seconds >= limit_hours * 3600:
         report(
             message(
-                f"refreshInterval {interval!r} is not shorter than {limit_hours:g}h, so pods may keep a value "
-                f"the {days:g}-day rotation has already replaced",
+                f"refreshInterval is not shorter than {limit_hours:g}h, so pods may keep a value the "
+                f"{days:g}-day rotation has already replaced",
                 fix,
             ),
             None,
@@ -641,7 +641,7 @@ def _stack_rotation_coverage(args: StackValidationArgs, report: ReportViolation)
         if reason:
             report(
                 message(
-                    f"{resource.resource_type} {resource.name} has no rotation mechanism: {reason}",
+                    f"This {resource.resource_type} has no rotation mechanism: {reason}",
                     "Give it one: a rotation schedule, key rotation, an expiry, keepers, or the "
                     f"{ROTATION_ANNOTATION} annotation",
                 ),

@@ -54,6 +54,11 @@ SOURCE_RANGE_ANNOTATIONS = [
 """ingress-nginx client IP allow-lists (the second is the newer name of the first)."""
 
 
+def _vocabulary(value: Any, words: tuple[str, ...]) -> str:
+    """The constant a value equals, so a message never repeats input text."""
+    return next((w for w in words if w == value), "")
+
+
 def host_covered(host: str, tls_hosts: list[str]) -> bool:
     """Whether a TLS host list covers a host; `*.example.com` covers exactly one more label."""
     for tls_host in tls_hosts:
@@ -108,8 +113,8 @@ def _ingress_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
         elif not host_covered(str(host), tls_hosts):
             report(
                 message(
-                    f"rules[{i}] routes {host}, which no spec.tls entry covers",
-                    f"Add {host} to the hosts of a spec.tls entry",
+                    f"rules[{i}] routes a host that no spec.tls entry covers",
+                    f"Add rules[{i}].host to the hosts of a spec.tls entry",
                 ),
                 None,
             )
@@ -245,14 +250,14 @@ def _bff_source_range(args: ResourceValidationArgs, report: ReportViolation) -> 
             )
             continue
         outside = [
-            str(n)
+            n
             for n in networks
             if not any(n.version == a.version and n.subnet_of(a) for a in allowed_networks)  # type: ignore[arg-type]
         ]
         if outside:
             report(
                 message(
-                    f"The {annotation} annotation admits {', '.join(outside)}, outside the allowed networks",
+                    f"The {annotation} annotation admits {len(outside)} network(s) outside the allowed networks",
                     "Narrow the BFF's allowedCidrs, or widen allowedCidrs in the policy config on purpose",
                 ),
                 None,
@@ -342,7 +347,8 @@ def _cms_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None
     ):
         report(
             message(
-                f"The CMS is exposed outside the cluster by a {service_type} Service",
+                f"The CMS is exposed outside the cluster by a {_vocabulary(service_type, EXPOSING_SERVICE_TYPES)} "
+                "Service",
                 "Make the Service type ClusterIP; operators reach the CMS admin UI with kubectl port-forward",
             ),
             None,
@@ -376,33 +382,73 @@ def _keyvault_network_acls(args: ResourceValidationArgs, report: ReportViolation
     if args.resource_type != KEY_VAULT:
         return
     props = plain(args.props)
-    if unknown_at(props, "properties", "networkAcls", "defaultAction") or unknown_at(
+    if unknown_at(props, "properties", "networkAcls") or unknown_at(
         props, "properties", "publicNetworkAccess"
     ):
         return
     if str(dig(props, "properties", "publicNetworkAccess") or "").lower() == "disabled":
         return
+    fix = (
+        "Set properties.network_acls.default_action to Deny and list the networks that need the vault in "
+        "ip_rules and virtual_network_rules (or disable public network access)"
+    )
     action = dig(props, "properties", "networkAcls", "defaultAction")
+    if is_unknown(action):
+        return
     if str(action or "Allow").lower() != "deny":
         report(
             message(
-                f"The vault's firewall lets every network reach its data plane (defaultAction {action or 'unset'})",
-                "Set properties.network_acls.default_action to Deny and list the networks that need the vault "
-                "in ip_rules and virtual_network_rules (or disable public network access)",
+                "The vault's firewall lets every network reach its data plane (defaultAction is not Deny)",
+                fix,
             ),
             None,
         )
+        return
+    rules = as_list(dig(props, "properties", "networkAcls", "ipRules"))
+    values = [dig(r, "value") for r in rules]
+    if any(is_unknown(v) for v in values):
+        return
+    prefix = settings(args, AZURE_KEYVAULT_VAULT_NETWORK_ACLS.config_schema)["minPrefixLength"]
+    wide = [i for i, v in enumerate(values) if _too_wide(v, prefix)]
+    if wide:
+        report(
+            message(
+                f"properties.networkAcls.ipRules[{', '.join(map(str, wide))}] admits the world (or is no "
+                "address), so the Deny default protects nothing",
+                fix,
+            ),
+            None,
+        )
+
+
+def _too_wide(value: Any, prefix: int) -> bool:
+    """Whether an ip rule is no network or wider than `prefix` bits (a bare address is a /32)."""
+    try:
+        network = ipaddress.ip_network(str(value).strip(), strict=False)
+    except ValueError:
+        return True
+    return network.prefixlen < (prefix if network.version == 4 else prefix + 64)
 
 
 # Source: CIS Microsoft Azure Foundations Benchmark, Key Vault, "Ensure that Public Network Access when
 # using Private Endpoint is disabled" / Microsoft cloud security benchmark NS-2; checkov CKV_AZURE_109.
 AZURE_KEYVAULT_VAULT_NETWORK_ACLS = ResourceValidationPolicy(
     name="azure-keyvault-vault-network-acls",
-    description="Key Vault firewalls must deny by default and admit only listed networks.",
+    description="Key Vault firewalls must deny by default and admit only listed networks narrower than "
+    "minPrefixLength.",
     validate=_keyvault_network_acls,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=schema(),
+    config_schema=schema(
+        minPrefixLength={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 32,
+            "default": 16,
+            "description": "Shortest IPv4 prefix an ip rule may have (IPv6: this plus 64); wider rules count as "
+            "open to the world.",
+        }
+    ),
     remediation_steps="Set network_acls.default_action to Deny with explicit ip_rules and virtual_network_rules.",
 )
 
