@@ -346,6 +346,8 @@ def _stack_service_account_token(args: StackValidationArgs, report: ReportViolat
             continue
         account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
         automount = spec.get("automountServiceAccountToken")
+        if automount is None and obj.resource_type.endswith("Patch"):
+            automount = False  # a server-side-apply patch leaves unset fields as they are on the live object
         if automount is None:
             automount = dig(accounts.get((obj.namespace(), account)), "automountServiceAccountToken")
         mounts_token = automount is not False or _api_token_volume(spec, cfg["apiAudiences"])

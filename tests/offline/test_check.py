@@ -40,6 +40,7 @@ from offline.check import (
     policy_config_path,
     render,
     run_check,
+    stack_sources,
     to_json,
     to_sarif,
     wrap_secrets,
@@ -53,7 +54,7 @@ from tests.conftest import ROOT, dev_stack
 from tests.policies.conftest import run
 
 CORPUS = ROOT / "tests" / "corpus"
-PROGRAM_CASES = sorted(CORPUS.glob("*.py"))
+PROGRAM_CASES = sorted(p for p in CORPUS.glob("*.py") if not p.name.startswith("_"))
 CONFIG_CASES = sorted(CORPUS.glob("*.yaml"))
 CANARY = re.compile(r"(spcanary|spgenerated)-[a-z0-9-]+")
 
@@ -394,11 +395,11 @@ def test_real_stack_check_finds_exactly_the_expected_violations(
 
 def test_streamed_analysis_finds_what_a_sequential_one_finds() -> None:
     streamed = run_check(ROOT, "dev")
-    _, capture, _ = capture_stack(ROOT, "dev")
+    stack_input, capture, _ = capture_stack(ROOT, "dev")
     path = policy_config_path("dev")
     with PolicyPackProcess(PACK_DIR, project="secrets-platform", stack="dev") as pack:
         config = effective_config(pack.policies(), load_policy_config(path), source=path.name)
-        sequential = check_capture(pack, capture, config)
+        sequential = check_capture(pack, capture, config, sources=stack_sources(ROOT, stack_input, capture))
     assert streamed.violations, "dev has advisory findings to compare"
     assert [(v.policy, v.level, v.urn, v.message) for v in streamed.violations] == [
         (v.policy, v.level, v.urn, v.message) for v in sequential

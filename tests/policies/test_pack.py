@@ -147,7 +147,7 @@ def test_all_policies_is_every_module_list() -> None:
     )
     assert [p for m in policies.CONCERNS for p in m.POLICIES] == ALL_POLICIES
     package = policies.least_privilege
-    assert package.POLICIES == [p for m in package.MODULES for p in m.POLICIES]
+    assert [p for m in package.MODULES for p in m.POLICIES] == package.POLICIES
     assert {m.__name__.rsplit(".", 1)[-1] for m in package.MODULES} == {
         path.stem for path in (PACK / "least_privilege").glob("*.py") if not path.stem.startswith("_")
     }
