@@ -421,6 +421,12 @@ HYGIENE_SCHEMA_PROPERTIES: dict[str, dict[str, Any]] = {
 """Config shared by the plaintext-secret policies (hygiene): thresholds and the allow-list."""
 
 
+def provider_urn(resource: PolicyResource) -> str:
+    """The URN of the provider a resource is declared with ("" for the default provider): which Vault,
+    cluster or account it lives in."""
+    return resource.provider.urn if resource.provider is not None else ""
+
+
 # --- objects declared inside other resources ---------------------------------------------------
 
 CONFIG_GROUP_V2 = "kubernetes:yaml/v2:ConfigGroup"

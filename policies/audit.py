@@ -34,6 +34,7 @@ from policies._support import (
     is_unknown,
     message,
     plain,
+    provider_urn,
     schema,
     settings,
     unknown_at,
@@ -256,25 +257,30 @@ _TRUE = {"true", "1", "t", "yes"}
 
 
 def _stack_audit_device(args: StackValidationArgs, report: ReportViolation) -> None:
-    declared = [r for r in args.resources if r.resource_type.startswith("vault:")]
-    if not declared or any(r.resource_type == AUDIT_DEVICE for r in declared):
-        return
-    first = sorted(declared, key=lambda r: r.urn)[0]
-    report(
-        message(
-            f"The stack declares {len(declared)} Vault resources (such as this {first.resource_type}) but no "
-            "audit device, so nobody can tell who read which secret",
-            "Declare a vault.Audit device (file or socket) with the other Vault resources",
-        ),
-        first.urn,
-    )
+    servers: dict[str, list[PolicyResource]] = {}
+    for resource in args.resources:
+        if resource.resource_type.startswith("vault:"):
+            # An audit device audits only the Vault its own provider talks to.
+            servers.setdefault(provider_urn(resource), []).append(resource)
+    for declared in servers.values():
+        if any(r.resource_type == AUDIT_DEVICE for r in declared):
+            continue
+        first = sorted(declared, key=lambda r: r.urn)[0]
+        report(
+            message(
+                f"The stack declares {len(declared)} Vault resources on this Vault (such as this "
+                f"{first.resource_type}) but no audit device there, so nobody can tell who read which secret",
+                "Declare a vault.Audit device (file or socket) with the same provider as the other Vault resources",
+            ),
+            first.urn,
+        )
 
 
 # Source: Vault docs, "Audit devices" ("Enable at least one audit device"); HashiCorp's
 # "Production hardening" (enable auditing).
 VAULT_AUDIT_DEVICE_PRESENT = StackValidationPolicy(
     name="vault-audit-device-present",
-    description="A stack that declares Vault resources must declare a Vault audit device.",
+    description="A stack that declares resources on a Vault must declare an audit device on that Vault.",
     validate=_stack_audit_device,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies._support import as_number, dig, is_unknown, message, plain, schema, settings
+from policies._support import as_number, dig, is_unknown, message, plain, provider_urn, schema, settings
 
 MOUNT = "vault:index/mount:Mount"
 KV_CONFIG = "vault:kv/secretBackendV2:SecretBackendV2"
@@ -57,12 +57,12 @@ def _limits(props: dict, cfg: dict) -> list[str]:
 
 def _kv_version_limits(args: StackValidationArgs, report: ReportViolation) -> None:
     cfg = settings(args, VAULT_KV_VERSION_LIMITS.config_schema)
-    configured: dict[str, PolicyResource] = {}
+    configured: dict[tuple[str, str], PolicyResource] = {}
     for resource in args.resources:
         if resource.resource_type == KV_CONFIG:
             mount = plain(resource.props).get("mount")
             if isinstance(mount, str) and not is_unknown(mount):
-                configured[mount.strip("/")] = resource
+                configured[(provider_urn(resource), mount.strip("/"))] = resource
             problems = _limits(plain(resource.props), cfg)
             if problems:
                 report(
@@ -75,7 +75,7 @@ def _kv_version_limits(args: StackValidationArgs, report: ReportViolation) -> No
     for resource in args.resources:
         if resource.resource_type == MOUNT:
             path = _kv_v2(resource)
-            if path is not None and path not in configured:
+            if path is not None and (provider_urn(resource), path) not in configured:
                 report(
                     message(
                         "The KV v2 mount has no version limits (no kv.SecretBackendV2 for it), so it keeps "

@@ -158,9 +158,35 @@ def test_a_stack_with_vault_resources_has_an_audit_device() -> None:
         _audit("a")
 
     missing = violations(VAULT_AUDIT_DEVICE_PRESENT, run(without))
-    assert list(missing) == ["p"] and "no audit device" in missing["p"][0]
+    assert list(missing) == ["p"] and "no audit device there" in missing["p"][0]
     assert violations(VAULT_AUDIT_DEVICE_PRESENT, run(with_device)) == {}
     assert violations(VAULT_AUDIT_DEVICE_PRESENT, run(lambda: None)) == {}, "no Vault, nothing to audit"
+
+
+def test_an_audit_device_audits_only_its_own_vault() -> None:
+    """Resources appended with the default provider are not audited by the device of the platform's own
+    Vault (an explicit provider), and the other way round."""
+
+    def body() -> None:
+        platform = vault.Provider("platform-vault", address="https://vault.platform.example:8200")
+        own = pulumi.ResourceOptions(provider=platform)
+        vault.Policy("passed-1", name="p", policy=READ_ONE, opts=own)
+        vault.Audit("audit", type="file", path="platform", options={"file_path": "/a.log"}, opts=own)
+        vault.Policy("failed-1", name="q", policy=READ_ONE)  # the default provider: another Vault
+
+    judge(VAULT_AUDIT_DEVICE_PRESENT, body)
+
+
+def test_kv_version_limits_are_per_vault() -> None:
+    def body() -> None:
+        other = pulumi.ResourceOptions(
+            provider=vault.Provider("other-vault", address="https://other.example:8200")
+        )
+        vault.Mount("passed-1", path="kv", type="kv", options={"version": "2"})
+        vault.kv.SecretBackendV2("limits", mount="kv", max_versions=3, delete_version_after=37 * 86400)
+        vault.Mount("failed-1", path="kv", type="kv", options={"version": "2"}, opts=other)
+
+    judge(VAULT_KV_VERSION_LIMITS, body)
 
 
 def test_kv_mounts_and_secrets_bound_their_versions() -> None:
