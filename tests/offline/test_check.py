@@ -202,11 +202,21 @@ def test_violations_carry_the_resource_urn_and_remediation(pack: PolicyPackProce
 
 def test_the_corpus_is_large_and_covers_every_policy_and_offline_check() -> None:
     expected = set()
+    unsafe: dict[str, int] = {}
+    safe = 0
     for path in PROGRAM_CASES:
-        expected |= _load(path).EXPECTED
+        case = _load(path).EXPECTED
+        expected |= case
+        safe += not case
+        for domain in {name.split("-")[0] for name in case}:
+            unsafe[domain] = unsafe.get(domain, 0) + 1
     for path in CONFIG_CASES:
         expected |= set(yaml.safe_load(path.read_text(encoding="utf-8"))["expected"])
-    assert len(PROGRAM_CASES) + len(CONFIG_CASES) >= 25
+    variants = sum(1 for p in PROGRAM_CASES if _load(p).EXPECTED) + len(CONFIG_CASES)
+    assert variants >= 120, f"{variants} unsafe variants"
+    assert safe >= 5, "passing twins show what the policies accept"
+    for domain in ("kubernetes", "aws", "azure", "vault", "random", "offline"):
+        assert unsafe.get(domain, 0) >= 3, f"too few {domain} cases: {unsafe}"
     assert expected == {p.name for p in ALL_POLICIES} | set(OFFLINE_CHECKS)
 
 
