@@ -45,6 +45,7 @@ test: $(STAMP) $(CRD_VALIDATORS) directus
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/secrets-platform schema --check
+	$(BIN)/python -m offline.policy_reference --check
 	$(BIN)/python -m pytest -n auto -q
 
 lint: $(STAMP)
@@ -55,9 +56,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Regenerate Pulumi.yaml's config block and the README's config reference from the models.
+## Regenerate Pulumi.yaml's config block and the README's config reference from the models, and the
+## README's policy list from the pack.
 schema: $(STAMP)
 	$(BIN)/python -m config.schema --write
+	$(BIN)/python -m offline.policy_reference --write
 
 ## Re-pin every dependency with hashes (needs network to PyPI): the project's, then the BFF image's.
 UV_COMPILE = $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
