@@ -62,7 +62,9 @@ def reference() -> str:
         for policy in module.POLICIES:
             severity = policy.severity.value if policy.severity else ""
             levels = " | ".join(_level(policy, stack) for stack in STACKS)
-            lines.append(f"| `{policy.name}` | {label} | {severity} | {levels} | {_cell(policy.description)} |")
+            lines.append(
+                f"| `{policy.name}` | {label} | {severity} | {levels} | {_cell(policy.description)} |"
+            )
     for name, info in OFFLINE_CHECKS.items():
         levels = " | ".join("mandatory" for _ in STACKS)
         lines.append(f"| `{name}` | offline check | critical | {levels} | {_cell(info['description'])} |")
@@ -88,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     current = with_reference(text)
     if args.check:
         if current != text:
-            print("error: README.md: the policy list differs from the pack; run `make schema`", file=sys.stderr)
+            print(
+                "error: README.md: the policy list differs from the pack; run `make schema`", file=sys.stderr
+            )
             return 1
         return 0
     if args.write:
