@@ -8,6 +8,7 @@ that raise on unknown values; validators work on `plain()` copies and treat an u
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections import Counter
@@ -193,6 +194,31 @@ def pod_template_metadata_path(resource_type: str) -> tuple[str, ...] | None:
     if path is None or len(path) < 2:
         return None
     return (*path[:-1], "metadata")
+
+
+def uses_secrets(spec: dict[str, Any]) -> bool:
+    """Whether a pod spec mounts or reads a Secret (volume, projected source, env or envFrom)."""
+    for volume in as_list(spec.get("volumes")):
+        if dig(volume, "secret") is not None or any(
+            dig(source, "secret") is not None for source in as_list(dig(volume, "projected", "sources"))
+        ):
+            return True
+    for _, container in containers(spec):
+        if any(dig(env, "valueFrom", "secretKeyRef") for env in as_list(container.get("env"))):
+            return True
+        if any(dig(source, "secretRef") for source in as_list(container.get("envFrom"))):
+            return True
+    return False
+
+
+def too_wide(value: Any, prefix: int) -> bool:
+    """Whether an allow-list entry is no network, or wider than `prefix` bits (IPv6: `prefix` + 64);
+    a bare address is a /32 (or /128)."""
+    try:
+        network = ipaddress.ip_network(str(value).strip(), strict=False)
+    except ValueError:
+        return True
+    return network.prefixlen < (prefix if network.version == 4 else prefix + 64)
 
 
 def containers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

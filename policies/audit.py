@@ -1,6 +1,9 @@
 """Audit: every store and cluster records who touched a secret, the record never holds a value in clear,
 and the cluster's KMS key version is recent.
 
+- AWS: the CloudTrail trail keeps logging and records management read events (GetSecretValue, Decrypt),
+  KMS events included.
+
 - Azure: a Key Vault without an `AuditEvent` diagnostic setting and an AKS cluster without `kube-audit`
   leave no record of who read a secret; the platform's alerts read those logs. AKS's KMS names one
   version of its key; once that version is older than the key's rotation period, the cluster has not

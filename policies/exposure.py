@@ -7,7 +7,6 @@ and a range wider than `minPrefixLength` bits counts as the world. Messages neve
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from pulumi_policy import (
@@ -18,7 +17,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, unknown_at
+from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, too_wide, unknown_at
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -36,19 +35,9 @@ def min_prefix(default: int) -> dict[str, Any]:
     }
 
 
-def too_wide(cidrs: list[Any], prefix: int) -> list[int]:
+def wide_entries(cidrs: list[Any], prefix: int) -> list[int]:
     """Indexes of entries that are not networks, or wider than the prefix allows."""
-    wide = []
-    for i, cidr in enumerate(cidrs):
-        try:
-            network = ipaddress.ip_network(str(cidr).strip(), strict=False)
-        except ValueError:
-            wide.append(i)
-            continue
-        limit = prefix if network.version == 4 else prefix + 64
-        if network.prefixlen < limit:
-            wide.append(i)
-    return wide
+    return [i for i, cidr in enumerate(cidrs) if too_wide(cidr, prefix)]
 
 
 def _eks_endpoint(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -65,7 +54,7 @@ def _eks_endpoint(args: ResourceValidationArgs, report: ReportViolation) -> None
     if any(is_unknown(c) for c in cidrs):
         return
     prefix = settings(args, AWS_EKS_CLUSTER_ENDPOINT_PUBLIC.config_schema)["minPrefixLength"]
-    wide = too_wide(cidrs, prefix)
+    wide = wide_entries(cidrs, prefix)
     if wide:
         where = (
             "vpcConfig.publicAccessCidrs is unset (0.0.0.0/0)"
@@ -114,7 +103,7 @@ def _aks_api_access(args: ResourceValidationArgs, report: ReportViolation) -> No
     if not ranges:
         finding = "The cluster's API server is public and apiServerAccessProfile.authorizedIPRanges is empty"
     else:
-        wide = too_wide(ranges, prefix)
+        wide = wide_entries(ranges, prefix)
         if not wide:
             return
         finding = (

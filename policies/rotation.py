@@ -40,6 +40,7 @@ from policies._support import (
     settings,
     string_list,
     unknown_at,
+    with_manifests,
 )
 
 SECRETSMANAGER_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -425,7 +426,7 @@ KUBERNETES_SECRET_ROTATION_ANNOTATION = ResourceValidationPolicy(
     name="kubernetes-secret-rotation-annotation",
     description=f"Platform-managed Kubernetes Secrets must declare a {ROTATION_ANNOTATION} of at most "
     "maxRotationDays.",
-    validate=_kubernetes_secret_rotation,
+    validate=with_manifests(_kubernetes_secret_rotation),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(
@@ -533,7 +534,7 @@ KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL = ResourceValidationPolicy(
     name="kubernetes-externalsecret-refresh-interval",
     description=f"ExternalSecrets must refresh more often than the {ROTATION_ANNOTATION} of their target "
     "Secret.",
-    validate=_externalsecret_refresh,
+    validate=with_manifests(_externalsecret_refresh),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(

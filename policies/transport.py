@@ -30,7 +30,9 @@ from policies._support import (
     schema,
     settings,
     string_list,
+    too_wide,
     unknown_at,
+    with_manifests,
 )
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -133,7 +135,7 @@ def _ingress_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
 KUBERNETES_INGRESS_TLS = ResourceValidationPolicy(
     name="kubernetes-ingress-tls",
     description="Ingresses must terminate TLS for every host they route.",
-    validate=_ingress_tls,
+    validate=with_manifests(_ingress_tls),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=schema(),
@@ -200,7 +202,7 @@ def _bff_rate_limit(args: ResourceValidationArgs, report: ReportViolation) -> No
 KUBERNETES_INGRESS_BFF_RATE_LIMIT = ResourceValidationPolicy(
     name="kubernetes-ingress-bff-rate-limit",
     description="The BFF ingress must limit the request rate per client.",
-    validate=_bff_rate_limit,
+    validate=with_manifests(_bff_rate_limit),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(
@@ -267,7 +269,7 @@ def _bff_source_range(args: ResourceValidationArgs, report: ReportViolation) -> 
 KUBERNETES_INGRESS_BFF_SOURCE_RANGE = ResourceValidationPolicy(
     name="kubernetes-ingress-bff-source-range",
     description="The BFF ingress must allow-list client networks within allowedCidrs.",
-    validate=_bff_source_range,
+    validate=with_manifests(_bff_source_range),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(
@@ -304,7 +306,7 @@ def _bff_backend_tls(args: ResourceValidationArgs, report: ReportViolation) -> N
 KUBERNETES_INGRESS_BFF_BACKEND_TLS = ResourceValidationPolicy(
     name="kubernetes-ingress-bff-backend-tls",
     description="The BFF ingress must speak TLS to the BFF's pods, never plain HTTP.",
-    validate=_bff_backend_tls,
+    validate=with_manifests(_bff_backend_tls),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(selector=_bff_selector()),
@@ -360,7 +362,7 @@ def _cms_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None
 KUBERNETES_CMS_EXPOSURE = ResourceValidationPolicy(
     name="kubernetes-cms-exposure",
     description="The CMS must not be exposed by a LoadBalancer or NodePort Service or by any Ingress.",
-    validate=_cms_exposure,
+    validate=with_manifests(_cms_exposure),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=schema(
@@ -409,7 +411,7 @@ def _keyvault_network_acls(args: ResourceValidationArgs, report: ReportViolation
     if any(is_unknown(v) for v in values):
         return
     prefix = settings(args, AZURE_KEYVAULT_VAULT_NETWORK_ACLS.config_schema)["minPrefixLength"]
-    wide = [i for i, v in enumerate(values) if _too_wide(v, prefix)]
+    wide = [i for i, v in enumerate(values) if too_wide(v, prefix)]
     if wide:
         report(
             message(
@@ -419,15 +421,6 @@ def _keyvault_network_acls(args: ResourceValidationArgs, report: ReportViolation
             ),
             None,
         )
-
-
-def _too_wide(value: Any, prefix: int) -> bool:
-    """Whether an ip rule is no network or wider than `prefix` bits (a bare address is a /32)."""
-    try:
-        network = ipaddress.ip_network(str(value).strip(), strict=False)
-    except ValueError:
-        return True
-    return network.prefixlen < (prefix if network.version == 4 else prefix + 64)
 
 
 # Source: CIS Microsoft Azure Foundations Benchmark, Key Vault, "Ensure that Public Network Access when

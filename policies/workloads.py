@@ -37,6 +37,7 @@ from policies._support import (
     settings,
     string_list,
     unknown_at,
+    uses_secrets,
     with_manifests,
 )
 
@@ -51,21 +52,6 @@ BINDINGS = (
 
 def _spec(args: ResourceValidationArgs) -> dict[str, Any] | None:
     return pod_spec(args.resource_type, plain(args.props))
-
-
-def uses_secrets(spec: dict[str, Any]) -> bool:
-    """Whether a pod mounts or reads a Secret (volume, projected source, env or envFrom)."""
-    for volume in as_list(spec.get("volumes")):
-        if dig(volume, "secret") is not None or any(
-            dig(source, "secret") is not None for source in as_list(dig(volume, "projected", "sources"))
-        ):
-            return True
-    for _, container in containers(spec):
-        if any(dig(env, "valueFrom", "secretKeyRef") for env in as_list(container.get("env"))):
-            return True
-        if any(dig(source, "secretRef") for source in as_list(container.get("envFrom"))):
-            return True
-    return False
 
 
 # --- Secret volume modes -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from policies._support import (
     settings,
     string_list,
     unknown_at,
+    uses_secrets,
     with_manifests,
 )
 from policies.least_privilege._rbac import (
@@ -244,21 +245,6 @@ _IDENTITY_ANNOTATIONS = ("eks.amazonaws.com/role-arn", "azure.workload.identity/
 """ServiceAccount annotations that give pods a cloud identity (EKS IRSA, Azure workload identity)."""
 
 
-def _references_secrets(spec: dict[str, Any]) -> bool:
-    for volume in as_list(spec.get("volumes")):
-        if dig(volume, "secret") is not None or any(
-            dig(source, "secret") is not None for source in as_list(dig(volume, "projected", "sources"))
-        ):
-            return True
-    containers = as_list(spec.get("containers")) + as_list(spec.get("initContainers"))
-    for container in containers:
-        if any(dig(env, "valueFrom", "secretKeyRef") for env in as_list(dig(container, "env"))):
-            return True
-        if any(dig(source, "secretRef") for source in as_list(dig(container, "envFrom"))):
-            return True
-    return False
-
-
 def secret_namespaces(objects: list[DeclaredObject]) -> set[str]:
     """Namespaces where the stack keeps Secrets, or something pods there could use to get them."""
     found: set[str] = set()
@@ -282,7 +268,7 @@ def secret_namespaces(objects: list[DeclaredObject]) -> set[str]:
         annotations = dig(obj.props, "metadata", "annotations")
         if (
             _HOLDS_SECRETS.match(kind)
-            or (spec is not None and _references_secrets(spec))
+            or (spec is not None and uses_secrets(spec))
             or (
                 kind == "kubernetes:core/v1:ServiceAccount"
                 and (
