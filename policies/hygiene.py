@@ -25,23 +25,20 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies._kubernetes import containers, pod_spec, pod_template_metadata_path, with_manifests
 from policies._support import (
     HYGIENE_SCHEMA_PROPERTIES,
     allowed,
     as_list,
-    containers,
     dig,
     key_file_name,
     key_material,
     message,
     plain,
     plaintext_secret,
-    pod_spec,
-    pod_template_metadata_path,
     schema,
     settings,
     walk,
-    with_manifests,
 )
 
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"

@@ -24,6 +24,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import (
     MANAGED_BY_LABEL,
     ROTATION_ANNOTATION,
@@ -40,7 +41,6 @@ from policies._support import (
     settings,
     string_list,
     unknown_at,
-    with_manifests,
 )
 
 SECRETSMANAGER_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"

@@ -19,6 +19,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import (
     as_list,
     as_number,
@@ -32,7 +33,6 @@ from policies._support import (
     string_list,
     too_wide,
     unknown_at,
-    with_manifests,
 )
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"

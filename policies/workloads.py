@@ -23,22 +23,18 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies._kubernetes import containers, declared_objects, pod_spec, uses_secrets, with_manifests
 from policies._support import (
     as_list,
     as_number,
-    containers,
-    declared_objects,
     dig,
     is_unknown,
     message,
     plain,
-    pod_spec,
     schema,
     settings,
     string_list,
     unknown_at,
-    uses_secrets,
-    with_manifests,
 )
 
 KUBERNETES_DEFAULT_MODE = 0o644

@@ -20,6 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import (
     as_list,
     dig,
@@ -31,7 +32,6 @@ from policies._support import (
     string_list,
     unknown_at,
     walk,
-    with_manifests,
 )
 
 _CLUSTER_SECRET_STORE = re.compile(r"^kubernetes:external-secrets\.io/[^:]+:ClusterSecretStore$")

@@ -24,21 +24,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies._kubernetes import DeclaredObject, declared_objects, pod_spec, uses_secrets, with_manifests
 from policies._support import (
-    DeclaredObject,
     as_list,
-    declared_objects,
     dig,
     is_unknown,
     message,
     plain,
-    pod_spec,
     schema,
     settings,
     string_list,
     unknown_at,
-    uses_secrets,
-    with_manifests,
 )
 from policies.least_privilege._rbac import (
     BINDING_KINDS,

@@ -22,6 +22,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import (
     as_list,
     dig,
@@ -32,7 +33,6 @@ from policies._support import (
     settings,
     string_list,
     unknown_at,
-    with_manifests,
 )
 from policies.least_privilege._rbac import (
     CLUSTER_ROLE,

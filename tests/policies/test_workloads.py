@@ -8,7 +8,7 @@ from typing import Any
 import pulumi_kubernetes as k8s
 import pytest
 
-from policies._support import pod_spec_path
+from policies._kubernetes import pod_spec_path
 from policies.workloads import (
     KUBERNETES_CONTAINER_PRIVILEGED,
     KUBERNETES_CONTAINER_RUN_AS_ROOT,
