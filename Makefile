@@ -55,6 +55,7 @@ test: $(STAMP) $(CRD_VALIDATORS) directus
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/secrets-platform schema --check
+	$(BIN)/python -m offline.policy_reference --check
 	$(BIN)/python -m pytest -n auto -q
 
 ## ruff check and format check.
@@ -67,9 +68,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Regenerate Pulumi.yaml's config block and the README's config reference from the models.
+## Regenerate Pulumi.yaml's config block, the README's config reference and its policy list.
 schema: $(PLAN_STAMP)
 	$(BIN)/python -m config.schema --write
+	$(BIN)/python -m offline.policy_reference --write
 
 UV_COMPILE = $(PYTHON) -m uv pip compile --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28
 ## Re-pin every dependency with hashes (needs PyPI): plan, test, then the BFF image's locks.

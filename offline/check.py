@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import queue
-import re
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,6 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -52,13 +50,16 @@ from offline.plan import (
     PlanError,
     Progress,
     _covered,
+    _named_files,
     capture_stack,
     find_dropped,
     find_leaks,
     leaves,
 )
 from offline.runtime import SECRET_SIG, SIG_KEY, Capture, Registration, collector_paused, join
-from offline.stackfiles import read_project_name
+from offline.secret_flow import HELM_VALUES_POLICY, OFFLINE_CHECKS, source_scanner
+from offline.secret_flow import findings as secret_findings
+from offline.stackfiles import StackInput, read_project_name
 
 EXIT_VIOLATIONS = exits.VIOLATIONS
 
@@ -504,142 +505,33 @@ def effective_config(
     return config
 
 
-# --- offline checks: what only the plan knows ----------------------------------------------
-
-SECRET_INPUTS: dict[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Secret": ("data", "stringData"),
-    "aws:secretsmanager/secretVersion:SecretVersion": ("secretString", "secretBinary"),
-    "azure-native:keyvault:Secret": ("properties.value",),
-    "pulumi:providers:kubernetes": ("kubeconfig",),
-}
-"""Inputs that carry a secret value: they must be Pulumi secrets, or the state keeps them in clear."""
-HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
-HELM_VALUES_POLICY = "kubernetes-helm-release-values-plaintext-secret"
-
-_PLAINTEXT_FIELDS: list[tuple[str, re.Pattern[str], str]] = [
-    ("kubernetes:core/v1:ConfigMap", re.compile(r"^(data|binaryData)\b"), "ConfigMap data"),
-    ("kubernetes:", re.compile(r"(^|\.)env\[\d+\]\.value$"), "a container env value"),
-    ("kubernetes:", re.compile(r"(^|\.)(args|command)\[\d+\]$"), "a container argument"),
-    ("kubernetes:", re.compile(r"(^|\.)metadata\.(annotations|labels)\b"), "metadata"),
-    ("aws:", re.compile(r"^(tags|tagsAll)\b"), "tags"),
-    ("azure-native:", re.compile(r"^tags\b"), "tags"),
-    (
-        "aws:lambda/function:Function",
-        re.compile(r"^environment\.variables\b"),
-        "Lambda environment variables",
-    ),
-]
-"""(type prefix, input path, what) where a value is stored and shown in plain text by the provider."""
-
-OFFLINE_CHECKS: dict[str, dict[str, str]] = {
-    "offline-secret-input-marked": {
-        "description": "Inputs that carry secret values (Secret data and stringData, secret strings, "
-        "kubeconfigs) must be Pulumi secrets.",
-        "remediation": "Build the value with pulumi.Output.secret(...) or read it with Config.require_secret.",
-    },
-    "offline-secret-in-plaintext-field": {
-        "description": "Pulumi secrets must not flow into fields stored in plain text (ConfigMaps, env "
-        "values, arguments, metadata, tags, Lambda environments, Helm values).",
-        "remediation": "Keep the secret in a Kubernetes Secret or the cloud store and pass only its name.",
-    },
-    "offline-helm-values-secret-leaves": {
-        "description": "Helm values must not be secret as a whole, and allow-listed secret overrides must be "
-        "Pulumi secrets.",
-        "remediation": "Pass secrets to charts through a Secret named in the values (secret.existingSecret).",
-    },
-}
-"""Checks the pack cannot make: the engine hands it plain values without saying which are secret."""
+# --- offline checks: what only the plan knows (offline/secret_flow.py) ------------------------------
 
 
-def _inputs_at(value: Any, dotted: str) -> list[tuple[str, Any]]:
-    """(path, value) at a dotted path of plain map keys, if present."""
-    node = value
-    for key in dotted.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return []
-        node = node[key]
-    return [(dotted, node)]
+def offline_findings(
+    capture: Capture, config: dict[str, tuple[str, dict[str, Any]]], sources: LeakScanner | None = None
+) -> list[Violation]:
+    """Violations of the `offline-*` checks (always mandatory); messages name paths, never values.
 
-
-def _allow_listed(path: str, patterns: list[str]) -> bool:
-    relative = path.removeprefix("values.")
-    last = relative.rsplit(".", 1)[-1]
-    return any(fnmatchcase(relative, p) or fnmatchcase(last, p) for p in patterns)
-
-
-def offline_findings(capture: Capture, config: dict[str, tuple[str, dict[str, Any]]]) -> list[Violation]:
-    """Violations of the `offline-*` checks (always mandatory); messages name paths, never values."""
-    found = []
-
-    def add(check: str, reg: Registration, text: str) -> None:
-        info = OFFLINE_CHECKS[check]
-        found.append(
-            Violation(
-                policy=check,
-                level="mandatory",
-                urn=reg.urn,
-                resource_type=reg.type,
-                message=text,
-                description=info["description"],
-                remediation=info["remediation"],
-                source="offline",
-                severity="critical",
-            )
-        )
-
+    `sources` knows the run's secret sources (`secret_flow.source_scanner`); without it, canaries and
+    provider secret outputs are the only sources (no file the stack config names).
+    """
     allow_list = config.get(HELM_VALUES_POLICY, ("", {}))[1].get("allowList", [])
-    for reg in capture.resources:
-        for dotted in SECRET_INPUTS.get(reg.type, ()):
-            for path, value in _inputs_at(reg.inputs, dotted):
-                if value not in (None, {}, "") and not _covered(path, reg.secret_paths):
-                    add(
-                        "offline-secret-input-marked",
-                        reg,
-                        f"Input {path} of this {reg.type} is not a Pulumi secret, so the state would store it "
-                        "in plain text and previews would show it. Wrap it in pulumi.Output.secret(...).",
-                    )
-        for path in reg.secret_paths:
-            what = next(
-                (
-                    w
-                    for prefix, pattern, w in _PLAINTEXT_FIELDS
-                    if reg.type.startswith(prefix) and pattern.search(path)
-                ),
-                None,
-            )
-            if what:
-                add(
-                    "offline-secret-in-plaintext-field",
-                    reg,
-                    f"The secret input {path} lands in {what}, which the provider stores and shows in plain "
-                    "text. Keep the value in a Secret and reference it by name.",
-                )
-        if reg.type in HELM_RELEASES and "values" in reg.inputs:
-            if "values" in reg.secret_paths:
-                add(
-                    "offline-helm-values-secret-leaves",
-                    reg,
-                    "The whole values map is one secret, which hides every setting from review and puts the "
-                    "secret in Helm's release record. Pass secrets through a Secret named in the values.",
-                )
-                continue
-            for path in reg.secret_paths:
-                if path.startswith("values.") and not _allow_listed(path, allow_list):
-                    add(
-                        "offline-secret-in-plaintext-field",
-                        reg,
-                        f"The secret input {path} lands in the Helm values, which Helm keeps in its release "
-                        "record and shows in `helm get values`. Pass it through a Secret named in the values.",
-                    )
-            for path, _ in leaves(reg.inputs["values"], "values"):
-                if _allow_listed(path, allow_list) and not _covered(path, reg.secret_paths):
-                    add(
-                        "offline-helm-values-secret-leaves",
-                        reg,
-                        f"{path} is allow-listed as a secret override but is not a Pulumi secret. Deliver it "
-                        "with pulumi.Output.secret(...) or remove it from the allow-list.",
-                    )
-    return found
+    scanner = sources or source_scanner(capture)
+    return [
+        Violation(
+            policy=finding.check,
+            level="mandatory",
+            urn=finding.reg.urn,
+            resource_type=finding.reg.type,
+            message=finding.message,
+            description=OFFLINE_CHECKS[finding.check]["description"],
+            remediation=OFFLINE_CHECKS[finding.check]["remediation"],
+            source="offline",
+            severity="critical",
+        )
+        for finding in secret_findings(capture, allow_list, scanner)
+    ]
 
 
 # --- running a check -------------------------------------------------------------------------
@@ -659,9 +551,10 @@ def check_capture(
     config: dict[str, tuple[str, dict[str, Any]]],
     redact: Redactor | None = None,
     diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] | None = None,
+    sources: LeakScanner | None = None,
 ) -> list[Violation]:
     """Configure the pack, analyze a capture (unless `diagnostics` were streamed already), add the
-    offline checks; every text redacted."""
+    offline checks (`sources`: the run's secret sources, see `stack_sources`); every text redacted."""
     redact = redact or Redactor(capture)
     if diagnostics is None:
         pack.configure(config)
@@ -683,10 +576,16 @@ def check_capture(
                 severity=_severity_name(diagnostic.severity).replace("unspecified", ""),
             )
         )
-    for violation in offline_findings(capture, config):
+    for violation in offline_findings(capture, config, sources):
         violation.message = redact(violation.message)
         violations.append(violation)
     return sorted(violations, key=lambda v: (v.level != "mandatory", v.policy, v.urn, v.message))
+
+
+def stack_sources(project_dir: Path, stack_input: StackInput, capture: Capture) -> LeakScanner:
+    """The secret sources of a stack's run: its canaries, provider secret outputs, and the contents of
+    the files its config names (a `file` secret's value), as the plan's `secretSources` sees them."""
+    return source_scanner(capture, _named_files(project_dir, stack_input.config))
 
 
 def _describe_policies(
@@ -748,7 +647,13 @@ def run_check(
         if findings:
             raise PlanError(stack, findings)
         planned = time.perf_counter()
-        violations = check_capture(pack, capture, config, diagnostics=diagnostics)
+        violations = check_capture(
+            pack,
+            capture,
+            config,
+            diagnostics=diagnostics,
+            sources=stack_sources(project_dir, stack_input, capture),
+        )
         assert pack.info is not None
         result = CheckResult(
             project=stack_input.project,
@@ -954,6 +859,7 @@ __all__ = [
     "load_policy_config",
     "offline_findings",
     "run_check",
+    "stack_sources",
     "to_sarif",
     "wrap_secrets",
     "write_reports",

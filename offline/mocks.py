@@ -257,6 +257,24 @@ def _random_password(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[st
     return {"result": m._canary(name), "bcryptHash": "$2a$10$plan"}
 
 
+def _random_string(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A RandomString's result is not secret (pulumi-random): a plain, deterministic value, never a
+    canary, so a plan shows where it went."""
+    length = int(inputs.get("length") or 16)
+    digest = (_suffix(name) * (length // 8 + 1))[:length]
+    return {"result": digest, "id": digest}
+
+
+def _random_uuid(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    value = f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+    return {"result": value, "id": value}
+
+
+def _random_pet(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"plan-pet-{_suffix(name)}"}
+
+
 def _random_id(m: PlanMocks, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     digest = _suffix(name)
     return {"hex": digest, "b64Std": digest, "b64Url": digest, "dec": str(int(digest, 16)), "id": digest}
@@ -514,6 +532,9 @@ _HANDLERS = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
+    "random:index/randomString:RandomString": _random_string,
+    "random:index/randomUuid:RandomUuid": _random_uuid,
+    "random:index/randomPet:RandomPet": _random_pet,
     "azure-native:keyvault:Vault": _key_vault,
     "azure-native:keyvault:Key": _key_vault_key,
     "azure-native:keyvault:Secret": _key_vault_secret,

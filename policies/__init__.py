@@ -11,24 +11,31 @@ from pulumi_policy import Policy
 from policies import (
     audit,
     encryption,
+    exposure,
+    generation,
     hygiene,
     least_privilege,
-    least_privilege_vault,
     retention,
     rotation,
     transport,
+    workloads,
 )
 
-ALL_POLICIES: list[Policy] = [
-    *rotation.POLICIES,
-    *least_privilege.POLICIES,
-    *encryption.POLICIES,
-    *hygiene.POLICIES,
-    *transport.POLICIES,
-    *least_privilege_vault.POLICIES,
-    *audit.POLICIES,
-    *retention.POLICIES,
+CONCERNS = [
+    rotation,
+    least_privilege,
+    workloads,
+    encryption,
+    hygiene,
+    generation,
+    transport,
+    exposure,
+    audit,
+    retention,
 ]
+"""The pack's concerns, in report order; each module (or package) lists its policies in `POLICIES`."""
+
+ALL_POLICIES: list[Policy] = [policy for concern in CONCERNS for policy in concern.POLICIES]
 """Every policy of the pack, in report order (by concern)."""
 
-__all__ = ["ALL_POLICIES"]
+__all__ = ["ALL_POLICIES", "CONCERNS"]

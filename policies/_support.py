@@ -8,6 +8,7 @@ that raise on unknown values; validators work on `plain()` copies and treat an u
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections import Counter
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import PolicyConfigSchema, PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
@@ -149,36 +150,17 @@ def message(finding: str, fix: str) -> str:
     return f"{finding} {fix}"
 
 
-# --- Kubernetes shapes -----------------------------------------------------------------------
-
-WORKLOAD_POD_SPEC = {
-    "kubernetes:core/v1:Pod": ("spec",),
-    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:ReplicaSet": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-"""Where each workload kind keeps its pod spec."""
+# --- networks ------------------------------------------------------------------------------------
 
 
-def pod_spec(resource_type: str, props: dict[str, Any]) -> dict[str, Any] | None:
-    path = WORKLOAD_POD_SPEC.get(resource_type)
-    if path is None:
-        return None
-    spec = dig(props, *path)
-    return spec if isinstance(spec, dict) else None
-
-
-def containers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(path, container) for containers, init containers and ephemeral containers of a pod spec."""
-    found = []
-    for field in ("containers", "initContainers", "ephemeralContainers"):
-        for i, container in enumerate(as_list(spec.get(field))):
-            if isinstance(container, dict):
-                found.append((f"{field}[{i}]", container))
-    return found
+def too_wide(value: Any, prefix: int) -> bool:
+    """Whether an allow-list entry is no network, or wider than `prefix` bits (IPv6: `prefix` + 64);
+    a bare address is a /32 (or /128)."""
+    try:
+        network = ipaddress.ip_network(str(value).strip(), strict=False)
+    except ValueError:
+        return True
+    return network.prefixlen < (prefix if network.version == 4 else prefix + 64)
 
 
 # --- durations -------------------------------------------------------------------------------
@@ -253,6 +235,7 @@ _SECRET_NOUNS = frozenset(
         "sessionkey",
         "masterkey",
         "webhooksecret",
+        "authorization",
     }
 )
 """Words that end a key naming a secret value (`DB_PASSWORD`, `oauthClientSecret`, `api-key`)."""
@@ -269,6 +252,8 @@ _KNOWN_SECRET_VALUES = (
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),  # Google API keys
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),  # JWTs
     re.compile(r"://[^/\s:@]+:[^/\s@]+@"),  # credentials in a URL
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/-]{8,}=*"),  # an HTTP Authorization credential
+    re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----"),  # armored PGP secret keys
 )
 """Formats that are secrets whatever their key (the detect-secrets and gitleaks rule families)."""
 
@@ -392,3 +377,71 @@ HYGIENE_SCHEMA_PROPERTIES: dict[str, dict[str, Any]] = {
     ),
 }
 """Config shared by the plaintext-secret policies (hygiene): thresholds and the allow-list."""
+
+
+def provider_urn(resource: PolicyResource) -> str:
+    """The URN of the provider a resource is declared with ("" for the default provider): which Vault,
+    cluster or account it lives in."""
+    return resource.provider.urn if resource.provider is not None else ""
+
+
+# --- key material ------------------------------------------------------------------------------
+
+_KEY_MATERIAL = (
+    re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),  # PEM: PKCS#1, PKCS#8, EC, OpenSSH, encrypted
+    re.compile(r"-----BEGIN PGP PRIVATE KEY BLOCK-----"),  # RFC 4880 armored secret key
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),  # JWT (RFC 7519)
+)
+_KEY_FILE_NAMES = re.compile(
+    r"(^|/)(id_(rsa|dsa|ecdsa|ed25519)|\.dockerconfigjson|\.dockercfg|\.netrc|\.pgpass|\.git-credentials"
+    r"|[^/]*\.(key|p12|pfx|jks|keystore|ppk|gpg|asc))$",
+    re.IGNORECASE,
+)
+"""File names under which private keys and credential files are kept (`id_rsa`, `tls.key`,
+`.dockerconfigjson`, `.netrc`...)."""
+_BASE64_BLOCK = re.compile(r"^[A-Za-z0-9+/=\s_-]{40,}$")
+
+
+def _docker_config_credentials(text: str) -> bool:
+    """Whether text is a Docker config (`.dockerconfigjson`/`.dockercfg`) holding a credential."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(doc, dict):
+        return False
+    registries = doc.get("auths") if isinstance(doc.get("auths"), dict) else doc
+    return any(
+        isinstance(entry, dict)
+        and any(isinstance(entry.get(k), str) and entry.get(k) for k in ("auth", "password", "identitytoken"))
+        for entry in registries.values()
+    )
+
+
+def key_material(text: Any, depth: int = 2) -> bool:
+    """Whether a value is (or base64-encodes) a private key, a PGP secret key, a JWT or a Docker
+    registry credential: material that is secret whatever the key it sits under."""
+    import base64
+    import binascii
+
+    if not isinstance(text, str) or not known(text):
+        return False
+    if any(pattern.search(text) for pattern in _KEY_MATERIAL) or _docker_config_credentials(text):
+        return True
+    if depth and _BASE64_BLOCK.match(text.strip()):
+        compact = re.sub(r"\s+", "", text)
+        for altchars in (None, b"-_"):
+            try:
+                decoded = base64.b64decode(compact + "=" * (-len(compact) % 4), altchars=altchars)
+            except (binascii.Error, ValueError):
+                continue
+            if key_material(decoded.decode("utf-8", "ignore"), depth - 1):
+                return True
+    return False
+
+
+def key_file_name(key: str) -> bool:
+    """Whether a map key is the file name of a private key or a credential file."""
+    return bool(_KEY_FILE_NAMES.search(key))

@@ -1,6 +1,9 @@
 """Audit: every store and cluster records who touched a secret, the record never holds a value in clear,
 and the cluster's KMS key version is recent.
 
+- AWS: the CloudTrail trail keeps logging and records management read events (GetSecretValue, Decrypt),
+  KMS events included.
+
 - Azure: a Key Vault without an `AuditEvent` diagnostic setting and an AKS cluster without `kube-audit`
   leave no record of who read a secret; the platform's alerts read those logs. AKS's KMS names one
   version of its key; once that version is older than the key's rotation period, the cluster has not
@@ -34,6 +37,7 @@ from policies._support import (
     is_unknown,
     message,
     plain,
+    provider_urn,
     schema,
     settings,
     unknown_at,
@@ -142,8 +146,8 @@ def _audit_diagnostics(args: StackValidationArgs, report: ReportViolation) -> No
             category = REQUIRED_LOGS[resource.resource_type]
             report(
                 message(
-                    f"Nothing records the {category} log of {resource.name}, so no one can tell who read its secrets",
-                    f"Declare a monitor.DiagnosticSetting with resource_uri={resource.name}.id sending the "
+                    f"Nothing records the resource's {category} log, so no one can tell who read its secrets",
+                    "Declare a monitor.DiagnosticSetting with resource_uri=<the resource>.id sending the "
                     f"{category} category to a Log Analytics workspace",
                 ),
                 resource.urn,
@@ -163,6 +167,90 @@ AZURE_AUDIT_DIAGNOSTIC_SETTINGS = StackValidationPolicy(
 )
 
 
+# --- AWS CloudTrail -------------------------------------------------------------------------------
+
+CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
+_READ_TYPES = ("All", "ReadOnly")
+"""Event selector read/write types that record reads such as GetSecretValue and Decrypt (CloudTrail API
+reference, EventSelector.ReadWriteType; default All)."""
+
+
+def _selector_records_reads(selector: dict) -> bool | None:
+    """Whether a basic event selector records management reads (None when unknown)."""
+    if any(is_unknown(selector.get(k)) for k in ("includeManagementEvents", "readWriteType")):
+        return None
+    if selector.get("includeManagementEvents") is False:
+        return False
+    return (selector.get("readWriteType") or "All") in _READ_TYPES
+
+
+def _advanced_records_reads(selector: dict) -> bool:
+    """Whether an advanced selector records management read events (eventCategory Management, and no
+    readOnly field that keeps only writes)."""
+    fields = {str(f.get("field")): f for f in as_list(selector.get("fieldSelectors")) if isinstance(f, dict)}
+    category = fields.get("eventCategory")
+    if not category or "Management" not in as_list(category.get("equals")):
+        return False
+    read_only = fields.get("readOnly")
+    return not (read_only and as_list(read_only.get("equals")) == ["false"])
+
+
+def _trail_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CLOUDTRAIL_TRAIL:
+        return
+    props = plain(args.props)
+    fix = "Set enable_logging=True and record management events of every read/write type, KMS included"
+    enabled = props.get("enableLogging")
+    if not is_unknown(enabled) and enabled is False:
+        report(message("The trail is stopped (enable_logging=False), so it records nothing", fix), None)
+    selectors = props.get("eventSelectors")
+    if isinstance(selectors, list) and selectors:
+        reads = [_selector_records_reads(s) for s in selectors if isinstance(s, dict)]
+        if None not in reads and not any(reads):
+            report(
+                message(
+                    "No event selector records management read events, so GetSecretValue and Decrypt calls "
+                    "leave no record",
+                    fix,
+                ),
+                None,
+            )
+        excluded = [
+            s
+            for s in selectors
+            if isinstance(s, dict) and "kms.amazonaws.com" in as_list(s.get("excludeManagementEventSources"))
+        ]
+        if excluded:
+            report(message("An event selector excludes KMS events, so key use leaves no record", fix), None)
+    advanced = props.get("advancedEventSelectors")
+    if (
+        isinstance(advanced, list)
+        and advanced
+        and not any(_advanced_records_reads(s) for s in advanced if isinstance(s, dict))
+    ):
+        report(
+            message(
+                "No advanced event selector records management read events, so secret reads leave no record",
+                fix,
+            ),
+            None,
+        )
+
+
+# Source: CIS AWS Foundations Benchmark v1.5.0, 3.1 ("Ensure CloudTrail is enabled in all regions":
+# IsLogging true, management events with ReadWriteType All); CloudTrail user guide, "Logging management
+# events" (KMS events may be excluded; reads are ReadOnly events).
+AWS_CLOUDTRAIL_TRAIL_LOGGING = ResourceValidationPolicy(
+    name="aws-cloudtrail-trail-logging",
+    description="CloudTrail trails must be logging and record management read events, KMS included.",
+    validate=_trail_logging,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set enable_logging=True; keep management events with read_write_type All and KMS events.",
+)
+
+
 # --- Vault ---------------------------------------------------------------------------------------
 
 AUDIT_DEVICE = "vault:index/audit:Audit"
@@ -172,25 +260,30 @@ _TRUE = {"true", "1", "t", "yes"}
 
 
 def _stack_audit_device(args: StackValidationArgs, report: ReportViolation) -> None:
-    declared = [r for r in args.resources if r.resource_type.startswith("vault:")]
-    if not declared or any(r.resource_type == AUDIT_DEVICE for r in declared):
-        return
-    first = sorted(declared, key=lambda r: r.urn)[0]
-    report(
-        message(
-            f"The stack declares Vault resources ({len(declared)}, such as {first.resource_type} {first.name}) "
-            "but no audit device, so nobody can tell who read which secret",
-            "Declare a vault.Audit device (file or socket) with the other Vault resources",
-        ),
-        first.urn,
-    )
+    servers: dict[str, list[PolicyResource]] = {}
+    for resource in args.resources:
+        if resource.resource_type.startswith("vault:"):
+            # An audit device audits only the Vault its own provider talks to.
+            servers.setdefault(provider_urn(resource), []).append(resource)
+    for declared in servers.values():
+        if any(r.resource_type == AUDIT_DEVICE for r in declared):
+            continue
+        first = sorted(declared, key=lambda r: r.urn)[0]
+        report(
+            message(
+                f"The stack declares {len(declared)} Vault resources on this Vault (such as this "
+                f"{first.resource_type}) but no audit device there, so nobody can tell who read which secret",
+                "Declare a vault.Audit device (file or socket) with the same provider as the other Vault resources",
+            ),
+            first.urn,
+        )
 
 
 # Source: Vault docs, "Audit devices" ("Enable at least one audit device"); HashiCorp's
 # "Production hardening" (enable auditing).
 VAULT_AUDIT_DEVICE_PRESENT = StackValidationPolicy(
     name="vault-audit-device-present",
-    description="A stack that declares Vault resources must declare a Vault audit device.",
+    description="A stack that declares resources on a Vault must declare an audit device on that Vault.",
     validate=_stack_audit_device,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -241,8 +334,8 @@ def _audit_hmac(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if keys:
         report(
             message(
-                f"The mount exempts keys from the audit HMAC ({', '.join(sorted(set(keys)))}), so their values "
-                "are written to the audit log in clear",
+                f"The mount exempts {len(set(keys))} key(s) from the audit HMAC, so their values are written "
+                "to the audit log in clear",
                 "Remove audit_non_hmac_request_keys and audit_non_hmac_response_keys",
             ),
             None,
@@ -263,6 +356,7 @@ VAULT_AUDIT_DEVICE_HMAC = ResourceValidationPolicy(
 
 
 POLICIES = [
+    AWS_CLOUDTRAIL_TRAIL_LOGGING,
     AZURE_AKS_CLUSTER_KMS_KEY_VERSION_AGE,
     AZURE_AUDIT_DIAGNOSTIC_SETTINGS,
     VAULT_AUDIT_DEVICE_PRESENT,

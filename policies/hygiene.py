@@ -11,7 +11,10 @@ really secret inputs. Messages name paths, never values.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+import shlex
 from typing import Any
 
 from pulumi_policy import (
@@ -22,16 +25,17 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies._kubernetes import containers, pod_spec, pod_template_metadata_path, with_manifests
 from policies._support import (
     HYGIENE_SCHEMA_PROPERTIES,
     allowed,
     as_list,
-    containers,
     dig,
+    key_file_name,
+    key_material,
     message,
     plain,
     plaintext_secret,
-    pod_spec,
     schema,
     settings,
     walk,
@@ -78,19 +82,56 @@ def file_settings(path: str, text: Any) -> list[tuple[str, str, Any]]:
 # --- Kubernetes ---------------------------------------------------------------------------------
 
 
+_FLAG = re.compile(r"^--?[A-Za-z][A-Za-z0-9_.-]*$")
+_PAIR = re.compile(r"^(?:--?)?([A-Za-z_][A-Za-z0-9_.-]*)[=:](.+)$")
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_HOOKS = ("postStart", "preStop")
+
+
+def argument_entries(where: str, words: list[Any], depth: int = 1) -> list[tuple[str, str, Any]]:
+    """(path, key, value) to judge in a command line: each word by its shape, `--flag=value`,
+    `KEY=value` and `--flag value` pairs by the flag's name, and the words of a shell string
+    (`sh -c "... --password x"`) the same way."""
+    entries: list[tuple[str, str, Any]] = []
+    for i, word in enumerate(words):
+        if not isinstance(word, str):
+            continue
+        path = f"{where}[{i}]"
+        entries.append((path, "", word))
+        pair = _PAIR.match(word)
+        if pair:
+            entries.append((path, pair.group(1), pair.group(2)))
+        following = words[i + 1] if i + 1 < len(words) else None
+        if _FLAG.match(word) and isinstance(following, str) and not following.startswith("-"):
+            entries.append((f"{where}[{i + 1}]", word.lstrip("-"), following))
+        if depth and re.search(r"\s", word.strip()):
+            try:
+                inner = shlex.split(word)
+            except ValueError:
+                inner = word.split()
+            entries += [(path, key, value) for _, key, value in argument_entries(path, inner, depth - 1)]
+    return entries
+
+
 def _container_entries(spec: dict[str, Any]) -> list[tuple[str, str, Any]]:
     entries = []
     for where, container in containers(spec):
         for i, env in enumerate(as_list(container.get("env"))):
             if isinstance(env, dict) and "value" in env:
-                entries.append(
-                    (f"{where}.env[{i}] ({env.get('name')})", str(env.get("name", "")), env["value"])
-                )
+                entries.append((f"{where}.env[{i}]", str(env.get("name", "")), env["value"]))
         for field in ("args", "command"):
-            for i, arg in enumerate(as_list(container.get(field))):
-                if isinstance(arg, str) and arg.startswith("-") and "=" in arg:
-                    flag, _, value = arg.partition("=")
-                    entries.append((f"{where}.{field}[{i}] ({flag})", flag, value))
+            entries += argument_entries(f"{where}.{field}", as_list(container.get(field)))
+        handlers = [(f"{where}.{p}", container.get(p)) for p in _PROBES]
+        handlers += [(f"{where}.lifecycle.{h}", dig(container, "lifecycle", h)) for h in _HOOKS]
+        for path, handler in handlers:
+            if not isinstance(handler, dict):
+                continue
+            for j, header in enumerate(as_list(dig(handler, "httpGet", "httpHeaders"))):
+                if isinstance(header, dict):
+                    entries.append(
+                        (f"{path}.httpGet.httpHeaders[{j}]", str(header.get("name", "")), header.get("value"))
+                    )
+            entries += argument_entries(f"{path}.exec.command", as_list(dig(handler, "exec", "command")))
     return entries
 
 
@@ -112,8 +153,9 @@ def _container_env(args: ResourceValidationArgs, report: ReportViolation) -> Non
 # variables"); a literal in the pod spec is readable by anyone who can get the workload.
 KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET = ResourceValidationPolicy(
     name="kubernetes-container-env-plaintext-secret",
-    description="Container env values and arguments must not hold secrets in plain text.",
-    validate=_container_env,
+    description="Container env values, arguments, commands and probe headers must not hold secrets in plain "
+    "text.",
+    validate=with_manifests(_container_env),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=_schema(),
@@ -121,31 +163,57 @@ KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET = ResourceValidationPolicy(
 )
 
 
+def _decoded(value: Any) -> str | None:
+    """A binaryData value as text (None when it is not base64 of text)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
 def _configmap(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CONFIG_MAP:
         return
     cfg = settings(args, KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET.config_schema)
-    data = plain(args.props).get("data")
-    if not isinstance(data, dict):
-        return
+    props = plain(args.props)
+    fix = "Move the value into a Kubernetes Secret and keep only non-secret settings in the ConfigMap"
     entries = []
-    for key, value in data.items():
-        entries.append((f"data.{key}", key, value))
-        entries.extend(file_settings(f"data.{key}", value))
-    _report_plaintext(
-        report,
-        cfg,
-        entries,
-        "The ConfigMap's",
-        "Move the value into a Kubernetes Secret and keep only non-secret settings in the ConfigMap",
-    )
+    material = []
+    for field in ("data", "binaryData"):
+        values = props.get(field)
+        if not isinstance(values, dict):
+            continue
+        for key, raw in values.items():
+            path = f"{field}.{key}"
+            value = _decoded(raw) if field == "binaryData" else raw
+            if allowed(path, cfg["allowList"]) or (not isinstance(value, str) and field == "data"):
+                continue
+            if key_material(raw) or key_material(value) or (key_file_name(str(key)) and (value or raw)):
+                material.append(path)
+                continue
+            if value is None:
+                continue
+            entries.append((path, key, value))
+            entries.extend(file_settings(path, value))
+    for path in material:
+        report(
+            message(
+                f"The ConfigMap's {path} holds key material (a private key, a PGP secret key, a JWT, a "
+                "registry credential, or a file named as one)",
+                fix,
+            ),
+            None,
+        )
+    _report_plaintext(report, cfg, entries, "The ConfigMap's", fix)
 
 
 # Source: Kubernetes docs, "ConfigMaps" ("ConfigMap does not provide secrecy or encryption").
 KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET = ResourceValidationPolicy(
     name="kubernetes-configmap-plaintext-secret",
-    description="ConfigMaps must not hold secrets.",
-    validate=_configmap,
+    description="ConfigMaps must not hold secrets or key material, in data or binaryData.",
+    validate=with_manifests(_configmap),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=_schema(),
@@ -189,11 +257,9 @@ KUBERNETES_HELM_RELEASE_VALUES_PLAINTEXT_SECRET = ResourceValidationPolicy(
 def _metadata_entries(props: dict[str, Any], resource_type: str) -> list[tuple[str, str, Any]]:
     entries = []
     sources = [("metadata", dig(props, "metadata"))]
-    spec = pod_spec(resource_type, props)
-    if spec is not None:
-        template = "spec.jobTemplate.spec.template" if resource_type.endswith("CronJob") else "spec.template"
-        parts = template.split(".")
-        sources.append((f"{template}.metadata", dig(props, *parts, "metadata")))
+    template = pod_template_metadata_path(resource_type)
+    if template is not None:
+        sources.append((".".join(template), dig(props, *template)))
     for where, metadata in sources:
         for field in ("annotations", "labels"):
             values = dig(metadata, field)
@@ -220,7 +286,7 @@ def _metadata(args: ResourceValidationArgs, report: ReportViolation) -> None:
 KUBERNETES_METADATA_PLAINTEXT_SECRET = ResourceValidationPolicy(
     name="kubernetes-metadata-plaintext-secret",
     description="Kubernetes annotations and labels must not hold secrets.",
-    validate=_metadata,
+    validate=with_manifests(_metadata),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=_schema(["secrets-platform/secret"]),

@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies._support import as_number, dig, is_unknown, message, plain, schema, settings
+from policies._support import as_number, dig, is_unknown, message, plain, provider_urn, schema, settings
 
 MOUNT = "vault:index/mount:Mount"
 KV_CONFIG = "vault:kv/secretBackendV2:SecretBackendV2"
@@ -44,27 +44,25 @@ def _limits(props: dict, cfg: dict) -> list[str]:
     if not is_unknown(props.get("maxVersions")) and (
         versions is None or not 1 <= versions <= cfg["maxVersions"]
     ):
-        problems.append(
-            f"maxVersions is {props.get('maxVersions')!s} (0 or unset keeps 10), not 1 to {cfg['maxVersions']}"
-        )
+        problems.append(f"maxVersions is not 1 to {cfg['maxVersions']} (0 or unset keeps 10)")
     if not is_unknown(props.get("deleteVersionAfter")) and (
         after is None or not 0 < after <= cfg["maxDeleteVersionAfterDays"] * DAY
     ):
         problems.append(
-            f"deleteVersionAfter is {props.get('deleteVersionAfter')!s} seconds (0 or unset never deletes), not at "
-            f"most {cfg['maxDeleteVersionAfterDays']} days"
+            f"deleteVersionAfter is not a positive number of seconds up to {cfg['maxDeleteVersionAfterDays']} days "
+            "(0 or unset never deletes)"
         )
     return problems
 
 
 def _kv_version_limits(args: StackValidationArgs, report: ReportViolation) -> None:
     cfg = settings(args, VAULT_KV_VERSION_LIMITS.config_schema)
-    configured: dict[str, PolicyResource] = {}
+    configured: dict[tuple[str, str], PolicyResource] = {}
     for resource in args.resources:
         if resource.resource_type == KV_CONFIG:
             mount = plain(resource.props).get("mount")
             if isinstance(mount, str) and not is_unknown(mount):
-                configured[mount.strip("/")] = resource
+                configured[(provider_urn(resource), mount.strip("/"))] = resource
             problems = _limits(plain(resource.props), cfg)
             if problems:
                 report(
@@ -77,10 +75,10 @@ def _kv_version_limits(args: StackValidationArgs, report: ReportViolation) -> No
     for resource in args.resources:
         if resource.resource_type == MOUNT:
             path = _kv_v2(resource)
-            if path is not None and path not in configured:
+            if path is not None and (provider_urn(resource), path) not in configured:
                 report(
                     message(
-                        f"The KV v2 mount {path} has no version limits (no kv.SecretBackendV2 for it), so it keeps "
+                        "The KV v2 mount has no version limits (no kv.SecretBackendV2 for it), so it keeps "
                         "10 versions of every secret and deletes none",
                         "Declare a vault.kv.SecretBackendV2 for the mount with max_versions and delete_version_after",
                     ),

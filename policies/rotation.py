@@ -24,6 +24,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import (
     MANAGED_BY_LABEL,
     ROTATION_ANNOTATION,
@@ -128,7 +129,7 @@ def _secretsmanager_rotation_schedule(args: ResourceValidationArgs, report: Repo
         if days is None:
             report(
                 message(
-                    f"The rotation schedule {expression!r} is neither rate(N days) nor a 6-field cron expression",
+                    "The rotation schedule is neither rate(N days) nor a 6-field cron expression",
                     "Write the schedule as rate(N days) or cron(minutes hours day month weekday year)",
                 ),
                 None,
@@ -425,7 +426,7 @@ KUBERNETES_SECRET_ROTATION_ANNOTATION = ResourceValidationPolicy(
     name="kubernetes-secret-rotation-annotation",
     description=f"Platform-managed Kubernetes Secrets must declare a {ROTATION_ANNOTATION} of at most "
     "maxRotationDays.",
-    validate=_kubernetes_secret_rotation,
+    validate=with_manifests(_kubernetes_secret_rotation),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(
@@ -491,8 +492,8 @@ def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolatio
     if policy in ESO_NON_PERIODIC_POLICIES:
         report(
             message(
-                f"refreshPolicy {policy} never re-reads the secret, so a value rotated every {days:g} days "
-                "stays stale in the cluster",
+                f"refreshPolicy {next(p for p in ESO_NON_PERIODIC_POLICIES if p == policy)} never "
+                f"re-reads the secret, so a value rotated every {days:g} days stays stale in the cluster",
                 "Set spec.refreshPolicy to Periodic (or leave it unset) with a refreshInterval shorter "
                 "than the rotation period",
             ),
@@ -505,12 +506,12 @@ def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolatio
     limit_hours = days * 24 * cfg["maxRefreshFraction"]
     fix = f"Set spec.refreshInterval to a Go duration shorter than {limit_hours:g}h (such as 1h)"
     if seconds is None:
-        report(message(f"refreshInterval {interval!r} is not a Go duration such as 1h or 30m", fix), None)
+        report(message("refreshInterval is not a Go duration such as 1h or 30m", fix), None)
     elif seconds <= 0:
         report(
             message(
-                f"refreshInterval {interval!r} turns the periodic refresh off, so a value rotated every "
-                f"{days:g} days stays stale in the cluster",
+                f"refreshInterval turns the periodic refresh off, so a value rotated every {days:g} days stays "
+                "stale in the cluster",
                 fix,
             ),
             None,
@@ -518,8 +519,8 @@ def _externalsecret_refresh(args: ResourceValidationArgs, report: ReportViolatio
     elif seconds >= limit_hours * 3600:
         report(
             message(
-                f"refreshInterval {interval!r} is not shorter than {limit_hours:g}h, so pods may keep a value "
-                f"the {days:g}-day rotation has already replaced",
+                f"refreshInterval is not shorter than {limit_hours:g}h, so pods may keep a value the "
+                f"{days:g}-day rotation has already replaced",
                 fix,
             ),
             None,
@@ -533,7 +534,7 @@ KUBERNETES_EXTERNALSECRET_REFRESH_INTERVAL = ResourceValidationPolicy(
     name="kubernetes-externalsecret-refresh-interval",
     description=f"ExternalSecrets must refresh more often than the {ROTATION_ANNOTATION} of their target "
     "Secret.",
-    validate=_externalsecret_refresh,
+    validate=with_manifests(_externalsecret_refresh),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(
@@ -641,7 +642,7 @@ def _stack_rotation_coverage(args: StackValidationArgs, report: ReportViolation)
         if reason:
             report(
                 message(
-                    f"{resource.resource_type} {resource.name} has no rotation mechanism: {reason}",
+                    f"This {resource.resource_type} has no rotation mechanism: {reason}",
                     "Give it one: a rotation schedule, key rotation, an expiry, keepers, or the "
                     f"{ROTATION_ANNOTATION} annotation",
                 ),

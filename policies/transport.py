@@ -19,6 +19,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import (
     as_list,
     as_number,
@@ -30,6 +31,7 @@ from policies._support import (
     schema,
     settings,
     string_list,
+    too_wide,
     unknown_at,
 )
 
@@ -52,6 +54,11 @@ SOURCE_RANGE_ANNOTATIONS = [
     "nginx.ingress.kubernetes.io/allowlist-source-range",
 ]
 """ingress-nginx client IP allow-lists (the second is the newer name of the first)."""
+
+
+def _vocabulary(value: Any, words: tuple[str, ...]) -> str:
+    """The constant a value equals, so a message never repeats input text."""
+    return next((w for w in words if w == value), "")
 
 
 def host_covered(host: str, tls_hosts: list[str]) -> bool:
@@ -108,8 +115,8 @@ def _ingress_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
         elif not host_covered(str(host), tls_hosts):
             report(
                 message(
-                    f"rules[{i}] routes {host}, which no spec.tls entry covers",
-                    f"Add {host} to the hosts of a spec.tls entry",
+                    f"rules[{i}] routes a host that no spec.tls entry covers",
+                    f"Add rules[{i}].host to the hosts of a spec.tls entry",
                 ),
                 None,
             )
@@ -128,7 +135,7 @@ def _ingress_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
 KUBERNETES_INGRESS_TLS = ResourceValidationPolicy(
     name="kubernetes-ingress-tls",
     description="Ingresses must terminate TLS for every host they route.",
-    validate=_ingress_tls,
+    validate=with_manifests(_ingress_tls),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=schema(),
@@ -195,7 +202,7 @@ def _bff_rate_limit(args: ResourceValidationArgs, report: ReportViolation) -> No
 KUBERNETES_INGRESS_BFF_RATE_LIMIT = ResourceValidationPolicy(
     name="kubernetes-ingress-bff-rate-limit",
     description="The BFF ingress must limit the request rate per client.",
-    validate=_bff_rate_limit,
+    validate=with_manifests(_bff_rate_limit),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(
@@ -245,14 +252,14 @@ def _bff_source_range(args: ResourceValidationArgs, report: ReportViolation) -> 
             )
             continue
         outside = [
-            str(n)
+            n
             for n in networks
             if not any(n.version == a.version and n.subnet_of(a) for a in allowed_networks)  # type: ignore[arg-type]
         ]
         if outside:
             report(
                 message(
-                    f"The {annotation} annotation admits {', '.join(outside)}, outside the allowed networks",
+                    f"The {annotation} annotation admits {len(outside)} network(s) outside the allowed networks",
                     "Narrow the BFF's allowedCidrs, or widen allowedCidrs in the policy config on purpose",
                 ),
                 None,
@@ -262,7 +269,7 @@ def _bff_source_range(args: ResourceValidationArgs, report: ReportViolation) -> 
 KUBERNETES_INGRESS_BFF_SOURCE_RANGE = ResourceValidationPolicy(
     name="kubernetes-ingress-bff-source-range",
     description="The BFF ingress must allow-list client networks within allowedCidrs.",
-    validate=_bff_source_range,
+    validate=with_manifests(_bff_source_range),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     config_schema=schema(
@@ -299,7 +306,7 @@ def _bff_backend_tls(args: ResourceValidationArgs, report: ReportViolation) -> N
 KUBERNETES_INGRESS_BFF_BACKEND_TLS = ResourceValidationPolicy(
     name="kubernetes-ingress-bff-backend-tls",
     description="The BFF ingress must speak TLS to the BFF's pods, never plain HTTP.",
-    validate=_bff_backend_tls,
+    validate=with_manifests(_bff_backend_tls),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     config_schema=schema(selector=_bff_selector()),
@@ -342,7 +349,8 @@ def _cms_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None
     ):
         report(
             message(
-                f"The CMS is exposed outside the cluster by a {service_type} Service",
+                f"The CMS is exposed outside the cluster by a {_vocabulary(service_type, EXPOSING_SERVICE_TYPES)} "
+                "Service",
                 "Make the Service type ClusterIP; operators reach the CMS admin UI with kubectl port-forward",
             ),
             None,
@@ -354,7 +362,7 @@ def _cms_exposure(args: ResourceValidationArgs, report: ReportViolation) -> None
 KUBERNETES_CMS_EXPOSURE = ResourceValidationPolicy(
     name="kubernetes-cms-exposure",
     description="The CMS must not be exposed by a LoadBalancer or NodePort Service or by any Ingress.",
-    validate=_cms_exposure,
+    validate=with_manifests(_cms_exposure),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     config_schema=schema(
@@ -376,19 +384,40 @@ def _keyvault_network_acls(args: ResourceValidationArgs, report: ReportViolation
     if args.resource_type != KEY_VAULT:
         return
     props = plain(args.props)
-    if unknown_at(props, "properties", "networkAcls", "defaultAction") or unknown_at(
+    if unknown_at(props, "properties", "networkAcls") or unknown_at(
         props, "properties", "publicNetworkAccess"
     ):
         return
     if str(dig(props, "properties", "publicNetworkAccess") or "").lower() == "disabled":
         return
+    fix = (
+        "Set properties.network_acls.default_action to Deny and list the networks that need the vault in "
+        "ip_rules and virtual_network_rules (or disable public network access)"
+    )
     action = dig(props, "properties", "networkAcls", "defaultAction")
+    if is_unknown(action):
+        return
     if str(action or "Allow").lower() != "deny":
         report(
             message(
-                f"The vault's firewall lets every network reach its data plane (defaultAction {action or 'unset'})",
-                "Set properties.network_acls.default_action to Deny and list the networks that need the vault "
-                "in ip_rules and virtual_network_rules (or disable public network access)",
+                "The vault's firewall lets every network reach its data plane (defaultAction is not Deny)",
+                fix,
+            ),
+            None,
+        )
+        return
+    rules = as_list(dig(props, "properties", "networkAcls", "ipRules"))
+    values = [dig(r, "value") for r in rules]
+    if any(is_unknown(v) for v in values):
+        return
+    prefix = settings(args, AZURE_KEYVAULT_VAULT_NETWORK_ACLS.config_schema)["minPrefixLength"]
+    wide = [i for i, v in enumerate(values) if too_wide(v, prefix)]
+    if wide:
+        report(
+            message(
+                f"properties.networkAcls.ipRules[{', '.join(map(str, wide))}] admits the world (or is no "
+                "address), so the Deny default protects nothing",
+                fix,
             ),
             None,
         )
@@ -398,11 +427,21 @@ def _keyvault_network_acls(args: ResourceValidationArgs, report: ReportViolation
 # using Private Endpoint is disabled" / Microsoft cloud security benchmark NS-2; checkov CKV_AZURE_109.
 AZURE_KEYVAULT_VAULT_NETWORK_ACLS = ResourceValidationPolicy(
     name="azure-keyvault-vault-network-acls",
-    description="Key Vault firewalls must deny by default and admit only listed networks.",
+    description="Key Vault firewalls must deny by default and admit only listed networks narrower than "
+    "minPrefixLength.",
     validate=_keyvault_network_acls,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=schema(),
+    config_schema=schema(
+        minPrefixLength={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 32,
+            "default": 16,
+            "description": "Shortest IPv4 prefix an ip rule may have (IPv6: this plus 64); wider rules count as "
+            "open to the world.",
+        }
+    ),
     remediation_steps="Set network_acls.default_action to Deny with explicit ip_rules and virtual_network_rules.",
 )
 

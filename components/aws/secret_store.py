@@ -60,7 +60,9 @@ STORE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 
 KEPT_KEYS = frozenset({"username"})
 """Keys the rotation Lambda keeps (handler.KEPT_KEYS); the platform draws them once, as identities."""
-USERNAME_LENGTH = 16
+USERNAME_LENGTH = 28
+"""Lower-case letters of a generated username: 28 draw 131 bits, over the 128 that every generated
+value must have (policy random-password-strength), and fit the 32 characters MySQL allows."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,7 +35,9 @@ the event (30 days before expiry) arrives `rotationDays` after the version was w
 `rotation.GRACE_DAYS`)."""
 KEPT_KEYS = frozenset({"username"})
 """Keys the rotation keeps (the function's `rotation.KEPT_KEYS`); the platform draws them once."""
-USERNAME_LENGTH = 16
+USERNAME_LENGTH = 28
+"""Lower-case letters of a generated username: 28 draw 131 bits, over the 128 that every generated
+value must have (policy random-password-strength), and fit the 32 characters MySQL allows."""
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
 """The audience of ServiceAccount tokens exchanged for Entra ID tokens (Entra workload identity
 federation; External Secrets' azurekv WorkloadIdentity auth requests it)."""

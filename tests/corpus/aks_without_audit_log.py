@@ -15,6 +15,10 @@ def program() -> None:
         resource_name_="aks-no-audit",
         resource_group_name="rg-secrets-prod",
         dns_prefix="aks-no-audit",
+        # Entra ID with Azure RBAC, no local accounts, a restricted API server: only the flaw named is caught.
+        disable_local_accounts=True,
+        aad_profile={"managed": True, "enable_azure_rbac": True},
+        api_server_access_profile={"authorized_ip_ranges": ["198.51.100.0/24"]},
         security_profile={
             "azure_key_vault_kms": {
                 "enabled": True,

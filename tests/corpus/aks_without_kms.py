@@ -12,6 +12,10 @@ def program() -> None:
         "cluster",
         resource_group_name="rg-secrets-prod",
         dns_prefix="secrets-prod",
+        # Entra ID with Azure RBAC, no local accounts, a restricted API server: only the flaw named is caught.
+        disable_local_accounts=True,
+        aad_profile={"managed": True, "enable_azure_rbac": True},
+        api_server_access_profile={"authorized_ip_ranges": ["198.51.100.0/24"]},
         security_profile={"workload_identity": {"enabled": True}},
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi_kubernetes as k8s
 
-EXPECTED = {"kubernetes-rolebinding-cluster-admin"}
+EXPECTED = {"kubernetes-rolebinding-builtin-roles"}
 
 
 def program() -> None:

@@ -36,12 +36,19 @@ def program() -> None:
                             "name": "writer",
                             "image": "ghcr.io/example/bff@sha256:" + "0" * 64,
                             "args": ["write-secret", "--name", "payments-db", "--version", "1"],
+                            "security_context": {
+                                "run_as_non_root": True,
+                                "run_as_user": 65532,
+                                "allow_privilege_escalation": False,
+                            },
                             "volume_mounts": [
                                 {"name": "secret", "mount_path": "/var/run/secret", "read_only": True}
                             ],
                         }
                     ],
-                    "volumes": [{"name": "secret", "secret": {"secret_name": "payments-db-v1"}}],
+                    "volumes": [
+                        {"name": "secret", "secret": {"secret_name": "payments-db-v1", "default_mode": 0o400}}
+                    ],
                 },
             },
         },

@@ -16,13 +16,14 @@ def program() -> None:
             "template": {
                 "metadata": {"labels": {"app": "payments-api"}},
                 "spec": {
+                    "automount_service_account_token": False,
                     "containers": [
                         {
                             "name": "api",
                             "image": "ghcr.io/example/payments-api:2.4.1",
                             "env": [{"name": "DB_PASSWORD", "value": "hunter2-in-the-pod-spec"}],
                         }
-                    ]
+                    ],
                 },
             },
         },

@@ -18,13 +18,14 @@ def program() -> None:
             "template": {
                 "metadata": {"labels": {"app": "payments-api"}},
                 "spec": {
+                    "automount_service_account_token": False,
                     "containers": [
                         {
                             "name": "api",
                             "image": "ghcr.io/example/payments-api:2.4.1",
                             "env": [{"name": "PROVIDER_API_KEY", "value": token}],
                         }
-                    ]
+                    ],
                 },
             },
         },

@@ -13,5 +13,5 @@ def program() -> None:
         "bff",
         chart="charts/bff",
         namespace="bff",
-        values=pulumi.Output.secret({"replicaCount": 2, "ingress": {"hostname": "bff.example.com"}}),
+        values=pulumi.Output.secret({"replicaCount": 2, "ingress": {"hostname": "whole-values.example.net"}}),
     )

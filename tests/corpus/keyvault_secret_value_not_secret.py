@@ -1,4 +1,5 @@
-"""A Key Vault secret whose value is a plain literal: stored in clear in the state, shown in previews."""
+"""A Key Vault secret whose value is a plain literal: stored in clear in the state, shown in previews,
+and written in the program instead of read from a secret source."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 
 import pulumi_azure_native as azure_native
 
-EXPECTED = {"offline-secret-input-marked"}
+EXPECTED = {"offline-secret-input-marked", "offline-secret-value-source"}
 
 
 def program() -> None:

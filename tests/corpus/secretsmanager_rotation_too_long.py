@@ -1,4 +1,4 @@
-"""A Secrets Manager secret rotated every 60 days where prod allows 30."""
+"""A Secrets Manager secret rotated every 120 days, where prod allows 30 and dev 90."""
 
 from __future__ import annotations
 
@@ -14,5 +14,5 @@ def program() -> None:
         "orders-queue-rotation",
         secret_id=secret.id,
         rotation_lambda_arn="arn:aws:lambda:eu-west-1:111122223333:function:rotate",
-        rotation_rules={"automatically_after_days": 60},
+        rotation_rules={"automatically_after_days": 120},
     )

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import pulumi
 import pulumi_vault as vault
+
+from tests.corpus._safe import audited_vault_server
 
 EXPECTED = {"vault-policy-paths"}
 
 
-def audited() -> None:
-    """Everything but the one mistake: an audit device that HMACs values."""
-    vault.Audit(
-        "audit",
-        type="file",
-        path="secrets-platform",
-        options={
-            "file_path": "/vault/audit/audit.log",
-            "format": "json",
-            "log_raw": "false",
-            "hmac_accessor": "true",
-        },
-        opts=pulumi.ResourceOptions(protect=True),
-    )
-
-
 def program() -> None:
-    audited()
+    audited_vault_server()
     vault.Policy(
         "sync-policy",
         name="orders-sync",

@@ -16,6 +16,7 @@ def program() -> None:
         properties={
             "tenant_id": "8f1c2a4e-1b2c-4d5e-8f90-1a2b3c4d5e6f",
             "sku": {"family": "A", "name": "premium"},
+            "enable_rbac_authorization": True,
             "enable_soft_delete": False,
             "enable_purge_protection": True,
             "network_acls": {"default_action": "Deny", "bypass": "None"},

@@ -11,7 +11,9 @@ import copy
 import importlib.util
 import io
 import json
+import os
 import re
+import runpy
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +22,10 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_vault as vault
 import pytest
 import yaml
+from pulumi.runtime import settings
 
 from config.errors import ConfigError
 from offline.check import (
@@ -40,20 +44,23 @@ from offline.check import (
     policy_config_path,
     render,
     run_check,
+    stack_sources,
     to_json,
     to_sarif,
     wrap_secrets,
     write_reports,
 )
 from offline.cli import main
-from offline.plan import capture_stack
-from offline.runtime import SECRET_SIG, SIG_KEY
+from offline.mocks import PlanMocks
+from offline.plan import capture_stack, find_dropped, find_leaks
+from offline.runtime import SECRET_SIG, SIG_KEY, Capture, _forget_project_modules, run_program
+from offline.stackfiles import PLACEHOLDER_PREFIX, StackInput, read_stack
 from policies import ALL_POLICIES
 from tests.conftest import ROOT, dev_stack
 from tests.policies.conftest import run
 
 CORPUS = ROOT / "tests" / "corpus"
-PROGRAM_CASES = sorted(CORPUS.glob("*.py"))
+PROGRAM_CASES = sorted(p for p in CORPUS.glob("*.py") if not p.name.startswith("_"))
 CONFIG_CASES = sorted(CORPUS.glob("*.yaml"))
 CANARY = re.compile(r"(spcanary|spgenerated)-[a-z0-9-]+")
 
@@ -195,11 +202,21 @@ def test_violations_carry_the_resource_urn_and_remediation(pack: PolicyPackProce
 
 def test_the_corpus_is_large_and_covers_every_policy_and_offline_check() -> None:
     expected = set()
+    unsafe: dict[str, int] = {}
+    safe = 0
     for path in PROGRAM_CASES:
-        expected |= _load(path).EXPECTED
+        case = _load(path).EXPECTED
+        expected |= case
+        safe += not case
+        for domain in {name.split("-")[0] for name in case}:
+            unsafe[domain] = unsafe.get(domain, 0) + 1
     for path in CONFIG_CASES:
         expected |= set(yaml.safe_load(path.read_text(encoding="utf-8"))["expected"])
-    assert len(PROGRAM_CASES) + len(CONFIG_CASES) >= 25
+    variants = sum(1 for p in PROGRAM_CASES if _load(p).EXPECTED) + len(CONFIG_CASES)
+    assert variants >= 120, f"{variants} unsafe variants"
+    assert safe >= 5, "passing twins show what the policies accept"
+    for domain in ("kubernetes", "aws", "azure", "vault", "random", "offline"):
+        assert unsafe.get(domain, 0) >= 3, f"too few {domain} cases: {unsafe}"
     assert expected == {p.name for p in ALL_POLICIES} | set(OFFLINE_CHECKS)
 
 
@@ -276,6 +293,121 @@ def test_unsafe_config_variant_is_caught_by_exactly_its_policies(
     assert {v.policy for v in added} == set(case["expected"]), (
         f"{path.stem}: {[(v.policy, v.urn) for v in added]}"
     )
+
+
+# --- the corpus appended to the real programs ------------------------------------------------------
+
+
+TOKEN_KEY = "secrets-platform:token"
+
+
+def _case_type(stem: str) -> str:
+    """A component type per case: children's URNs carry it, so same-named resources of two cases differ."""
+    return "corpus:case:" + "".join(word.capitalize() for word in stem.split("_"))
+
+
+def _appended_capture(stack: str) -> tuple[StackInput, Capture, dict[str, ModuleType]]:
+    """One run of the real program of `stack` with every corpus program appended, as an attacker
+    appends resources to `__main__.py`: each case under its own component, reading the stack config
+    plus one secure key (`token`), set after the platform has loaded its own config."""
+    stack_input = read_stack(ROOT, stack)
+    placeholder = f"{PLACEHOLDER_PREFIX}-{stack}-{len(stack_input.placeholders) + 1}-{stack_input.run_id}"
+    cases = {path.stem: _load(path) for path in PROGRAM_CASES}
+    region = stack_input.config.get("aws:region") or stack_input.config.get("azure-native:location") or ""
+
+    def body() -> None:
+        previous = os.getcwd()
+        os.chdir(ROOT)
+        try:
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        finally:
+            os.chdir(previous)
+        pulumi.runtime.set_all_config(
+            {**stack_input.config, TOKEN_KEY: placeholder}, [*stack_input.secret_keys, TOKEN_KEY]
+        )
+        for stem, case in cases.items():
+            # Each case is an attack of its own: one that declares Vault resources talks to a Vault of its
+            # own (the platform's Vault is reached through the platform's provider), so an audit device or
+            # mount limits of another case do not cover it.
+            opts = None
+            if "pulumi_vault" in Path(case.__file__ or "").read_text(encoding="utf-8"):
+                server = vault.Provider(
+                    f"{stem}-vault", address=f"https://{stem.replace('_', '-')}.vault.example:8200"
+                )
+                opts = pulumi.ResourceOptions(transformations=[_on_server(server)])
+            parent = pulumi.ComponentResource(_case_type(stem), stem, opts=opts)
+            token = settings.ROOT.set(parent)
+            try:
+                case.program()
+            finally:
+                settings.ROOT.reset(token)
+
+    _forget_project_modules()
+    capture = run_program(
+        body,
+        project=stack_input.project,
+        stack=stack,
+        config=stack_input.config,
+        secret_keys=stack_input.secret_keys,
+        plan_mocks=PlanMocks(region, stack_input.run_id),
+    )
+    return stack_input, capture, cases
+
+
+def _on_server(server: pulumi.ProviderResource) -> pulumi.ResourceTransformation:
+    """A transformation that declares a case's Vault resources with its own Vault provider."""
+
+    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if not args.type_.startswith("vault:") or args.opts.provider is not None:
+            return None
+        return pulumi.ResourceTransformationResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(provider=server))
+        )
+
+    return transform
+
+
+def _owners(capture: Capture) -> dict[str, str]:
+    """URN -> the case whose component it descends from ("" for the platform's own resources)."""
+    parents = {r.urn: r.parent for r in capture.resources}
+    cases = {r.urn: r.name for r in capture.resources if r.type.startswith("corpus:case:")}
+    owners = {}
+    for urn in parents:
+        node = urn
+        while node and node not in cases:
+            node = parents.get(node, "")
+        owners[urn] = cases.get(node, "")
+    return owners
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_case_appended_to_the_real_program_is_caught_by_exactly_its_policies(
+    pack: PolicyPackProcess, configs: dict, stack: str
+) -> None:
+    stack_input, capture, cases = _appended_capture(stack)
+    assert find_dropped(capture) + find_leaks(capture) == [], (
+        "the appended program must plan as the check does"
+    )
+    violations = check_capture(
+        pack, capture, configs[stack], sources=stack_sources(ROOT, stack_input, capture)
+    )
+    owners = _owners(capture)
+    caught: dict[str, set[str]] = {stem: set() for stem in cases}
+    platform = set()
+    for v in violations:
+        owner = owners.get(v.urn, "")
+        if owner:
+            caught[owner].add(v.policy)
+        else:
+            platform.add((v.policy, v.urn.rsplit("::", 1)[-1], v.level))
+        assert not CANARY.search(v.message), f"{owner or 'platform'}: a message shows a secret value"
+    assert platform == EXPECTED_VIOLATIONS[stack], f"{stack}: the platform's own violations changed"
+    wrong = {
+        stem: (sorted(caught[stem]), sorted(expected))
+        for stem, case in cases.items()
+        if caught[stem] != (expected := getattr(case, "EXPECTED_IN_STACK", {}).get(stack, case.EXPECTED))
+    }
+    assert wrong == {}, f"{stack}: cases caught (found, expected) differently when appended"
 
 
 # --- offline checks ------------------------------------------------------------------------
@@ -394,11 +526,11 @@ def test_real_stack_check_finds_exactly_the_expected_violations(
 
 def test_streamed_analysis_finds_what_a_sequential_one_finds() -> None:
     streamed = run_check(ROOT, "dev")
-    _, capture, _ = capture_stack(ROOT, "dev")
+    stack_input, capture, _ = capture_stack(ROOT, "dev")
     path = policy_config_path("dev")
     with PolicyPackProcess(PACK_DIR, project="secrets-platform", stack="dev") as pack:
         config = effective_config(pack.policies(), load_policy_config(path), source=path.name)
-        sequential = check_capture(pack, capture, config)
+        sequential = check_capture(pack, capture, config, sources=stack_sources(ROOT, stack_input, capture))
     assert streamed.violations, "dev has advisory findings to compare"
     assert [(v.policy, v.level, v.urn, v.message) for v in streamed.violations] == [
         (v.policy, v.level, v.urn, v.message) for v in sequential

@@ -17,6 +17,7 @@ from typing import Any
 from pulumi_policy import (
     Policy,
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -62,6 +63,17 @@ def resource_args(reg: Registration, config: dict[str, Any] | None = None) -> Re
     return ResourceValidationArgs(reg.type, props, reg.urn, reg.name, options(reg), None, config)
 
 
+def provider(reg: Registration, capture: Capture) -> PolicyProviderResource | None:
+    """The provider a registration names, as the analyzer hands it (`<provider urn>::<id>`)."""
+    urn = reg.provider.rsplit("::", 1)[0] if reg.provider else ""
+    found = next((r for r in capture.resources if r.urn == urn), None)
+    if found is None:
+        return None
+    return PolicyProviderResource(
+        found.type, unknown_checking_proxy(copy.deepcopy(found.inputs)), found.urn, found.name
+    )
+
+
 def stack_args(capture: Capture, config: dict[str, Any] | None = None) -> StackValidationArgs:
     resources = {
         reg.urn: PolicyResource(
@@ -70,7 +82,7 @@ def stack_args(capture: Capture, config: dict[str, Any] | None = None) -> StackV
             reg.urn,
             reg.name,
             options(reg),
-            None,
+            provider(reg, capture),
             None,
             [],
             {},

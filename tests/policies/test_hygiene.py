@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
@@ -21,6 +24,7 @@ from policies.hygiene import (
 from tests.policies.conftest import PROJECT, judge
 
 RANDOM_TOKEN = "q8ZfK2mR7vXw4LpN9tBc3HjY6sDe1GaU"  # 32 characters drawn like a generated API key
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXltZW50cyJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
 SECRET_REF = {"secret_key_ref": {"name": "payments-provider-v1", "key": "api-key"}}
 
 
@@ -55,6 +59,18 @@ def test_container_env_plaintext_secret() -> None:
         _deployment("failed-2", [{"name": "API_TOKEN", "value": token}])
         _deployment("failed-3", [{"name": "SESSION", "value": RANDOM_TOKEN}])
         _deployment("failed-4", [], args=["--listen=:8080", "--db-password=correct-horse"])
+        _deployment("failed-6", [], args=["--listen", ":8080", "--db-password", "correct-horse"])
+        _deployment("failed-7", [], args=["sh", "-c", "exec app --token 'correct-horse-battery' --port 8080"])
+        _deployment("failed-8", [], args=["DB_PASSWORD=correct-horse"])
+        _deployment(
+            "failed-9", [], args=["curl", "-H", f"Authorization: Bearer {RANDOM_TOKEN[:20]}", "http://x"]
+        )
+        _probed_deployment(
+            "failed-10",
+            {"http_get": {"port": 8080, "http_headers": [{"name": "X-Api-Key", "value": "abcd1234efgh"}]}},
+        )
+        _probed_deployment("failed-11", {"exec": {"command": ["check", "--password=hunter22"]}})
+        _probed_deployment("passed-4", {"http_get": {"port": 8080, "path": "/healthz"}})
         k8s.batch.v1.CronJob(
             "failed-5",
             spec={
@@ -79,7 +95,23 @@ def test_container_env_plaintext_secret() -> None:
         )
 
     found = judge(KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET, body)
-    assert "DB_PASSWORD" in found["failed-1"][0], "the message names the variable"
+    assert "containers[0].env[0]" in found["failed-1"][0], "the message names the variable by its path"
+    assert "DB_PASSWORD" not in found["failed-1"][0], "no text of the spec is repeated"
+    assert any("readinessProbe.httpGet.httpHeaders[0]" in m for m in found["failed-10"]), found["failed-10"]
+
+
+def _probed_deployment(name: str, probe: dict) -> None:
+    k8s.apps.v1.Deployment(
+        name,
+        metadata={"namespace": "payments"},
+        spec={
+            "selector": {"match_labels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "api", "image": "api:1", "readiness_probe": probe}]},
+            },
+        },
+    )
 
 
 def test_configmap_plaintext_secret() -> None:
@@ -92,6 +124,29 @@ def test_configmap_plaintext_secret() -> None:
             "failed-2", data={"app.properties": "db.url=postgres://db/app\ndb.password=hunter22\n"}
         )
         k8s.core.v1.ConfigMap("failed-3", data={"key.pem": "-----BEGIN PRIVATE KEY-----\nMIIE...\n"})
+        k8s.core.v1.ConfigMap(
+            "passed-2", data={"ca.crt": "-----BEGIN CERTIFICATE-----\nMIID\n-----END CERTIFICATE-----\n"}
+        )
+        k8s.core.v1.ConfigMap(
+            "passed-3", binary_data={"logo.png": base64.b64encode(bytes(range(256))).decode()}
+        )
+        k8s.core.v1.ConfigMap(
+            "failed-4",
+            binary_data={"signing": base64.b64encode(b"-----BEGIN EC PRIVATE KEY-----\nMHc\n").decode()},
+        )
+        k8s.core.v1.ConfigMap("failed-5", data={"session": JWT})
+        k8s.core.v1.ConfigMap(
+            "failed-6", data={"registry.json": json.dumps({"auths": {"ghcr.io": {"auth": "dTpw"}}})}
+        )
+        k8s.core.v1.ConfigMap("failed-7", data={"release.asc": "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQ"})
+        k8s.core.v1.ConfigMap("failed-8", data={"id_ed25519": "b3BlbnNzaC1rZXk"})
+        k8s.core.v1.ConfigMap(
+            "failed-9", data={"nested": base64.b64encode(b"-----BEGIN OPENSSH PRIVATE KEY-----").decode()}
+        )
+        k8s.core.v1.ConfigMap(
+            "failed-10",
+            binary_data={"app.env": base64.b64encode(b"DB_PASSWORD=hunter22\nLOG=info\n").decode()},
+        )
 
     judge(KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET, body)
 

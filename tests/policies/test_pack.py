@@ -25,6 +25,14 @@ NAME = re.compile(r"^(aws|azure|kubernetes|random|stack|vault)-[a-z0-9]+(-[a-z0-
 TYPES = sorted(
     {
         "aws:eks/cluster:Cluster",
+        "aws:eks/accessEntry:AccessEntry",
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/keyPolicy:KeyPolicy",
+        "aws:lambda/functionUrl:FunctionUrl",
+        "aws:lambda/permission:Permission",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:secretsmanager/secretPolicy:SecretPolicy",
         "aws:kms/key:Key",
         "aws:iam/role:Role",
         "aws:iam/policy:Policy",
@@ -48,6 +56,11 @@ TYPES = sorted(
         "kubernetes:batch/v1:CronJob",
         "kubernetes:core/v1:ConfigMap",
         "kubernetes:core/v1:Secret",
+        "kubernetes:core/v1:SecretPatch",
+        "kubernetes:core/v1:Pod",
+        "kubernetes:core/v1:ServiceAccount",
+        "kubernetes:yaml/v2:ConfigGroup",
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
         "kubernetes:external-secrets.io/v1:ExternalSecret",
         "kubernetes:external-secrets.io/v1:SecretStore",
         "kubernetes:helm.sh/v3:Release",
@@ -56,6 +69,8 @@ TYPES = sorted(
         "kubernetes:rbac.authorization.k8s.io/v1:Role",
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
         "random:index/randomPassword:RandomPassword",
+        "random:index/randomBytes:RandomBytes",
+        "random:index/randomString:RandomString",
         "vault:index/audit:Audit",
         "vault:index/mount:Mount",
         "vault:index/policy:Policy",
@@ -67,8 +82,11 @@ TYPES = sorted(
     }
 )
 """Every type some policy judges by its inputs."""
-FORBIDDEN_TYPES = ["kubernetes:external-secrets.io/v1:ClusterSecretStore"]
-"""Types whose mere presence is the violation, whatever their inputs."""
+FORBIDDEN_TYPES = {
+    "kubernetes:external-secrets.io/v1:ClusterSecretStore": "kubernetes-clustersecretstore-forbidden",
+    "azure-native:keyvault:AccessPolicy": "azure-keyvault-vault-rbac",
+}
+"""Types whose mere presence is the violation, whatever their inputs, and the policy that says so."""
 
 
 def test_every_policy_is_named_domain_resource_property_and_unique() -> None:
@@ -103,7 +121,7 @@ def test_policies_import_without_starting_the_pack_and_never_import_components_o
         text=True,
     )
     assert started.returncode == 0, started.stderr
-    for path in sorted(PACK.glob("*.py")):
+    for path in sorted(PACK.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             modules = (
@@ -120,17 +138,19 @@ def test_policies_import_without_starting_the_pack_and_never_import_components_o
 
 
 def test_all_policies_is_every_module_list() -> None:
-    modules = [
-        policies.rotation,
-        policies.least_privilege,
-        policies.encryption,
-        policies.hygiene,
-        policies.transport,
-        policies.least_privilege_vault,
-        policies.audit,
-        policies.retention,
+    modules = [path.stem for path in PACK.glob("*.py") if not path.stem.startswith("_")]
+    modules += [
+        path.name for path in PACK.iterdir() if (path / "__init__.py").exists() and path.name != "config"
     ]
-    assert [p for m in modules for p in m.POLICIES] == ALL_POLICIES
+    assert sorted(m.__name__.split(".")[-1] for m in policies.CONCERNS) == sorted(modules), (
+        "a module is missing"
+    )
+    assert [p for m in policies.CONCERNS for p in m.POLICIES] == ALL_POLICIES
+    package = policies.least_privilege
+    assert [p for m in package.MODULES for p in m.POLICIES] == package.POLICIES
+    assert {m.__name__.rsplit(".", 1)[-1] for m in package.MODULES} == {
+        path.stem for path in (PACK / "least_privilege").glob("*.py") if not path.stem.startswith("_")
+    }
 
 
 def _registration(resource_type: str, inputs: dict) -> Registration:
@@ -169,6 +189,17 @@ UNKNOWN_INPUTS = {
         "encryptionConfig",
         "inlinePolicies",
         "logs",
+        "binaryData",
+        "aggregationRule",
+        "objs",
+        "aadProfile",
+        "apiServerAccessProfile",
+        "vpcConfig",
+        "eventSelectors",
+        "advancedEventSelectors",
+        "managedPolicyArns",
+        "policyArns",
+        "kubernetesGroups",
     )
 } | {
     key: UNKNOWN_STRING_VALUE
@@ -199,6 +230,25 @@ UNKNOWN_INPUTS = {
         "deleteVersionAfter",
         "customMetadata",
         "mount",
+        "type",
+        "yaml",
+        "policyArn",
+        "principalArn",
+        "principal",
+        "functionUrlAuthType",
+        "authorizationType",
+        "enableLogging",
+        "disableLocalAccounts",
+        "enableRBAC",
+        "roleDefinitionId",
+        "principalType",
+        "length",
+        "upper",
+        "lower",
+        "numeric",
+        "number",
+        "special",
+        "overrideSpecial",
     )
 }
 
@@ -224,7 +274,7 @@ def test_validators_tolerate_missing_and_unknown_values(inputs: dict) -> None:
 
 @pytest.mark.parametrize("inputs", [{}, UNKNOWN_INPUTS], ids=["missing", "unknown"])
 def test_forbidden_types_are_reported_whatever_their_inputs(inputs: dict) -> None:
-    for resource_type in FORBIDDEN_TYPES:
+    for resource_type, expected in FORBIDDEN_TYPES.items():
         reg = _registration(resource_type, dict(inputs))
         found = set()
         for policy in ALL_POLICIES:
@@ -234,7 +284,7 @@ def test_forbidden_types_are_reported_whatever_their_inputs(inputs: dict) -> Non
             policy.validate(resource_args(reg), lambda m, urn=None, report=messages.append: report(m))
             if messages:
                 found.add(policy.name)
-        assert found == {"kubernetes-clustersecretstore-forbidden"}, f"{resource_type}: {found}"
+        assert found == {expected}, f"{resource_type}: {found}"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE
 
 from offline.runtime import Registration
 from policies.transport import (
+    AZURE_KEYVAULT_VAULT_NETWORK_ACLS,
     KUBERNETES_CMS_EXPOSURE,
     KUBERNETES_INGRESS_BFF_BACKEND_TLS,
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
@@ -213,3 +215,32 @@ def test_cms_exposure() -> None:
         )
 
     judge(KUBERNETES_CMS_EXPOSURE, body)
+
+
+def _vault(name: str, **properties: object) -> None:
+    azure_native.keyvault.Vault(
+        name,
+        resource_group_name="rg",
+        properties={"tenant_id": "t", "sku": {"family": "A", "name": "standard"}, **properties},
+    )
+
+
+def test_keyvault_vault_network_acls() -> None:
+    deny = {"default_action": "Deny", "bypass": "AzureServices"}
+
+    def body() -> None:
+        _vault(
+            "passed-1",
+            network_acls={**deny, "ip_rules": [{"value": "198.51.100.0/24"}, {"value": "203.0.113.7"}]},
+        )
+        _vault("passed-2", public_network_access="Disabled")
+        _vault("failed-1")
+        _vault("failed-2", network_acls={"default_action": "Allow"})
+        _vault("failed-3", network_acls={**deny, "ip_rules": [{"value": "0.0.0.0/0"}]})
+        _vault(
+            "failed-4",
+            network_acls={**deny, "ip_rules": [{"value": "198.51.100.0/24"}, {"value": "10.0.0.0/8"}]},
+        )
+        _vault("failed-5", network_acls={**deny, "ip_rules": [{"value": "anywhere"}]})
+
+    judge(AZURE_KEYVAULT_VAULT_NETWORK_ACLS, body)

@@ -1,9 +1,8 @@
 """Least privilege on Vault: who may read a Vault secret is exactly who needs it.
 
-The Vault half of the least-privilege concern (`least_privilege.py` holds Kubernetes, IAM, S3 and
-Azure RBAC, and is past the size where a module holds one concern). Vault policies grant named
-capabilities on exact paths, never a glob or `sudo`; auth roles are bound to one ServiceAccount of
-one namespace, with an audience, never to any.
+Vault policies grant named capabilities on exact paths, never a glob or `sudo`; auth roles are bound
+to one ServiceAccount of one namespace, with an audience, never to any. Messages count paths and name
+capabilities only from Vault's own vocabulary, never text of the policy.
 """
 
 from __future__ import annotations
@@ -30,6 +29,19 @@ _PATH_BLOCK = re.compile(r'path\s+"((?:[^"\\]|\\.)*)"\s*\{([^{}]*)\}', re.S)
 _CAPABILITIES = re.compile(r"capabilities\s*=\s*\[([^\]]*)\]", re.S)
 _GLOB = re.compile(r"[*+]")
 _COMMENT = re.compile(r"(#|//)[^\n]*")
+VAULT_CAPABILITIES = (
+    "create",
+    "read",
+    "update",
+    "patch",
+    "delete",
+    "list",
+    "sudo",
+    "deny",
+    "subscribe",
+    "recover",
+)
+"""Capabilities Vault knows (Vault docs, "Policies: Capabilities"); messages name only these."""
 
 
 def parse_policy(text: str) -> list[tuple[str, list[str]]] | None:
@@ -82,12 +94,13 @@ def _policy_paths(args: ResourceValidationArgs, report: ReportViolation) -> None
     if not blocks:
         return
     allowed = settings(args, VAULT_POLICY_PATHS.config_schema)["allowedGlobPaths"]
-    globbed = sorted({path for path, _ in blocks if _GLOB.search(path) and path not in allowed})
+    globbed = [i for i, (path, _) in enumerate(blocks) if _GLOB.search(path) and path not in allowed]
     if globbed:
         report(
             message(
-                f"The Vault policy grants globbed paths ({', '.join(globbed)}), so every secret created "
-                "under them later becomes readable too",
+                f"The Vault policy grants {len(globbed)} globbed path(s) (blocks "
+                f"{', '.join(str(i) for i in globbed)}), so every secret created under them later becomes "
+                "readable too",
                 "Name each secret's exact path (its KV v2 `data/` form), one block per path",
             ),
             None,
@@ -114,12 +127,14 @@ def _policy_capabilities(args: ResourceValidationArgs, report: ReportViolation) 
     if not blocks:
         return
     allowed = set(settings(args, VAULT_POLICY_CAPABILITIES.config_schema)["allowedCapabilities"])
-    broad = sorted({f"{cap} on {path}" for path, caps in blocks for cap in caps if cap not in allowed})
-    empty = sorted(path for path, caps in blocks if not caps)
+    broad = sorted({cap for _, caps in blocks for cap in caps if cap not in allowed})
+    empty = [i for i, (_, caps) in enumerate(blocks) if not caps]
     if broad:
+        known = [c for c in broad if c in VAULT_CAPABILITIES]
+        shown = f" ({', '.join(known)})" if len(known) == len(broad) else ""
         report(
             message(
-                f"The Vault policy grants capabilities beyond {', '.join(sorted(allowed))} ({'; '.join(broad)})",
+                f"The Vault policy grants capabilities beyond {', '.join(sorted(allowed))}{shown}",
                 "Grant only what the identity does: `read` for an External Secrets sync identity",
             ),
             None,
@@ -127,7 +142,8 @@ def _policy_capabilities(args: ResourceValidationArgs, report: ReportViolation) 
     if empty:
         report(
             message(
-                f"The Vault policy has path blocks without a capabilities list ({', '.join(empty)})",
+                f"The Vault policy has path blocks without a capabilities list (blocks "
+                f"{', '.join(str(i) for i in empty)})",
                 'Give each block an explicit list, such as capabilities = ["read"]',
             ),
             None,

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_vault as vault
 
 from policies.audit import VAULT_AUDIT_DEVICE_HMAC, VAULT_AUDIT_DEVICE_PRESENT
-from policies.least_privilege_vault import (
+from policies.least_privilege.vault import (
     VAULT_AUTH_ROLE_BINDING,
     VAULT_POLICY_CAPABILITIES,
     VAULT_POLICY_PATHS,
@@ -50,7 +50,8 @@ def test_policy_paths_must_be_exact() -> None:
         _policy("failed-3", "this is not a policy")
 
     found = judge(VAULT_POLICY_PATHS, body)
-    assert "secrets-platform/data/*" in found["failed-1"][0]
+    assert "1 globbed path(s) (blocks 0)" in found["failed-1"][0], "blocks are named by index, never by path"
+    assert "secrets-platform/data" not in found["failed-1"][0]
 
 
 def test_a_listed_glob_is_accepted_by_config() -> None:
@@ -68,7 +69,8 @@ def test_policy_capabilities_are_read_only() -> None:
         _policy("failed-4", READ_ONE.replace('  capabilities = ["read"]\n', ""))
 
     found = judge(VAULT_POLICY_CAPABILITIES, body)
-    assert "sudo on secrets-platform/data/secrets-dev/orders-queue" in found["failed-1"][0]
+    assert "(sudo)" in found["failed-1"][0], "a capability Vault knows is named"
+    assert "secrets-platform/data" not in found["failed-1"][0], "the path is not repeated"
 
 
 def _jwt_role(name: str, **change: Any) -> None:
@@ -156,9 +158,35 @@ def test_a_stack_with_vault_resources_has_an_audit_device() -> None:
         _audit("a")
 
     missing = violations(VAULT_AUDIT_DEVICE_PRESENT, run(without))
-    assert list(missing) == ["p"] and "no audit device" in missing["p"][0]
+    assert list(missing) == ["p"] and "no audit device there" in missing["p"][0]
     assert violations(VAULT_AUDIT_DEVICE_PRESENT, run(with_device)) == {}
     assert violations(VAULT_AUDIT_DEVICE_PRESENT, run(lambda: None)) == {}, "no Vault, nothing to audit"
+
+
+def test_an_audit_device_audits_only_its_own_vault() -> None:
+    """Resources appended with the default provider are not audited by the device of the platform's own
+    Vault (an explicit provider), and the other way round."""
+
+    def body() -> None:
+        platform = vault.Provider("platform-vault", address="https://vault.platform.example:8200")
+        own = pulumi.ResourceOptions(provider=platform)
+        vault.Policy("passed-1", name="p", policy=READ_ONE, opts=own)
+        vault.Audit("audit", type="file", path="platform", options={"file_path": "/a.log"}, opts=own)
+        vault.Policy("failed-1", name="q", policy=READ_ONE)  # the default provider: another Vault
+
+    judge(VAULT_AUDIT_DEVICE_PRESENT, body)
+
+
+def test_kv_version_limits_are_per_vault() -> None:
+    def body() -> None:
+        other = pulumi.ResourceOptions(
+            provider=vault.Provider("other-vault", address="https://other.example:8200")
+        )
+        vault.Mount("passed-1", path="kv", type="kv", options={"version": "2"})
+        vault.kv.SecretBackendV2("limits", mount="kv", max_versions=3, delete_version_after=37 * 86400)
+        vault.Mount("failed-1", path="kv", type="kv", options={"version": "2"}, opts=other)
+
+    judge(VAULT_KV_VERSION_LIMITS, body)
 
 
 def test_kv_mounts_and_secrets_bound_their_versions() -> None:

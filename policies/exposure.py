@@ -1,0 +1,171 @@
+"""Exposure: the control planes and functions that hold or hand out secrets are not open to the world.
+
+An EKS or AKS API server reachable from any address is one leaked credential away from every Secret
+of the cluster; a Lambda function URL without auth runs for anyone who finds it. Networks are parsed,
+and a range wider than `minPrefixLength` bits counts as the world. Messages never repeat an address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, too_wide, unknown_at
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+
+
+def min_prefix(default: int) -> dict[str, Any]:
+    return {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 32,
+        "default": default,
+        "description": "Shortest IPv4 prefix (IPv6: this plus 64) an allow-list may hold; wider ranges count "
+        "as open to the world.",
+    }
+
+
+def wide_entries(cidrs: list[Any], prefix: int) -> list[int]:
+    """Indexes of entries that are not networks, or wider than the prefix allows."""
+    return [i for i, cidr in enumerate(cidrs) if too_wide(cidr, prefix)]
+
+
+def _eks_endpoint(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    props = plain(args.props)
+    if unknown_at(props, "vpcConfig", "endpointPublicAccess") or unknown_at(
+        props, "vpcConfig", "publicAccessCidrs"
+    ):
+        return
+    if dig(props, "vpcConfig", "endpointPublicAccess") is False:
+        return  # EKS API default: public access on, from 0.0.0.0/0 (CreateCluster, VpcConfigRequest)
+    cidrs = as_list(dig(props, "vpcConfig", "publicAccessCidrs")) or ["0.0.0.0/0"]
+    if any(is_unknown(c) for c in cidrs):
+        return
+    prefix = settings(args, AWS_EKS_CLUSTER_ENDPOINT_PUBLIC.config_schema)["minPrefixLength"]
+    wide = wide_entries(cidrs, prefix)
+    if wide:
+        where = (
+            "vpcConfig.publicAccessCidrs is unset (0.0.0.0/0)"
+            if not as_list(dig(props, "vpcConfig", "publicAccessCidrs"))
+            else f"vpcConfig.publicAccessCidrs[{', '.join(map(str, wide))}] admits the world (or is no network)"
+        )
+        report(
+            message(
+                f"The cluster's public API endpoint is on and {where}",
+                "Set vpc_config.endpoint_public_access=False (with endpoint_private_access=True), or list the "
+                "operators' networks in public_access_cidrs",
+            ),
+            None,
+        )
+
+
+# Source: CIS Amazon EKS Benchmark 5.4.2 ("Ensure clusters are created with Private Endpoint Enabled and
+# Public Access Disabled"); EKS API reference, VpcConfigRequest (public access on from 0.0.0.0/0 by
+# default); checkov CKV_AWS_38, CKV_AWS_39.
+AWS_EKS_CLUSTER_ENDPOINT_PUBLIC = ResourceValidationPolicy(
+    name="aws-eks-cluster-endpoint-public",
+    description="EKS API endpoints must not be reachable from the whole internet.",
+    validate=_eks_endpoint,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(minPrefixLength=min_prefix(16)),
+    remediation_steps="Turn the public endpoint off or restrict public_access_cidrs to known networks.",
+)
+
+
+def _aks_api_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != AKS_CLUSTER:
+        return
+    props = plain(args.props)
+    profile = props.get("apiServerAccessProfile")
+    if is_unknown(profile) or unknown_at(props, "apiServerAccessProfile", "authorizedIPRanges"):
+        return
+    if unknown_at(props, "apiServerAccessProfile", "enablePrivateCluster"):
+        return
+    if dig(profile, "enablePrivateCluster") is True:
+        return
+    ranges = as_list(dig(profile, "authorizedIPRanges"))
+    if any(is_unknown(r) for r in ranges):
+        return
+    prefix = settings(args, AZURE_AKS_CLUSTER_API_SERVER_ACCESS.config_schema)["minPrefixLength"]
+    if not ranges:
+        finding = "The cluster's API server is public and apiServerAccessProfile.authorizedIPRanges is empty"
+    else:
+        wide = wide_entries(ranges, prefix)
+        if not wide:
+            return
+        finding = (
+            f"apiServerAccessProfile.authorizedIPRanges[{', '.join(map(str, wide))}] admits the world "
+            "(or is no network)"
+        )
+    report(
+        message(
+            finding,
+            "Set api_server_access_profile.enable_private_cluster=True, or list the operators' networks in "
+            "authorized_ip_ranges",
+        ),
+        None,
+    )
+
+
+# Source: AKS docs, "Secure access to the API server using authorized IP address ranges"; CIS Azure
+# Kubernetes Service Benchmark 5.4.1 (restrict access to the control plane endpoint); checkov CKV_AZURE_6.
+AZURE_AKS_CLUSTER_API_SERVER_ACCESS = ResourceValidationPolicy(
+    name="azure-aks-cluster-api-server-access",
+    description="AKS API servers must be private or admit only authorized networks narrower than "
+    "minPrefixLength.",
+    validate=_aks_api_access,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(minPrefixLength=min_prefix(16)),
+    remediation_steps="Make the cluster private, or set authorized_ip_ranges to known networks.",
+)
+
+
+def _function_url_auth(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != FUNCTION_URL:
+        return
+    kind = plain(args.props).get("authorizationType")
+    if is_unknown(kind):
+        return
+    if str(kind or "").upper() != "AWS_IAM":
+        report(
+            message(
+                "The function URL does not require IAM authentication, so anyone on the internet may invoke "
+                "the function and whatever secrets its role reads",
+                "Set authorization_type='AWS_IAM' and grant lambda:InvokeFunctionUrl to the callers",
+            ),
+            None,
+        )
+
+
+# Source: Lambda developer guide, "Control access to Lambda function URLs" (AuthType NONE: public,
+# unauthenticated); checkov CKV_AWS_258.
+AWS_LAMBDA_FUNCTION_URL_AUTH = ResourceValidationPolicy(
+    name="aws-lambda-function-url-auth",
+    description="Lambda function URLs must require IAM authentication.",
+    validate=_function_url_auth,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set authorization_type to AWS_IAM.",
+)
+
+
+POLICIES = [
+    AWS_EKS_CLUSTER_ENDPOINT_PUBLIC,
+    AZURE_AKS_CLUSTER_API_SERVER_ACCESS,
+    AWS_LAMBDA_FUNCTION_URL_AUTH,
+]

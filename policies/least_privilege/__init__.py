@@ -1,0 +1,92 @@
+"""Least privilege: who may read a secret is exactly who needs it, and nobody else.
+
+One module per platform the grants live on: Kubernetes roles (what each rule effectively grants) and
+bindings (who gets a role, and where), AWS (IAM identity, trust and resource policies, managed
+policies, EKS access), Azure (role assignments by parsed scope and role, Key Vault and AKS
+authorization), Vault (policies and auth roles), and the delivery paths (External Secrets stores,
+the mobile CMS).
+"""
+
+from __future__ import annotations
+
+from policies.least_privilege import aws, azure, delivery, kubernetes_bindings, kubernetes_roles, vault
+from policies.least_privilege.aws import (
+    AWS_EKS_ACCESS_POLICY_ADMIN,
+    AWS_IAM_MANAGED_POLICY_ATTACHMENT,
+    AWS_IAM_POLICY_SECRETS_WILDCARDS,
+    AWS_IAM_ROLE_TRUST_PRINCIPAL,
+    AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
+    AWS_RESOURCE_POLICY_PUBLIC_PRINCIPAL,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+)
+from policies.least_privilege.azure import (
+    AZURE_AKS_CLUSTER_AZURE_RBAC,
+    AZURE_AKS_CLUSTER_LOCAL_ACCOUNTS,
+    AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_ROLE,
+    AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
+    AZURE_KEYVAULT_VAULT_RBAC,
+    role_assignment_scope_kind,
+)
+from policies.least_privilege.delivery import (
+    KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
+    KUBERNETES_JOB_CMS_PROVISIONER_SECRETS,
+    KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
+    KUBERNETES_SECRET_CMS_WRITE_TOKEN,
+)
+from policies.least_privilege.kubernetes_bindings import (
+    KUBERNETES_ROLE_WORKLOAD_WRITE,
+    KUBERNETES_ROLEBINDING_BUILTIN_ROLES,
+    KUBERNETES_ROLEBINDING_SUBJECT_NAMESPACE,
+    KUBERNETES_ROLEBINDING_SUBJECTS,
+    KUBERNETES_SECRET_SERVICE_ACCOUNT_TOKEN,
+)
+from policies.least_privilege.kubernetes_roles import (
+    KUBERNETES_CLUSTERROLE_AGGREGATION,
+    KUBERNETES_CLUSTERROLE_SECRETS,
+    KUBERNETES_ROLE_POD_EXEC,
+    KUBERNETES_ROLE_PRIVILEGE_ESCALATION,
+    KUBERNETES_ROLE_SECRET_RESOURCE_NAMES,
+    KUBERNETES_ROLE_SECRET_VERBS,
+    KUBERNETES_ROLE_SERVICEACCOUNT_TOKEN,
+    KUBERNETES_ROLE_WILDCARDS,
+)
+
+MODULES = [kubernetes_roles, kubernetes_bindings, aws, azure, delivery, vault]
+"""The concern's modules, in report order."""
+
+POLICIES = [policy for module in MODULES for policy in module.POLICIES]
+
+__all__ = [
+    "AWS_EKS_ACCESS_POLICY_ADMIN",
+    "AWS_IAM_MANAGED_POLICY_ATTACHMENT",
+    "AWS_IAM_POLICY_SECRETS_WILDCARDS",
+    "AWS_IAM_ROLE_TRUST_PRINCIPAL",
+    "AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT",
+    "AWS_RESOURCE_POLICY_PUBLIC_PRINCIPAL",
+    "AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK",
+    "AZURE_AKS_CLUSTER_AZURE_RBAC",
+    "AZURE_AKS_CLUSTER_LOCAL_ACCOUNTS",
+    "AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_ROLE",
+    "AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE",
+    "AZURE_KEYVAULT_VAULT_RBAC",
+    "KUBERNETES_CLUSTERROLE_AGGREGATION",
+    "KUBERNETES_CLUSTERROLE_SECRETS",
+    "KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN",
+    "KUBERNETES_JOB_CMS_PROVISIONER_SECRETS",
+    "KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS",
+    "KUBERNETES_ROLEBINDING_BUILTIN_ROLES",
+    "KUBERNETES_ROLEBINDING_SUBJECTS",
+    "KUBERNETES_ROLEBINDING_SUBJECT_NAMESPACE",
+    "KUBERNETES_ROLE_POD_EXEC",
+    "KUBERNETES_ROLE_PRIVILEGE_ESCALATION",
+    "KUBERNETES_ROLE_SECRET_RESOURCE_NAMES",
+    "KUBERNETES_ROLE_SECRET_VERBS",
+    "KUBERNETES_ROLE_SERVICEACCOUNT_TOKEN",
+    "KUBERNETES_ROLE_WILDCARDS",
+    "KUBERNETES_ROLE_WORKLOAD_WRITE",
+    "KUBERNETES_SECRET_CMS_WRITE_TOKEN",
+    "KUBERNETES_SECRET_SERVICE_ACCOUNT_TOKEN",
+    "MODULES",
+    "POLICIES",
+    "role_assignment_scope_kind",
+]
