@@ -6,6 +6,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from tests.corpus._safe import SAFE_CONTEXT
+
 EXPECTED = {"kubernetes-job-cms-provisioner-secrets"}
 
 
@@ -40,6 +42,7 @@ def program() -> None:
                         {
                             "name": "provisioner",
                             "image": "ghcr.io/example/bff@sha256:" + "0" * 64,
+                            "security_context": SAFE_CONTEXT,
                             "args": ["provision-cms"],
                             "volume_mounts": [
                                 {"name": "secrets", "mount_path": "/var/run/secrets/cms", "read_only": True}
@@ -50,10 +53,11 @@ def program() -> None:
                         {
                             "name": "secrets",
                             "projected": {
+                                "default_mode": 0o400,
                                 "sources": [
                                     {"secret": {"name": "cms-admin-v1"}},
                                     {"secret": {"name": "payments-db-v1"}},
-                                ]
+                                ],
                             },
                         }
                     ],

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from tests.corpus._safe import SAFE_CONTEXT
+
 EXPECTED = {"kubernetes-job-cms-writer-mobile-secrets"}
 
 
@@ -35,6 +37,7 @@ def program() -> None:
                         {
                             "name": "writer",
                             "image": "ghcr.io/example/bff@sha256:" + "0" * 64,
+                            "security_context": SAFE_CONTEXT,
                             "args": ["write-secret"],
                             "volume_mounts": [
                                 {
@@ -45,7 +48,12 @@ def program() -> None:
                             ],
                         }
                     ],
-                    "volumes": [{"name": "secret", "secret": {"secret_name": "cms-read-token-v1"}}],
+                    "volumes": [
+                        {
+                            "name": "secret",
+                            "secret": {"secret_name": "cms-read-token-v1", "default_mode": 0o400},
+                        }
+                    ],
                 },
             },
         },

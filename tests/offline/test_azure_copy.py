@@ -15,6 +15,7 @@ from offline.check import (
     effective_config,
     load_policy_config,
     policy_config_path,
+    stack_sources,
 )
 from offline.plan import capture_stack
 from tests.conftest import ROOT, dev_stack
@@ -71,7 +72,7 @@ def test_a_dev_copy_on_azure_plans_and_passes_the_pack(tmp_path: Path) -> None:
     for folder in ("certs", "charts", "functions"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "Pulumi.azdev.yaml").write_text(yaml.safe_dump(dev_on_azure()), encoding="utf-8")
-    _, capture, _ = capture_stack(tmp_path, "azdev")
+    stack_input, capture, _ = capture_stack(tmp_path, "azdev")
     types = {r.type for r in capture.resources}
     # The dev catalogue's `source: cloud` secret (orders-queue) now lives in Key Vault.
     assert "azure-native:keyvault:Secret" in types and "aws:secretsmanager/secret:Secret" not in types
@@ -85,9 +86,12 @@ def test_a_dev_copy_on_azure_plans_and_passes_the_pack(tmp_path: Path) -> None:
     # Dev's policy config, with the operators named as on AKS: Kubernetes RBAC under Entra ID matches
     # groups by object id (as prod.json allows), where dev.json names dev's EKS group.
     policy = load_policy_config(policy_config_path("dev"))
-    policy["kubernetes-rolebinding-subjects"] = {"allowedOperatorGroups": [OPERATORS_GROUP_ID]}
+    for name in ("kubernetes-rolebinding-subjects", "kubernetes-role-workload-write"):
+        policy[name] = {**policy.get(name, {}), "allowedOperatorGroups": [OPERATORS_GROUP_ID]}
     with PolicyPackProcess(project="secrets-platform", stack="azdev") as pack:
         config = effective_config(pack.policies(), policy, "dev.json")
-        violations = check_capture(pack, capture, config)
+        # The file secret's content is a secret source, as `check` knows it from the stack's config.
+        sources = stack_sources(tmp_path, stack_input, capture)
+        violations = check_capture(pack, capture, config, sources=sources)
     mandatory = [(v.policy, v.urn) for v in violations if v.level == "mandatory"]
     assert mandatory == [], mandatory
