@@ -73,6 +73,41 @@ def _relative_path(value: str) -> str:
 
 
 K8sName = Annotated[str, AfterValidator(_dns_label)]
+
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""Namespaces Kubernetes keeps for itself (kubernetes.io/docs/concepts/overview/working-with-objects/
+namespaces: "initial namespaces"): the control plane's objects and the API server's own live there."""
+
+PLATFORM_NAMESPACES = ("external-secrets", "ingress-nginx", "cert-manager")
+"""Namespaces the platform's own controllers take (External Secrets and Reloader, the ingress
+controller, cert-manager): their RBAC and NetworkPolicies assume nothing else runs there."""
+
+
+def _app_namespace(value: str) -> str:
+    if value in RESERVED_NAMESPACES or value in PLATFORM_NAMESPACES:
+        raise ValueError(
+            "expected a namespace of its own: not one Kubernetes keeps for itself "
+            f"({', '.join(RESERVED_NAMESPACES)}) nor one the platform's controllers take "
+            f"({', '.join(PLATFORM_NAMESPACES)})"
+        )
+    return value
+
+
+Namespace = Annotated[str, AfterValidator(_dns_label), AfterValidator(_app_namespace)]
+"""A namespace for the stack's workloads, Secrets, BFF, CMS or Helm releases."""
+
+HELM_RELEASE_NAME_MAX = 53
+"""Helm refuses longer release names (helm/helm pkg/action/install.go: `releaseNameMaxLen`), since the
+release name prefixes Kubernetes names that must stay within 63 characters."""
+
+
+def _release_name(value: str) -> str:
+    if len(value) > HELM_RELEASE_NAME_MAX:
+        raise ValueError(f"a release name of at most {HELM_RELEASE_NAME_MAX} characters, as Helm accepts")
+    return value
+
+
+ReleaseName = Annotated[str, AfterValidator(_dns_label), AfterValidator(_release_name)]
 SecretKey = Annotated[str, AfterValidator(_secret_key)]
 ConfigKey = Annotated[str, AfterValidator(_config_key)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
@@ -163,7 +198,7 @@ class Workload(Model):
 
     name: K8sName
     """Deployment and ServiceAccount name."""
-    namespace: K8sName | None = None
+    namespace: Namespace | None = None
     """Namespace; defaults to the workload's name."""
     image: Annotated[str, Field(min_length=1)]
     """Container image, pinned by tag or digest."""
@@ -198,7 +233,7 @@ class _SecretBase(Model):
     """Catalogue name; the Kubernetes Secret is `<name>-v<version>`."""
     description: str = ""
     """What the secret is for, shown in access reports."""
-    namespace: K8sName | None = None
+    namespace: Namespace | None = None
     """Namespace of the Kubernetes Secret; defaults to the namespace of its readers (the CMS's for a
     mobile secret)."""
     mobile: bool = False
@@ -295,15 +330,15 @@ class HelmSecretOverride(Model):
 class HelmRelease(Model):
     """A Helm release: `helm install name chart -f values... --set secret.path=...`."""
 
-    name: K8sName
-    """Release name."""
+    name: ReleaseName
+    """Release name (at most 53 characters, as Helm accepts)."""
     chart: str
     """A chart directory of this repository (`charts/bff`) or a chart name in `repository`."""
     version: str | None = None
     """Chart version; required for a chart from a repository."""
     repository: str | None = None
     """Chart repository URL (https)."""
-    namespace: K8sName
+    namespace: Namespace
     """Namespace of the release."""
     values_files: list[RelativePath] = []
     """Values files merged in order, like repeated `-f`."""
@@ -347,7 +382,7 @@ class CmsConfig(Model):
 
     enabled: bool = True
     """Deploy the CMS and its database; a stack without it may grant no secret to an app."""
-    namespace: K8sName = "cms"
+    namespace: Namespace = "cms"
     """Namespace of the CMS, of its writer Jobs and of the mobile secrets."""
     image: PinnedImage = DIRECTUS_IMAGE
     """Directus image, pinned by digest (or, outside production, a version tag)."""
@@ -385,7 +420,7 @@ class CmsConfig(Model):
 class BffConfig(Model):
     """The backend for frontend: the only way a mobile app gets a secret."""
 
-    namespace: K8sName = "bff"
+    namespace: Namespace = "bff"
     """Namespace of the BFF."""
     image: PinnedImage = "ghcr.io/example/bff:1.0.0"
     """The BFF image built from `bff/Dockerfile` and published to your registry (README, "Publishing the

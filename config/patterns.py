@@ -32,3 +32,12 @@ AZURE_LOCATION = re.compile(r"^[a-z][a-z0-9]+$")
 def is_dns_label(value: str) -> bool:
     """Whether `value` is a Kubernetes object name of the RFC 1123 label kind."""
     return len(value) <= DNS_LABEL_MAX and bool(DNS_LABEL.match(value))
+
+
+DNS_SUBDOMAIN_MAX = 253
+
+
+def is_dns_subdomain(value: str) -> bool:
+    """Whether `value` is a Kubernetes object name of the RFC 1123 subdomain kind (most kinds: Secrets,
+    Roles, custom resources): dot-separated labels, at most 253 characters."""
+    return 0 < len(value) <= DNS_SUBDOMAIN_MAX and all(DNS_LABEL.match(label) for label in value.split("."))

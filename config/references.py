@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from config import aws_names
 from config import azure_names as az
 from config.errors import Problem, describe
 from config.models import PROJECT, CloudSecret, StackConfig
@@ -49,6 +50,7 @@ def check_references(cfg: StackConfig) -> list[Problem]:
     secrets = {s.name: s for s in cfg.secrets}
 
     problems += _check_cloud(cfg)
+    problems += _check_aws_names(cfg)
     problems += _check_azure(cfg)
     problems += _duplicates("workloads", [w.name for w in cfg.workloads], "workload")
     problems += _duplicates("secrets", [s.name for s in cfg.secrets], "secret")
@@ -522,6 +524,15 @@ def _secret_namespace(cfg: StackConfig, entry: object, workloads: dict) -> str:
         return cfg.cms.namespace
     readers = [r for r in entry.readers if r in workloads]  # type: ignore[attr-defined]
     return workloads[readers[0]].namespace_name if readers else cfg.bff.namespace
+
+
+def _check_aws_names(cfg: StackConfig) -> list[Problem]:
+    """Names AWS resources take from `cluster.name`, checked before any resource exists."""
+    if cfg.cloud != "aws":
+        return []
+    rotation = any(isinstance(s, CloudSecret) and s.store == "default" and s.generate for s in cfg.secrets)
+    problems = aws_names.name_problems(cfg.cluster.name, rotation=rotation, cms_database=cfg.cms.enabled)
+    return [Problem(f"{NS}cluster.name", describe(cfg.cluster.name), expected) for expected in problems]
 
 
 def _check_cloud(cfg: StackConfig) -> list[Problem]:

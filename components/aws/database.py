@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.foundation import cms_database_identifier, cms_database_log_group_name
+from components.aws.foundation import cms_database_log_group_name
+from config.aws_names import cms_database_identifier
 
 POSTGRES_PORT = 5432
 POSTGRES_MAJOR = "16"

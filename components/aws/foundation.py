@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from config.aws_names import cms_database_identifier, rotation_function_name
 from config.models import AwsConfig, ClusterConfig
 from config.patterns import AWS_ACCOUNT, AWS_REGION
 
@@ -136,11 +137,6 @@ def log_retention_problem(field: str, days: int) -> str | None:
     return f"{field} is {days}, which CloudWatch Logs does not accept; use one of {allowed}"
 
 
-def rotation_function_name(cluster_name: str) -> str:
-    """The rotation Lambda's name, fixed so that its log group can be named before it exists."""
-    return f"{cluster_name}-secret-rotation"
-
-
 def rotation_log_group_name(cluster_name: str) -> str:
     """Log group of the Secrets Manager rotation Lambda (named here so the key policy can name it)."""
     return f"/aws/lambda/{rotation_function_name(cluster_name)}"
@@ -149,11 +145,6 @@ def rotation_log_group_name(cluster_name: str) -> str:
 def cluster_log_group_name(cluster_name: str) -> str:
     """EKS writes control-plane logs to this exact name; declaring it first lets us encrypt it."""
     return f"/aws/eks/{cluster_name}/cluster"
-
-
-def cms_database_identifier(cluster_name: str) -> str:
-    """The CMS database's RDS identifier, fixed so its log group can be named before it exists."""
-    return f"{cluster_name}-cms"
 
 
 def cms_database_log_group_name(cluster_name: str) -> str:

@@ -23,10 +23,10 @@ import pulumi_random as random
 from components.aws.foundation import (
     AWS_ACCOUNT_PATTERN,
     AWS_REGION_PATTERN,
-    rotation_function_name,
     rotation_log_group_name,
     service_trust_policy,
 )
+from config.aws_names import FUNCTION_NAME_MAX, rotation_function_name
 from config.models import CloudSecret
 from functions.package import build_zip
 
@@ -45,8 +45,6 @@ LOG_RETENTION_DAYS = 365
 """Days the rotation logs are kept (one of the values CloudWatch Logs accepts)."""
 BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 """CloudWatch Logs for the function (the Lambda developer guide's minimal execution policy)."""
-FUNCTION_NAME_MAX = 64
-"""Longest Lambda function name (CreateFunction API reference)."""
 
 ROTATION_SECRET_ACTIONS = [
     "secretsmanager:DescribeSecret",

@@ -338,6 +338,45 @@ BAD_INPUTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "cms-writer, cms-provisioner, which the platform deploys itself",
     ),
     (
+        "workload-in-kube-system",
+        _set("workloads.0.namespace", "kube-system"),
+        'secrets-platform:workloads[0].namespace: found "kube-system"; expected a namespace of its own: not one '
+        "Kubernetes keeps for itself (default, kube-system, kube-public, kube-node-lease) nor one the platform's "
+        "controllers take (external-secrets, ingress-nginx, cert-manager)",
+    ),
+    (
+        "secret-in-default",
+        _set("secrets.0.namespace", "default"),
+        'secrets-platform:secrets[0].namespace: found "default"; expected a namespace of its own: not one '
+        "Kubernetes keeps for itself (default, kube-system, kube-public, kube-node-lease) nor one the platform's "
+        "controllers take (external-secrets, ingress-nginx, cert-manager)",
+    ),
+    (
+        "bff-in-the-operators-namespace",
+        _set("bff.namespace", "external-secrets"),
+        'secrets-platform:bff.namespace: found "external-secrets"; expected a namespace of its own: not one '
+        "Kubernetes keeps for itself (default, kube-system, kube-public, kube-node-lease) nor one the platform's "
+        "controllers take (external-secrets, ingress-nginx, cert-manager)",
+    ),
+    (
+        "helm-release-name-longer-than-helm-allows",
+        _set("helmReleases.0.name", "b" * 54),
+        f'secrets-platform:helmReleases[0].name: found "{"b" * 54}"; expected a release name of at most 53 '
+        "characters, as Helm accepts",
+    ),
+    (
+        "cluster-name-too-long-for-the-rotation-lambda",
+        _set("cluster.name", "c" * 49),
+        f'secrets-platform:cluster.name: found "{"c" * 49}"; expected a cluster name of at most 48 characters: '
+        "the rotation Lambda is named <cluster>-secret-rotation, and Lambda allows 64",
+    ),
+    (
+        "cluster-name-the-cms-database-cannot-take",
+        _set("cluster.name", "1-secrets"),
+        'secrets-platform:cluster.name: found "1-secrets"; expected a cluster name that starts with a letter, '
+        "has no two hyphens in a row and at most 59 characters: the CMS database's RDS identifier is <cluster>-cms",
+    ),
+    (
         "key-of-other-namespace-for-region",
         lambda doc: doc[C].update({NS + "region": "eu-west-1"}),
         "secrets-platform:region: found a region under secrets-platform; expected aws:region or "

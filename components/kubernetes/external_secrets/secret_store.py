@@ -18,7 +18,7 @@ from components.kubernetes.external_secrets.sync import (
     WAIT_FOR_ANNOTATION,
     WAIT_FOR_READY,
 )
-from config.patterns import is_dns_label
+from config.patterns import is_dns_label, is_dns_subdomain
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +42,7 @@ def check_store_args(args: SyncSecretStoreArgs) -> list[str]:
     problems = []
     if not is_dns_label(args.workload):
         problems.append(f"workload {args.workload!r} is not a Kubernetes name")
-    elif not is_dns_label(args.store_suffix) or not is_dns_label(
+    elif not is_dns_label(args.store_suffix) or not is_dns_subdomain(
         store_name(args.workload, args.store_suffix)
     ):
         problems.append(
