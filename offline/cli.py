@@ -6,12 +6,17 @@
     secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--json]
     secrets-platform diff   --base-plan A.json --plan B.json [--base-violations A --violations B]
     secrets-platform schema [--check] [--format markdown|pulumi-yaml|json]
+    secrets-platform rotation [-s STACK] [--within DAYS] [--as-of DATE] [--stores] [--json]
+    secrets-platform rotate   [-s STACK] NAME [--reason TEXT] [--value-from KEY=-|@PATH] [--now]
+    secrets-platform revoke   [-s STACK] [NAME...] [--apply] [--grace-days N] [--json]
+    secrets-platform import   [-s STACK] --from-kubectl FILE|- | --from-secrets-manager NAME | --from-key-vault NAME
+    secrets-platform report   [-s STACK] --out DIR [--stores]
 
 Like the Pulumi CLI: the project is the nearest `Pulumi.yaml` at or above the working directory
 (or `-C DIR`), the stack is `-s/--stack`, else `PULUMI_STACK`, else the stack `pulumi stack select`
 chose; every option goes after the subcommand. Exit codes are in `offline/exits.py`: 0 fine,
 1 the plan failed its own checks (a leak, a dropped input), 2 bad input (stack config, files),
-4 a mandatory policy violation, 5 an internal error, 64 a wrong command line.
+3 a secret is overdue for rotation, 4 a mandatory policy violation, 5 an internal error, 64 a wrong command line.
 """
 
 from __future__ import annotations
@@ -198,6 +203,12 @@ def cmd_diff(args: argparse.Namespace, project_dir: Path) -> int:
     return run(args, project_dir)
 
 
+def cmd_rotation(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.rotation_status import cmd_rotation as run
+
+    return run(args, project_dir)
+
+
 def cmd_schema(args: argparse.Namespace, project_dir: Path) -> int:
     from config.schema import check_project_file, project_config_block, render_reference
 
@@ -282,6 +293,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-chars", type=int, default=60_000, help="longest Markdown to print (GitHub comments: 65,536)"
     )
     diff.set_defaults(func=cmd_diff)
+
+    rotation = sub.add_parser(
+        "rotation", parents=[_common()], help="what is due for rotation, from git history and the stores"
+    )
+    rotation.add_argument(
+        "--within", type=int, default=14, metavar="DAYS", help="due within this many days (14)"
+    )
+    rotation.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to judge on (default: today)")
+    rotation.add_argument(
+        "--stores",
+        action="store_true",
+        help="read store-kept secrets' versions (credentials from the environment)",
+    )
+    rotation.set_defaults(func=cmd_rotation)
 
     schema = sub.add_parser(
         "schema", parents=[_common(stack=False)], help="the config reference generated from the models"
