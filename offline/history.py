@@ -121,7 +121,17 @@ def version_starts(stack_file: Path, current: dict[str, int]) -> dict[str, Versi
     directory = stack_file.parent
     top = Path(_git(directory, "rev-parse", "--show-toplevel").strip())
     relative = stack_file.resolve().relative_to(top.resolve()).as_posix()
-    log = _git(top, "log", "--first-parent", "--format=%H%x1f%cI%x1f%s", "HEAD", "--", relative)
+    has_head = (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=top, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    log = (
+        _git(top, "log", "--first-parent", "--format=%H%x1f%cI%x1f%s", "HEAD", "--", relative)
+        if has_head
+        else ""
+    )
     commits = [line.split("\x1f", 2) for line in log.splitlines() if line.strip()]
     commits.reverse()  # oldest first
     blobs = _read_blobs(top, [f"{sha}:{relative}" for sha, _, _ in commits])
