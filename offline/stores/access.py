@@ -51,6 +51,25 @@ def from_environment() -> dict[str, ClientFactory]:
     return {SECRETS_MANAGER: _boto3_client, KEY_VAULT: _keyvault_client, VAULT: _hvac_client}
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [""])[0][:200]
+
+
+def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A store call whose unexpected failure (a refused connection, a timeout) is one line."""
+
+    def call(self: Stores, entry: AnySecret, *args: Any) -> Any:
+        try:
+            return fn(self, entry, *args)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"{entry.name}: {type(exc).__name__}: {_first_line(exc)}") from None
+
+    call.__doc__ = fn.__doc__
+    return call
+
+
 class Stores:
     """The stores of one stack, reached with the given client factories."""
 
@@ -64,7 +83,17 @@ class Stores:
 
     def _client(self, store: str) -> Any:
         if store not in self._clients:
-            self._clients[store] = self._factories[store](self.config)
+            factory = self._factories.get(store)
+            if factory is None:
+                raise StoreError(f"{store}: no client for this store here")
+            try:
+                self._clients[store] = factory(self.config)
+            except StoreError:
+                raise
+            except Exception as exc:  # an SDK missing or refusing its settings: one line, no traceback
+                raise StoreError(
+                    f"{store}: cannot make a client: {type(exc).__name__}: {_first_line(exc)}"
+                ) from None
         return self._clients[store]
 
     def _where(self, entry: AnySecret) -> tuple[str, str]:
@@ -86,6 +115,7 @@ class Stores:
         store, name = self._where(entry)
         return f"{store} {self._mount()}/{name}" if store == VAULT else f"{store} {name}"
 
+    @_guarded
     def read(self, entry: AnySecret) -> StoreState:
         store, name = self._where(entry)
         if store == SECRETS_MANAGER:
@@ -94,6 +124,7 @@ class Stores:
             return keyvault.read(self._client(store), name)
         return vault.read(self._client(store), self._mount(), name, now=self.now)
 
+    @_guarded
     def rotate_now(self, entry: AnySecret) -> str:
         """Start the store's own rotation of a store-rotated entry; returns the new version."""
         store, name = self._where(entry)
@@ -107,6 +138,7 @@ class Stores:
             )  # fmt: skip
         raise StoreError(f"secret {entry.name}: Vault does not rotate values by itself")
 
+    @_guarded
     def put_value(self, entry: AnySecret, values: dict[str, str]) -> str:
         """Write an operator's new value (all of the entry's keys) as the next version."""
         store, name = self._where(entry)
@@ -119,6 +151,7 @@ class Stores:
             self._client(store), name, document, rotation_days=entry.rotation_days, now=self.now
         )
 
+    @_guarded
     def revoke(self, entry: AnySecret, version: StoreVersion) -> None:
         store, name = self._where(entry)
         if store == SECRETS_MANAGER:
