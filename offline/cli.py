@@ -209,6 +209,12 @@ def cmd_rotation(args: argparse.Namespace, project_dir: Path) -> int:
     return run(args, project_dir)
 
 
+def cmd_rotate(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.rotate import cmd_rotate as run
+
+    return run(args, project_dir)
+
+
 def cmd_schema(args: argparse.Namespace, project_dir: Path) -> int:
     from config.schema import check_project_file, project_config_block, render_reference
 
@@ -307,6 +313,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="read store-kept secrets' versions (credentials from the environment)",
     )
     rotation.set_defaults(func=cmd_rotation)
+
+    rotate = sub.add_parser(
+        "rotate", parents=[_common()], help="rotate one secret: version bump and new value, or the store now"
+    )
+    rotate.add_argument("name", metavar="NAME", help="the catalogue entry")
+    rotate.add_argument(
+        "--reason", help="why (kept on the version line and shown in review); never the value"
+    )
+    rotate.add_argument(
+        "--value-from", action="append", metavar="KEY=@PATH|KEY=-",
+        help="where a key's new value comes from: a file, or - for standard input (default: a prompt or stdin)",
+    )  # fmt: skip
+    rotate.add_argument(
+        "--now", action="store_true", help="store secrets: rotate in the store now (emergency revocation)"
+    )
+    rotate.add_argument("--no-diff", action="store_true", help="skip the offline plan diff against HEAD")
+    rotate.set_defaults(func=cmd_rotate)
 
     schema = sub.add_parser(
         "schema", parents=[_common(stack=False)], help="the config reference generated from the models"
