@@ -26,6 +26,9 @@ $(STAMP): $(TEST_LOCK) $(PLAN_STAMP)
 ## The full environment (.venv) from requirements/test.lock.
 venv: $(STAMP)
 
+## The lean environment (plan.lock) the scheduled jobs run the offline commands with.
+plan-venv: $(PLAN_STAMP)
+
 ## Offline plan and policy check of STACK (default dev), from requirements/plan.lock alone.
 plan: $(PLAN_STAMP)
 	@mkdir -p out
