@@ -215,6 +215,12 @@ def cmd_rotate(args: argparse.Namespace, project_dir: Path) -> int:
     return run(args, project_dir)
 
 
+def cmd_revoke(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.revoke import cmd_revoke as run
+
+    return run(args, project_dir)
+
+
 def cmd_schema(args: argparse.Namespace, project_dir: Path) -> int:
     from config.schema import check_project_file, project_config_block, render_reference
 
@@ -330,6 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rotate.add_argument("--no-diff", action="store_true", help="skip the offline plan diff against HEAD")
     rotate.set_defaults(func=cmd_rotate)
+
+    revoke = sub.add_parser(
+        "revoke", parents=[_common()], help="previous values: what the platform revokes, what is still live"
+    )
+    revoke.add_argument("names", nargs="*", metavar="NAME", help="catalogue entries (default: all)")
+    revoke.add_argument("--stores", action="store_true", help="read the stores' previous versions")
+    revoke.add_argument(
+        "--apply", action="store_true", help="revoke store versions past their grace (implies --stores)"
+    )
+    revoke.add_argument("--grace-days", type=int, metavar="N", help="days a successor must be current first")
+    revoke.set_defaults(func=cmd_revoke)
 
     schema = sub.add_parser(
         "schema", parents=[_common(stack=False)], help="the config reference generated from the models"
