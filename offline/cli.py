@@ -221,6 +221,12 @@ def cmd_revoke(args: argparse.Namespace, project_dir: Path) -> int:
     return run(args, project_dir)
 
 
+def cmd_import(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.importer import cmd_import as run
+
+    return run(args, project_dir)
+
+
 def cmd_schema(args: argparse.Namespace, project_dir: Path) -> int:
     from config.schema import check_project_file, project_config_block, render_reference
 
@@ -347,6 +353,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("--grace-days", type=int, metavar="N", help="days a successor must be current first")
     revoke.set_defaults(func=cmd_revoke)
+
+    adopt = sub.add_parser("import", parents=[_common()], help="adopt existing secrets into the catalogue")
+    sources = adopt.add_mutually_exclusive_group(required=True)
+    sources.add_argument(
+        "--from-kubectl", metavar="FILE", help="`kubectl get secret ... -o yaml` output; - for stdin"
+    )
+    sources.add_argument(
+        "--from-secrets-manager", nargs="+", metavar="NAME", help="Secrets Manager names or ARNs"
+    )
+    sources.add_argument("--from-key-vault", nargs="+", metavar="NAME", help="Key Vault secret names")
+    adopt.add_argument(
+        "--reader", action="append", metavar="WORKLOAD", help="a workload that reads them (repeat)"
+    )
+    adopt.add_argument(
+        "--rotation-days", type=int, metavar="N", help="their rotation period (default 90, or the store's)"
+    )
+    adopt.add_argument(
+        "--print-commands",
+        action="store_true",
+        help="passphrase stacks: print the config commands, write no value",
+    )
+    adopt.add_argument(
+        "--import-file",
+        metavar="PATH",
+        help="where to write the pulumi import file (out/import-<stack>.json)",
+    )
+    adopt.add_argument(
+        "--parents-exist",
+        action="store_true",
+        help="the stack is deployed: name the parents by URN, create none",
+    )
+    adopt.add_argument(
+        "--subscription-id", help="Key Vault: the subscription of the vault, for the import id"
+    )
+    adopt.set_defaults(func=cmd_import)
 
     schema = sub.add_parser(
         "schema", parents=[_common(stack=False)], help="the config reference generated from the models"

@@ -118,3 +118,39 @@ def revoke(client: Any, secret_id: str, version: StoreVersion) -> None:
             VersionStage=label,
             RemoveFromVersionId=version.id,
         )
+
+
+def adopt_info(client: Any, secret_id: str, accept: Any = None) -> tuple[str, str, list[str], int | None]:
+    """What adopting a secret needs: its name, ARN, the keys of its JSON value, its rotation period.
+
+    The value is read only to list its keys, then dropped; a value that is not a JSON object of
+    strings cannot be a catalogue entry (External Secrets reads it by key). `accept(name)` may refuse
+    the secret by its name first.
+    """
+    described = _call("DescribeSecret", secret_id, client.describe_secret, SecretId=secret_id)
+    if accept is not None:
+        accept(str(described["Name"]))  # refuses before the value is read
+    value = _call("GetSecretValue", secret_id, client.get_secret_value, SecretId=secret_id).get(
+        "SecretString"
+    )
+    keys = _json_keys(value)
+    if keys is None:
+        raise StoreError(f"Secrets Manager secret {secret_id}: its value is not a JSON object of text values")
+    days = (described.get("RotationRules") or {}).get("AutomaticallyAfterDays")
+    return str(described["Name"]), str(described["ARN"]), keys, int(days) if days else None
+
+
+def _json_keys(value: Any) -> list[str] | None:
+    import json
+
+    try:
+        document = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if (
+        not isinstance(document, dict)
+        or not document
+        or not all(isinstance(v, str) for v in document.values())
+    ):
+        return None
+    return sorted(document)

@@ -110,3 +110,17 @@ def revoke(client: Any, name: str, version: StoreVersion) -> None:
         client.update_secret_properties(name, version=version.id, enabled=False)
     except AzureError as exc:
         raise _fail("disable a version of", name, exc) from None
+
+
+def adopt_info(client: Any, name: str) -> list[str]:
+    """The keys of a secret's JSON value (read only to list them, then dropped)."""
+    from offline.stores.aws import _json_keys
+
+    try:
+        value = client.get_secret(name).value
+    except AzureError as exc:
+        raise _fail("get", name, exc) from None
+    keys = _json_keys(value)
+    if keys is None:
+        raise StoreError(f"Key Vault secret {name}: its value is not a JSON object of text values")
+    return keys
