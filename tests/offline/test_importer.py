@@ -260,6 +260,8 @@ def test_a_key_vault_secret_gets_its_arm_id(
         "secrets-prod-partner-api",
         "--subscription-id",
         subscription,
+        "--reader",
+        "orders-api",
     )
     assert code == exits.OK, err
     secret = json.loads(Path("out/import-prod.json").read_text())["resources"][-1]
