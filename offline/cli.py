@@ -227,6 +227,12 @@ def cmd_import(args: argparse.Namespace, project_dir: Path) -> int:
     return run(args, project_dir)
 
 
+def cmd_report(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.report import cmd_report as run
+
+    return run(args, project_dir)
+
+
 def cmd_schema(args: argparse.Namespace, project_dir: Path) -> int:
     from config.schema import check_project_file, project_config_block, render_reference
 
@@ -388,6 +394,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--subscription-id", help="Key Vault: the subscription of the vault, for the import id"
     )
     adopt.set_defaults(func=cmd_import)
+
+    report = sub.add_parser(
+        "report", parents=[_common()], help="the audit report: one HTML page and its JSON"
+    )
+    report.add_argument(
+        "--out", required=True, metavar="DIR", help="where to write index.html and report.json"
+    )
+    report.add_argument(
+        "--stores", action="store_true", help="read store-kept secrets' versions for the rotation table"
+    )
+    report.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to judge rotation on (default: today)")
+    report.add_argument(
+        "--within", type=int, default=14, metavar="DAYS", help="due within this many days (14)"
+    )
+    report.set_defaults(func=cmd_report)
 
     schema = sub.add_parser(
         "schema", parents=[_common(stack=False)], help="the config reference generated from the models"
