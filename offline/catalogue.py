@@ -89,7 +89,7 @@ def load_catalogue(project_dir: Path, stack: str) -> Catalogue:
 def store_of(config: StackConfig, entry: AnySecret) -> str | None:
     """The store that keeps an entry's value (`secrets-manager`, `key-vault`, `hashicorp-vault`), or
     None when the platform holds it (literal, file, generated: a Kubernetes Secret only)."""
-    if not isinstance(entry, CloudSecret):
+    if entry.source != "cloud":
         return None
     if entry.store == "hashicorp-vault":
         return VAULT
@@ -110,12 +110,12 @@ def store_rotated(config: StackConfig, entry: AnySecret) -> bool:
     """Whether the store itself rotates the value (Secrets Manager's Lambda, the Key Vault function):
     then the value's age is the store's to tell, not the stack file's history."""
     store = store_of(config, entry)
-    return isinstance(entry, CloudSecret) and entry.generate and store in (SECRETS_MANAGER, KEY_VAULT)
+    return entry.source == "cloud" and entry.generate and store in (SECRETS_MANAGER, KEY_VAULT)
 
 
 def operator_written(config: StackConfig, entry: AnySecret) -> bool:
     """Whether operators write the value into the store (`generate: false`): its age is the store's."""
-    return isinstance(entry, CloudSecret) and not entry.generate and entry.database is None
+    return entry.source == "cloud" and not entry.generate and entry.database is None
 
 
 def config_key(full_or_bare: str) -> str:

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from config.models import AnySecret, CloudSecret, FileSecret, GeneratedSecret, LiteralSecret
+from config.models import AnySecret
 from offline import exits
 from offline.catalogue import VAULT, Catalogue, load_catalogue, store_of
 from offline.stores import StoreError, StoreState, StoreVersion
@@ -98,7 +98,7 @@ def platform_steps(catalogue: Catalogue, entry: AnySecret) -> list[str]:
         f"{entry.name}-v{entry.version} (create-before-delete); check with "
         f"`kubectl get secret -n {namespace} -l secrets-platform/secret={entry.name}`"
     ]
-    if isinstance(entry, CloudSecret):
+    if entry.source == "cloud":
         steps[0] = (
             f"Kubernetes Secret {namespace}/{entry.name}-v{entry.version}: External Secrets writes each new store "
             "value into it within the hour; no older copy stays in the cluster"
@@ -115,21 +115,21 @@ def platform_steps(catalogue: Catalogue, entry: AnySecret) -> list[str]:
 def operator_steps(catalogue: Catalogue, entry: AnySecret) -> list[str]:
     """What only a person can do: the value's issuer is outside the platform."""
     what = entry.description or entry.name
-    if isinstance(entry, LiteralSecret):
+    if entry.source == "literal":
         return [
             f"revoke the previous value at its issuer ({what}) once `pulumi up` has rolled the readers; its "
             f"old ciphertext stays in the git history of {catalogue.stack_file.name}, readable with the stack's key"
         ]
-    if isinstance(entry, FileSecret):
+    if entry.source == "file":
         return [f"if the previous files held a credential ({what}), revoke it at its issuer; for a CA or "
                 "certificate, remove trust in the old one where it was granted"]  # fmt: skip
-    if isinstance(entry, GeneratedSecret):
+    if entry.source == "generated":
         return [f"if this value is also set in another system ({what}), set the new one there before "
                 "`pulumi up` and remove the old one after it"]  # fmt: skip
-    if isinstance(entry, CloudSecret) and entry.database is not None:
+    if entry.source == "cloud" and entry.database is not None:
         return ["issued credentials end with their lease; `vault lease revoke -prefix "
                 "<databaseMount>/creds/<role>` cuts them off at once"]  # fmt: skip
-    if isinstance(entry, CloudSecret) and not entry.generate:
+    if entry.source == "cloud" and not entry.generate:
         return [f"revoke the previous value at its issuer ({what}) once consumers read the new one"]
     return [f"the store's rotation draws a new value and sets it in no other system: if this value ({what}) "
             "is also a credential elsewhere, change it there too"]  # fmt: skip
@@ -195,7 +195,7 @@ def revocations(
             entry.name, entry.source, platform_steps(catalogue, entry), store_of(catalogue.config, entry)
         )
         item.operator = operator_steps(catalogue, entry)
-        if item.store and stores is not None and not (isinstance(entry, CloudSecret) and entry.database):
+        if item.store and stores is not None and not (entry.source == "cloud" and entry.database):
             try:
                 state = stores.read(entry)
                 item.previous = previous_versions(state, grace_days(catalogue, entry, grace_override))

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from config.models import AnySecret, CloudSecret, FileSecret, LiteralSecret
+from config.models import AnySecret, FileSecret
 from offline import exits
 from offline.catalogue import Catalogue, load_catalogue, operator_written, store_of, store_rotated
 from offline.history import HistoryError, file_changed_since, version_starts
@@ -169,7 +169,6 @@ def rotate_store(catalogue: Catalogue, entry: AnySecret, stores: Stores, reader:
         version = stores.rotate_now(entry)
         out.lines.append(f"Started the rotation of {where}: version {version} is current.")
     elif operator_written(catalogue.config, entry):
-        assert isinstance(entry, CloudSecret)
         version = stores.put_value(entry, reader.values(entry.name, list(entry.keys)))
         out.lines.append(f"Wrote the new value of {where} as version {version}.")
     else:
@@ -201,7 +200,7 @@ def rotate_in_stack_file(
     key: bytes | None = None
     values: dict[str, str] = {}
     commands: list[str] = []
-    if isinstance(entry, LiteralSecret):
+    if entry.source == "literal":
         if catalogue.passphrase_provider:
             salt = _salt(catalogue)
             try:
@@ -223,7 +222,6 @@ def rotate_in_stack_file(
     comment = f"rotated {today.date().isoformat()}" + (f": {reason}" if reason else "")
     new_version = edit.bump_version(entry.name, comment)
     if key is not None:
-        assert isinstance(entry, LiteralSecret)
         for data_key, config_key in entry.keys.items():
             edit.set_secure(config_key, encrypt(key, values[data_key]))
     diff = edit.diff()
@@ -237,7 +235,7 @@ def rotate_in_stack_file(
             "value. Set it with (never put the value on the command line):",
             *(f"  {c}" for c in commands),
         ]
-    if isinstance(entry, FileSecret):
+    if entry.source == "file":
         out.lines += _file_reminders(catalogue, entry)
     out.lines += [
         "",
@@ -302,7 +300,7 @@ def cmd_rotate(
         reader.sources = parse_value_from(args.value_from)
         catalogue = load_catalogue(project_dir, args.stack)
         entry = _entry(catalogue, args.name)
-        if isinstance(entry, CloudSecret) and entry.database is not None:
+        if entry.source == "cloud" and entry.database is not None:
             raise RotateError(
                 f"secret {entry.name} is issued per lease by Vault's database engine: nothing to rotate; "
                 "to cut off issued credentials, revoke their leases (`vault lease revoke -prefix "

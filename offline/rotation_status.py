@@ -162,7 +162,7 @@ def _row(
         secret=entry.name,
         source=entry.source,
         store=store,
-        store_name=store_name(config, entry) if isinstance(entry, CloudSecret) else None,
+        store_name=store_name(config, entry) if entry.source == "cloud" else None,
         version=entry.version,
         period_days=entry.rotation_days,
         since=None,
@@ -171,7 +171,7 @@ def _row(
         days_left=None,
         state="unknown",
     )
-    if isinstance(entry, CloudSecret) and entry.database is not None:
+    if entry.source == "cloud" and entry.database is not None:
         row.state, row.note = "dynamic", "Vault issues new credentials per lease; nothing is stored"
         return row
     state: StoreState | None = None
@@ -185,7 +185,7 @@ def _row(
         row.previous_live = len(state.previous_live)
         row.last_rotated = state.last_rotated
     platform_dated = store is None or (
-        isinstance(entry, CloudSecret) and store == "hashicorp-vault" and entry.generate
+        entry.source == "cloud" and store == "hashicorp-vault" and entry.generate
     )
     if state is not None and state.current_since is not None:
         row.since, row.since_from = state.current_since, "store"
@@ -202,7 +202,7 @@ def _row(
     row.due, row.days_left, row.state = _state(row.since, entry.rotation_days, as_of, within)
     if store is None and row.state in ("due", "overdue"):
         row.note = f"secrets-platform rotate --stack {catalogue.stack} {entry.name}"
-    elif row.state in ("due", "overdue") and isinstance(entry, CloudSecret):
+    elif row.state in ("due", "overdue") and entry.source == "cloud":
         row.note = f"secrets-platform rotate --stack {catalogue.stack} {entry.name}" + (
             "" if platform_dated else " --now"
         )

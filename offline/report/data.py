@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from config.models import CloudSecret, FileSecret, GeneratedSecret, LiteralSecret
 from offline.access import access_report
 from offline.catalogue import (
     KEY_VAULT,
@@ -54,16 +53,15 @@ def inventory(catalogue: Catalogue, plan: Plan) -> list[dict[str, Any]]:
     rows = []
     for entry in config.secrets:
         store = store_of(config, entry)
-        if isinstance(entry, LiteralSecret):
+        if entry.source == "literal":
             origin = "config keys " + ", ".join(f"secrets-platform:{k}" for k in entry.keys.values())
-        elif isinstance(entry, FileSecret):
+        elif entry.source == "file":
             origin = "files " + ", ".join(entry.keys.values())
-        elif isinstance(entry, GeneratedSecret):
+        elif entry.source == "generated":
             origin = f"drawn by the platform (pulumi-random, {entry.length} characters)"
-        elif isinstance(entry, CloudSecret) and entry.database is not None:
+        elif entry.source == "cloud" and entry.database is not None:
             origin = f"issued per lease by Vault's database engine ({entry.database})"
         else:
-            assert isinstance(entry, CloudSecret)
             who = "generated and rotated by the store" if entry.generate else "written by operators"
             origin = f"{store} {store_name(config, entry)} ({who})"
         secret_name = f"{entry.name}-v{entry.version}"
@@ -101,7 +99,7 @@ def access_graph(catalogue: Catalogue, plan: Plan) -> list[dict[str, Any]]:
     names: dict[str, dict[str, str]] = {SECRETS_MANAGER: {}, KEY_VAULT: {}, VAULT: {}}
     for entry in config.secrets:
         store = store_of(config, entry)
-        if store is None or not isinstance(entry, CloudSecret):
+        if store is None or entry.source != "cloud":
             continue
         key = store_name(config, entry)
         if store == VAULT and config.vault is not None:

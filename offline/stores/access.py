@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from config.models import AnySecret, CloudSecret, StackConfig
+from config.models import AnySecret, StackConfig
 from offline.catalogue import KEY_VAULT, SECRETS_MANAGER, VAULT, store_name, store_of
 from offline.stores import StoreError, StoreState, StoreVersion, aws, keyvault, vault
 
@@ -98,7 +98,7 @@ class Stores:
 
     def _where(self, entry: AnySecret) -> tuple[str, str]:
         store = store_of(self.config, entry)
-        if store is None or not isinstance(entry, CloudSecret):
+        if store is None or entry.source != "cloud":
             raise StoreError(f"secret {entry.name} is held by the platform, not a store")
         if entry.database is not None:
             raise StoreError(
