@@ -46,7 +46,7 @@ from offline.catalogue import KEY_VAULT, SECRETS_MANAGER, Catalogue, load_catalo
 from offline.leaks import LeakScanner
 from offline.passphrase import WrongPassphrase, encrypt, key_from_salt_state
 from offline.plan import PlanError
-from offline.rotate import RotateError, passphrase_from
+from offline.rotate import RotateError, encryption_salt, passphrase_from
 from offline.stackedit import EditError, StackFileEdit
 from offline.stores import StoreError
 from offline.stores import aws as aws_store
@@ -330,7 +330,7 @@ def cmd_import(
         if args.from_kubectl:
             text = sys.stdin.read() if args.from_kubectl == "-" else _read(args.from_kubectl)
             write = catalogue.passphrase_provider and not args.print_commands
-            key = key_from_salt_state(passphrase_from(env), _salt(catalogue)) if write else None
+            key = key_from_salt_state(passphrase_from(env), encryption_salt(catalogue)) if write else None
             adopted = from_kubectl(
                 text,
                 catalogue,
@@ -416,8 +416,3 @@ def _read(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ImportError_(f"--from-kubectl {path}: {exc.strerror}") from None
-
-
-def _salt(catalogue: Catalogue) -> str:
-    doc = yaml.safe_load(catalogue.stack_file.read_text(encoding="utf-8")) or {}
-    return str(doc.get("encryptionsalt", ""))

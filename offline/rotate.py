@@ -202,7 +202,7 @@ def rotate_in_stack_file(
     commands: list[str] = []
     if entry.source == "literal":
         if catalogue.passphrase_provider:
-            salt = _salt(catalogue)
+            salt = encryption_salt(catalogue)
             try:
                 key = key_from_salt_state(passphrase_from(environ), salt)
             except WrongPassphrase:
@@ -245,7 +245,8 @@ def rotate_in_stack_file(
     return out
 
 
-def _salt(catalogue: Catalogue) -> str:
+def encryption_salt(catalogue: Catalogue) -> str:
+    """The stack file's `encryptionsalt:` (the passphrase provider's salt and key check)."""
     import yaml
 
     doc = yaml.safe_load(catalogue.stack_file.read_text(encoding="utf-8")) or {}

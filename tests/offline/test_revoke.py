@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from offline.revoke import revocations
 from offline.stores.access import Stores
 from tests.components.vault._openbao import OpenBao, openbao_server
 from tests.conftest import ROOT
-from tests.functions.test_rotation_handler import rotation_function
 from tests.keyvault_fake import NOW, FakeKeyVault, client_for
 
 TAGS = {"secrets-platform/rotated-by": "function", "secrets-platform/rotation-days": "30"}
@@ -47,21 +45,9 @@ def test_an_unknown_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_secrets_manager_awsprevious_is_taken_off_after_the_grace(
-    sm: Any,
-    lambda_calls: list,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    rotated_queue: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arn = rotation_function(tmp_path)
-    sm.create_secret(
-        Name="secrets-dev/orders-queue", SecretString=json.dumps({"username": "u", "password": "p" * 20})
-    )
-    sm.rotate_secret(
-        SecretId="secrets-dev/orders-queue",
-        RotationLambdaARN=arn,
-        RotationRules={"AutomaticallyAfterDays": 30},
-    )
+    sm = rotated_queue
     monkeypatch.setattr(revoke, "from_environment", lambda: {"secrets-manager": lambda _c: sm})
     argv = ["revoke", "-C", str(ROOT), "-s", "dev", "orders-queue", "--json"]
     # The rotation ran seconds ago: within the one-day grace, nothing is revoked even with --apply.

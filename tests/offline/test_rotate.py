@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from offline.cli import main
 from offline.leaks import LeakScanner
 from offline.passphrase import decrypt, key_from_salt_state
 from tests.conftest import ROOT
-from tests.functions.test_rotation_handler import rotation_function
 from tests.offline._gitrepo import Repo, make_repo
 
 PASSPHRASE = "dev-only-example-passphrase"
@@ -224,22 +222,9 @@ def test_an_unknown_name_is_one_line_naming_the_file(
 
 
 def test_now_starts_the_secrets_manager_rotation(
-    repo: Repo,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    sm: Any,
-    lambda_calls: list,
-    tmp_path: Path,
+    repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, rotated_queue: Any
 ) -> None:
-    arn = rotation_function(tmp_path)
-    sm.create_secret(
-        Name="secrets-dev/orders-queue", SecretString=json.dumps({"username": "u", "password": "p" * 20})
-    )
-    sm.rotate_secret(
-        SecretId="secrets-dev/orders-queue",
-        RotationLambdaARN=arn,
-        RotationRules={"AutomaticallyAfterDays": 30},
-    )
+    sm = rotated_queue
     current = sm.describe_secret(SecretId="secrets-dev/orders-queue")["VersionIdsToStages"]
     monkeypatch.setattr(rotate, "from_environment", lambda: {"secrets-manager": lambda _c: sm})
     before = repo.stack_file().read_text()

@@ -24,7 +24,6 @@ from offline.stores import StoreError
 from offline.stores.access import Stores
 from tests.components.vault._openbao import OpenBao, openbao_server
 from tests.conftest import ROOT
-from tests.functions.test_rotation_handler import rotation_function
 from tests.keyvault_fake import NOW, FakeKeyVault, client_for
 
 TAGS = {
@@ -43,23 +42,6 @@ def _prod() -> Catalogue:
 
 
 # --- Secrets Manager (moto) -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def rotated_queue(sm: Any, lambda_calls: list, tmp_path: Path) -> Any:
-    """`secrets-dev/orders-queue` as the platform leaves it: created, then rotated at once by the Lambda."""
-    arn = rotation_function(tmp_path)
-    sm.create_secret(
-        Name="secrets-dev/orders-queue",
-        SecretString=json.dumps({"username": "queueuser", "password": "initial-0123456789"}),
-    )
-    sm.rotate_secret(
-        SecretId="secrets-dev/orders-queue",
-        RotationLambdaARN=arn,
-        RotationRules={"AutomaticallyAfterDays": 30},
-        RotateImmediately=True,
-    )
-    return sm
 
 
 def _aws_stores(client: Any) -> Stores:
