@@ -407,6 +407,12 @@ def cmd_import(
     if read and LeakScanner(read).found_in(text):
         print("error: the report would have shown a value; it was not printed", file=sys.stderr)
         return exits.PLAN_FAILED
+    if getattr(args, "json", False):
+        from offline.cli import envelope
+
+        body = {"adopted": [i.entry["name"] for i in adopted], "importFile": str(target) if stored else None,
+                "commands": commands, "messages": lines}  # fmt: skip
+        text = envelope("import", args.stack, body)
     sys.stdout.write(text)
     return exits.OK
 

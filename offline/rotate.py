@@ -344,5 +344,9 @@ def cmd_rotate(
     if reader.read and scanner.found_in(text):  # never: the lines hold names, dates and ciphertexts
         print("error: the rotation's report would have shown a value; it was not printed", file=sys.stderr)
         return exits.PLAN_FAILED
+    if getattr(args, "json", False):
+        from offline.cli import envelope
+
+        text = envelope("rotate", args.stack, {"secret": args.name, "messages": outcome.lines})
     sys.stdout.write(text)
     return exits.OK

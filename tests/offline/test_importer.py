@@ -271,3 +271,18 @@ def test_a_key_vault_secret_gets_its_arm_id(
         "kv-secrets-prod-weu/secrets/secrets-prod-partner-api"
     )
     assert not LeakScanner([CANARY]).found_in(out + err)
+
+
+def test_json_lists_what_was_adopted_and_the_commands(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(
+        monkeypatch, capsys, repo, "-s", "prod", "--from-kubectl", "-", "--json", stdin=KUBECTL
+    )
+    doc = json.loads(out)
+    assert code == exits.OK and doc["format"] == "secrets-platform/import" and doc["adopted"] == ["legacy-db"]
+    assert (
+        doc["importFile"] is None
+        and len(doc["commands"]) == 2
+        and not LeakScanner([CANARY]).found_in(out + err)
+    )

@@ -247,3 +247,18 @@ def test_the_review_diff_shows_what_the_pull_request_will(
     assert code == exits.OK, err
     review = out[out.index("Next: commit") :]
     assert "cms-admin-v2" in review and "cms-admin-v1" in review, review[:3000]
+
+
+def test_json_is_the_versioned_envelope(
+    repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = _run(
+        repo, capsys, monkeypatch, "rotate", "-s", "dev", "cms-signing", "--no-diff", "--json"
+    )
+    doc = json.loads(out)
+    assert code == exits.OK and (doc["format"], doc["version"], doc["secret"]) == (
+        "secrets-platform/rotate",
+        1,
+        "cms-signing",
+    )
+    assert doc["messages"][0] == "cms-signing: version 1 -> 2 in Pulumi.dev.yaml"
