@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
