@@ -6,12 +6,17 @@
     secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--json]
     secrets-platform diff   --base-plan A.json --plan B.json [--base-violations A --violations B]
     secrets-platform schema [--check] [--format markdown|pulumi-yaml|json]
+    secrets-platform rotation [-s STACK] [--within DAYS] [--as-of DATE] [--stores] [--json]
+    secrets-platform rotate   [-s STACK] NAME [--reason TEXT] [--value-from KEY=-|@PATH] [--now]
+    secrets-platform revoke   [-s STACK] [NAME...] [--apply] [--grace-days N] [--json]
+    secrets-platform import   [-s STACK] --from-kubectl FILE|- | --from-secrets-manager NAME | --from-key-vault NAME
+    secrets-platform report   [-s STACK] --out DIR [--stores]
 
 Like the Pulumi CLI: the project is the nearest `Pulumi.yaml` at or above the working directory
 (or `-C DIR`), the stack is `-s/--stack`, else `PULUMI_STACK`, else the stack `pulumi stack select`
 chose; every option goes after the subcommand. Exit codes are in `offline/exits.py`: 0 fine,
 1 the plan failed its own checks (a leak, a dropped input), 2 bad input (stack config, files),
-4 a mandatory policy violation, 5 an internal error, 64 a wrong command line.
+3 a secret is overdue for rotation, 4 a mandatory policy violation, 5 an internal error, 64 a wrong command line.
 """
 
 from __future__ import annotations
@@ -198,6 +203,36 @@ def cmd_diff(args: argparse.Namespace, project_dir: Path) -> int:
     return run(args, project_dir)
 
 
+def cmd_rotation(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.rotation_status import cmd_rotation as run
+
+    return run(args, project_dir)
+
+
+def cmd_rotate(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.rotate import cmd_rotate as run
+
+    return run(args, project_dir)
+
+
+def cmd_revoke(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.revoke import cmd_revoke as run
+
+    return run(args, project_dir)
+
+
+def cmd_import(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.importer import cmd_import as run
+
+    return run(args, project_dir)
+
+
+def cmd_report(args: argparse.Namespace, project_dir: Path) -> int:
+    from offline.report import cmd_report as run
+
+    return run(args, project_dir)
+
+
 def cmd_schema(args: argparse.Namespace, project_dir: Path) -> int:
     from config.schema import check_project_file, project_config_block, render_reference
 
@@ -282,6 +317,98 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-chars", type=int, default=60_000, help="longest Markdown to print (GitHub comments: 65,536)"
     )
     diff.set_defaults(func=cmd_diff)
+
+    rotation = sub.add_parser(
+        "rotation", parents=[_common()], help="what is due for rotation, from git history and the stores"
+    )
+    rotation.add_argument(
+        "--within", type=int, default=14, metavar="DAYS", help="due within this many days (14)"
+    )
+    rotation.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to judge on (default: today)")
+    rotation.add_argument(
+        "--stores",
+        action="store_true",
+        help="read store-kept secrets' versions (credentials from the environment)",
+    )
+    rotation.set_defaults(func=cmd_rotation)
+
+    rotate = sub.add_parser(
+        "rotate", parents=[_common()], help="rotate one secret: version bump and new value, or the store now"
+    )
+    rotate.add_argument("name", metavar="NAME", help="the catalogue entry")
+    rotate.add_argument(
+        "--reason", help="why (kept on the version line and shown in review); never the value"
+    )
+    rotate.add_argument(
+        "--value-from", action="append", metavar="KEY=@PATH|KEY=-",
+        help="where a key's new value comes from: a file, or - for standard input (default: a prompt or stdin)",
+    )  # fmt: skip
+    rotate.add_argument(
+        "--now", action="store_true", help="store secrets: rotate in the store now (emergency revocation)"
+    )
+    rotate.add_argument("--no-diff", action="store_true", help="skip the offline plan diff against HEAD")
+    rotate.set_defaults(func=cmd_rotate)
+
+    revoke = sub.add_parser(
+        "revoke", parents=[_common()], help="previous values: what the platform revokes, what is still live"
+    )
+    revoke.add_argument("names", nargs="*", metavar="NAME", help="catalogue entries (default: all)")
+    revoke.add_argument("--stores", action="store_true", help="read the stores' previous versions")
+    revoke.add_argument(
+        "--apply", action="store_true", help="revoke store versions past their grace (implies --stores)"
+    )
+    revoke.add_argument("--grace-days", type=int, metavar="N", help="days a successor must be current first")
+    revoke.set_defaults(func=cmd_revoke)
+
+    adopt = sub.add_parser("import", parents=[_common()], help="adopt existing secrets into the catalogue")
+    sources = adopt.add_mutually_exclusive_group(required=True)
+    sources.add_argument(
+        "--from-kubectl", metavar="FILE", help="`kubectl get secret ... -o yaml` output; - for stdin"
+    )
+    sources.add_argument(
+        "--from-secrets-manager", nargs="+", metavar="NAME", help="Secrets Manager names or ARNs"
+    )
+    sources.add_argument("--from-key-vault", nargs="+", metavar="NAME", help="Key Vault secret names")
+    adopt.add_argument(
+        "--reader", action="append", metavar="WORKLOAD", help="a workload that reads them (repeat)"
+    )
+    adopt.add_argument(
+        "--rotation-days", type=int, metavar="N", help="their rotation period (default 90, or the store's)"
+    )
+    adopt.add_argument(
+        "--print-commands",
+        action="store_true",
+        help="passphrase stacks: print the config commands, write no value",
+    )
+    adopt.add_argument(
+        "--import-file",
+        metavar="PATH",
+        help="where to write the pulumi import file (out/import-<stack>.json)",
+    )
+    adopt.add_argument(
+        "--parents-exist",
+        action="store_true",
+        help="the stack is deployed: name the parents by URN, create none",
+    )
+    adopt.add_argument(
+        "--subscription-id", help="Key Vault: the subscription of the vault, for the import id"
+    )
+    adopt.set_defaults(func=cmd_import)
+
+    report = sub.add_parser(
+        "report", parents=[_common()], help="the audit report: one HTML page and its JSON"
+    )
+    report.add_argument(
+        "--out", required=True, metavar="DIR", help="where to write index.html and report.json"
+    )
+    report.add_argument(
+        "--stores", action="store_true", help="read store-kept secrets' versions for the rotation table"
+    )
+    report.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to judge rotation on (default: today)")
+    report.add_argument(
+        "--within", type=int, default=14, metavar="DAYS", help="due within this many days (14)"
+    )
+    report.set_defaults(func=cmd_report)
 
     schema = sub.add_parser(
         "schema", parents=[_common(stack=False)], help="the config reference generated from the models"

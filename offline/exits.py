@@ -11,6 +11,8 @@ PLAN_FAILED = 1
 """The plan failed its own checks: a secret leaked, or an input would have been silently dropped."""
 BAD_INPUT = 2
 """The stack config or a file it names is wrong (every problem listed, nothing declared)."""
+OVERDUE = 3
+"""`rotation`: at least one secret is past its rotation due date (a scheduled job fails on it)."""
 VIOLATIONS = 4
 """A mandatory policy violation (`check`), or one the change introduces (`diff`)."""
 INTERNAL = 5

