@@ -371,9 +371,19 @@ def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan
     stack_input, capture, plan_mocks = capture_stack(project_dir, stack, progress)
     if progress:
         progress.done()
+    verify(capture, stack)
+    return build_plan(project_dir, stack_input, capture, plan_mocks)
+
+
+def verify(capture: Capture, stack: str) -> None:
+    """Raise `PlanError` when a run leaked a secret or would have dropped an input."""
     findings = find_dropped(capture) + find_leaks(capture)
     if findings:
         raise PlanError(stack, findings)
+
+
+def build_plan(project_dir: Path, stack_input: StackInput, capture: Capture, plan_mocks: PlanMocks) -> Plan:
+    """The plan of a verified run: inputs masked, secret sources named (`secretSources`)."""
     files = (
         _named_files(project_dir, stack_input.config)
         if any(r.secret_paths for r in capture.resources)
@@ -388,7 +398,7 @@ def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan
             parent=r.parent,
             provider=r.provider,
             custom=r.custom,
-            inputs=mask(r.inputs, r.secret_paths),
+            inputs=mask(r.inputs, r.secret_paths) if r.secret_paths else r.inputs,
             secret_paths=r.secret_paths,
             options=r.options,
             dependencies=r.dependencies,
@@ -399,7 +409,9 @@ def _make_plan(project_dir: Path, stack: str, progress: Progress | None) -> Plan
         )
         for r in sorted(capture.resources, key=lambda r: r.urn)
     ]
-    return Plan(stack_input.project, stack, stack_input.secrets_provider, resources, mask_outputs(capture))
+    return Plan(
+        stack_input.project, stack_input.stack, stack_input.secrets_provider, resources, mask_outputs(capture)
+    )
 
 
 def mask_outputs(capture: Capture) -> dict[str, Any]:

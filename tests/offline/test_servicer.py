@@ -1,0 +1,96 @@
+"""The check's pack server gives exactly the diagnostics of pulumi-policy's own servicer.
+
+`offline.check.servicer.SharedRequestServicer` deserializes each request once instead of once per
+policy; the engine runs the pack with the unmodified servicer (`python -m pulumi.policy`). Both
+packs are started here as processes and driven with the same requests: the shipped stacks, and both
+stacks' programs with every unsafe corpus program appended (every policy fires somewhere).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterator
+
+import pytest
+from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
+
+from offline.check import PolicyPackProcess, effective_config, load_policy_config, policy_config_path
+from offline.check.servicer import (
+    PINNED_VERSION,
+    PRIVATE_ATTRIBUTES,
+    PRIVATE_METHODS,
+    REPEATED_METHODS,
+    ServicerMismatch,
+    SharedRequestServicer,
+    check_servicer,
+    source_digest,
+)
+from offline.plan import capture_stack
+from offline.runtime import Capture
+from policies import ALL_POLICIES
+from tests.conftest import ROOT
+from tests.offline.test_check import _appended_capture
+
+
+def test_the_pinned_pulumi_policy_is_installed() -> None:
+    assert importlib.metadata.version("pulumi-policy") == PINNED_VERSION
+    lock = (ROOT / "requirements" / "plan.in").read_text(encoding="utf-8")
+    assert f"pulumi-policy=={PINNED_VERSION}" in lock, "plan.in pins the version the servicer was written for"
+
+
+def test_the_private_names_the_subclass_uses_still_exist() -> None:
+    """An upgrade of pulumi-policy that renames or changes these fails here, loudly, not in a check."""
+    servicer = _PolicyAnalyzerServicer("p", "1", list(ALL_POLICIES), EnforcementLevel.MANDATORY)
+    for name in PRIVATE_ATTRIBUTES:
+        assert hasattr(servicer, name), f"pulumi-policy's servicer has no {name}"
+    for name in PRIVATE_METHODS:
+        assert callable(getattr(_PolicyAnalyzerServicer, name, None)), f"{name} is gone"
+    for method, digest in REPEATED_METHODS.items():
+        assert source_digest(method) == digest, f"{method} changed: review SharedRequestServicer's copy of its loop"
+    check_servicer()
+
+
+def test_a_changed_servicer_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(REPEATED_METHODS, "Analyze", "0" * 64)
+    with pytest.raises(ServicerMismatch, match=r"Analyze changed since"):
+        check_servicer()
+
+
+def test_the_subclass_configures_the_runtime_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    servicer = SharedRequestServicer("p", "1", list(ALL_POLICIES), EnforcementLevel.MANDATORY)
+    calls: list[int] = []
+    monkeypatch.setattr(servicer, "_configure_runtime_settings", lambda: calls.append(1))
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    for _ in range(3):
+        servicer._configure_once()
+    assert calls == [1]
+
+
+@pytest.fixture(scope="module")
+def packs() -> Iterator[tuple[PolicyPackProcess, PolicyPackProcess]]:
+    with (
+        PolicyPackProcess(project="secrets-platform", stack="t", unmodified=True) as engine,
+        PolicyPackProcess(project="secrets-platform", stack="t") as shared,
+    ):
+        yield engine, shared
+
+
+def _diagnostics(pack: PolicyPackProcess, capture: Capture, stack: str) -> list[bytes]:
+    policies = pack.policies()
+    pack.configure(effective_config(policies, load_policy_config(policy_config_path(stack)), f"{stack}.json"))
+    return [d.SerializeToString(deterministic=True) for d in pack.analyze(capture.resources)]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("appended", [False, True], ids=["stack", "stack+corpus"])
+def test_diagnostics_are_those_of_the_unmodified_servicer(
+    packs: tuple[PolicyPackProcess, PolicyPackProcess], stack: str, appended: bool
+) -> None:
+    engine, shared = packs
+    assert engine.info.SerializeToString() == shared.info.SerializeToString()
+    capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
+    expected = _diagnostics(engine, capture, stack)
+    found = _diagnostics(shared, capture, stack)
+    if appended:
+        assert len(expected) > 100, "the corpus makes every policy report"
+    assert found == expected
