@@ -175,19 +175,9 @@ class PolicyPackProcess:
 
     def configure(self, config: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Send each policy's enforcement level and properties (`effective_config`)."""
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, (level, properties) in config.items():
-            policy_config = analyzer_pb2.PolicyConfig(
-                enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper())
-            )
-            policy_config.properties.update(properties)
-            request.policyConfig[name].CopyFrom(policy_config)
-        self.stub.Configure(request)
-        self.stub.ConfigureStack(
-            analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=self.stack, project=self.project, organization="organization", dry_run=True
-            )
-        )
+        configure, stack = configure_requests(config, self.project, self.stack)
+        self.stub.Configure(configure)
+        self.stub.ConfigureStack(stack)
 
     def analyze(self, registrations: list[Registration]) -> list[analyzer_pb2.AnalyzeDiagnostic]:
         """`Analyze` every resource, then `AnalyzeStack` once, as the engine does in a preview."""
@@ -201,6 +191,23 @@ class PolicyPackProcess:
         return AnalyzeStream(self.stub)
 
 
+def configure_requests(
+    config: dict[str, tuple[str, dict[str, Any]]], project: str, stack: str
+) -> tuple[analyzer_pb2.ConfigureAnalyzerRequest, analyzer_pb2.AnalyzerStackConfigureRequest]:
+    """`Configure` (each policy's level and properties) and `ConfigureStack`, as the engine sends them."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, (level, properties) in config.items():
+        policy_config = analyzer_pb2.PolicyConfig(
+            enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper())
+        )
+        policy_config.properties.update(properties)
+        request.policyConfig[name].CopyFrom(policy_config)
+    stack_request = analyzer_pb2.AnalyzerStackConfigureRequest(
+        stack=stack, project=project, organization="organization", dry_run=True
+    )
+    return request, stack_request
+
+
 class AnalyzeStream:
     """`Analyze` calls issued without waiting as resources register, then one `AnalyzeStack`.
 
@@ -211,7 +218,7 @@ class AnalyzeStream:
     which resource it asked about); it is filled in here, as the engine does.
     """
 
-    def __init__(self, stub: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    def __init__(self, stub: Any) -> None:
         self.stub = stub
         self.by_urn: dict[str, Registration] = {}
         self.resources: list[analyzer_pb2.AnalyzerResource] = []

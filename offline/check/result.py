@@ -13,7 +13,7 @@ from typing import Any
 
 from offline.check.policy_config import Level
 from offline.leaks import CANARY, LeakScanner
-from offline.plan import MASK, Plan, _covered, leaves
+from offline.plan import MASK, Plan, input_leaves
 from offline.runtime import Capture
 
 
@@ -69,9 +69,11 @@ class Redactor:
         if capture is not None:
             exact |= {v for v in capture.secret_outputs if isinstance(v, str) and len(v) >= 8}
             for reg in capture.resources:
-                for path, value in leaves(reg.inputs):
-                    if isinstance(value, str) and len(value) >= 8 and _covered(path, reg.secret_paths):
-                        exact.add(value)
+                exact.update(
+                    value
+                    for _, value in input_leaves(reg).secret_leaves
+                    if isinstance(value, str) and len(value) >= 8
+                )
         self.exact = sorted(exact, key=len, reverse=True)
         self.scanner = LeakScanner(exact)
 

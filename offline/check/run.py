@@ -19,6 +19,7 @@ import grpc
 from pulumi.runtime.proto import analyzer_pb2
 
 from offline import exits
+from offline.check.inprocess import InProcessPack
 from offline.check.pack import PACK_DIR, PackError, PolicyPackProcess, pack_version
 from offline.check.policy_config import (
     Level,
@@ -86,7 +87,7 @@ def _split_message(diagnostic: analyzer_pb2.AnalyzeDiagnostic) -> str:
 
 
 def check_capture(
-    pack: PolicyPackProcess,
+    pack: PolicyPackProcess | InProcessPack,
     capture: Capture,
     config: PolicyConfig,
     redact: Redactor | None = None,
@@ -122,7 +123,9 @@ def check_capture(
     return sorted(violations, key=lambda v: (v.level != Level.MANDATORY, v.policy, v.urn, v.message))
 
 
-def describe_policies(pack: PolicyPackProcess, config: PolicyConfig) -> dict[str, dict[str, str]]:
+def describe_policies(
+    pack: PolicyPackProcess | InProcessPack, config: PolicyConfig
+) -> dict[str, dict[str, str]]:
     """Policy name -> description, remediation, level, severity and source (offline checks included)."""
     described = {
         name: {
@@ -163,10 +166,12 @@ def run_check(
     config_path: Path | None = None,
     progress: Progress | None = None,
     with_plan: bool = False,
+    in_process: bool = False,
 ) -> CheckResult:
     """Plan a stack offline and check it against the pack; raises PlanError, PolicyConfigError, ConfigError.
 
-    `with_plan` also builds the plan of the run (`CheckResult.plan`), for `check --out`.
+    `with_plan` also builds the plan of the run (`CheckResult.plan`), for `check --out`;
+    `in_process` evaluates the pack in this process (`offline.check.inprocess`) instead of its own.
     """
     started = time.perf_counter()
     if config_path is not None and not config_path.is_file():
@@ -176,7 +181,12 @@ def run_check(
     path = config_path or policy_config_path(stack, pack_dir)
     project = read_project_name(project_dir)
     # The pack starts first and analyzes each resource as the program registers it (second core).
-    with PolicyPackProcess(pack_dir, project=project, stack=stack) as pack, collector_paused(freeze=True):
+    served = (
+        InProcessPack(pack_dir, project=project, stack=stack)
+        if in_process
+        else PolicyPackProcess(pack_dir, project=project, stack=stack)
+    )
+    with served as pack, collector_paused(freeze=True):
         config = effective_config(pack.policies(), load_policy_config(path), source=path.name)
         pack.configure(config)
         stream = pack.stream()

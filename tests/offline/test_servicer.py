@@ -15,6 +15,7 @@ import pytest
 from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
 from offline.check import PolicyPackProcess, effective_config, load_policy_config, policy_config_path
+from offline.check.inprocess import InProcessPack
 from offline.check.servicer import (
     PINNED_VERSION,
     PRIVATE_ATTRIBUTES,
@@ -46,7 +47,9 @@ def test_the_private_names_the_subclass_uses_still_exist() -> None:
     for name in PRIVATE_METHODS:
         assert callable(getattr(_PolicyAnalyzerServicer, name, None)), f"{name} is gone"
     for method, digest in REPEATED_METHODS.items():
-        assert source_digest(method) == digest, f"{method} changed: review SharedRequestServicer's copy of its loop"
+        assert source_digest(method) == digest, (
+            f"{method} changed: review SharedRequestServicer's copy of its loop"
+        )
     check_servicer()
 
 
@@ -75,7 +78,7 @@ def packs() -> Iterator[tuple[PolicyPackProcess, PolicyPackProcess]]:
         yield engine, shared
 
 
-def _diagnostics(pack: PolicyPackProcess, capture: Capture, stack: str) -> list[bytes]:
+def _diagnostics(pack: PolicyPackProcess | InProcessPack, capture: Capture, stack: str) -> list[bytes]:
     policies = pack.policies()
     pack.configure(effective_config(policies, load_policy_config(policy_config_path(stack)), f"{stack}.json"))
     return [d.SerializeToString(deterministic=True) for d in pack.analyze(capture.resources)]
@@ -87,10 +90,27 @@ def test_diagnostics_are_those_of_the_unmodified_servicer(
     packs: tuple[PolicyPackProcess, PolicyPackProcess], stack: str, appended: bool
 ) -> None:
     engine, shared = packs
-    assert engine.info.SerializeToString() == shared.info.SerializeToString()
+    assert engine.info.SerializeToString(deterministic=True) == shared.info.SerializeToString(deterministic=True)
     capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
     expected = _diagnostics(engine, capture, stack)
     found = _diagnostics(shared, capture, stack)
     if appended:
         assert len(expected) > 100, "the corpus makes every policy report"
     assert found == expected
+
+
+@pytest.fixture(scope="module")
+def in_process() -> Iterator[InProcessPack]:
+    with InProcessPack(project="secrets-platform", stack="t") as pack:
+        yield pack
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("appended", [False, True], ids=["stack", "stack+corpus"])
+def test_in_process_diagnostics_are_those_of_the_unmodified_servicer(
+    packs: tuple[PolicyPackProcess, PolicyPackProcess], in_process: InProcessPack, stack: str, appended: bool
+) -> None:
+    engine, _ = packs
+    assert engine.info.SerializeToString(deterministic=True) == in_process.info.SerializeToString(deterministic=True)
+    capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
+    assert _diagnostics(in_process, capture, stack) == _diagnostics(engine, capture, stack)
