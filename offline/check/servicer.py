@@ -101,10 +101,65 @@ def check_servicer() -> None:
         raise ServicerMismatch("the offline check's pack server cannot serve: " + "; ".join(problems))
 
 
+class _Touched(BaseException):
+    """A probed validator asked for more than the resource type, or reported (a BaseException, so a
+    validator's own `except Exception` cannot swallow it)."""
+
+
+class _TypeOnly:
+    """Validation args that answer only `resource_type`: anything else a validator asks for raises,
+    and is remembered even if the validator catches it."""
+
+    __slots__ = ("resource_type", "touched")
+
+    def __init__(self, resource_type: str) -> None:
+        self.resource_type = resource_type
+        self.touched: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.touched.append(name)
+        raise _Touched(name)
+
+
+def does_nothing_for(policy: Any, resource_type: str) -> bool:
+    """Whether a resource policy returns for this type without reading anything but the type.
+
+    Such a policy reports nothing for any resource of the type, whatever its properties, options,
+    provider or config: the servicer may skip calling it. A validator that reads anything else,
+    reports, awaits or raises is called as usual.
+    """
+    probe = _TypeOnly(resource_type)
+
+    def report(*_: Any, **__: Any) -> None:
+        probe.touched.append("report")
+        raise _Touched("report")
+
+    try:
+        result = policy.validate(probe, report)
+    except (_Touched, Exception):
+        return False
+    return result is None and not probe.touched
+
+
 class SharedRequestServicer(_PolicyAnalyzerServicer):
-    """`_PolicyAnalyzerServicer` that deserializes each request once and configures the runtime once."""
+    """`_PolicyAnalyzerServicer` that deserializes each request once and configures the runtime once.
+
+    It also skips a policy for a resource type when probing shows the policy does nothing for that
+    type (`does_nothing_for`): the response is the same, without building the arguments and calling
+    a validator that returns at once. Policies look at the type first (tests/policies/test_type_first.py),
+    so most are skipped for most types.
+    """
 
     _configured = False
+    _skip: dict[tuple[str, str], bool] | None = None
+
+    def _skips(self, policy: Any, resource_type: str) -> bool:
+        if self._skip is None:
+            self._skip = {}
+        key = (policy.name, resource_type)
+        if key not in self._skip:
+            self._skip[key] = does_nothing_for(policy, resource_type)
+        return self._skip[key]
 
     def _configure_once(self) -> None:
         if not self._configured:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
 from offline.check import PolicyPackProcess, effective_config, load_policy_config, policy_config_path
@@ -24,6 +26,7 @@ from offline.check.servicer import (
     ServicerMismatch,
     SharedRequestServicer,
     check_servicer,
+    does_nothing_for,
     source_digest,
 )
 from offline.plan import capture_stack
@@ -90,7 +93,9 @@ def test_diagnostics_are_those_of_the_unmodified_servicer(
     packs: tuple[PolicyPackProcess, PolicyPackProcess], stack: str, appended: bool
 ) -> None:
     engine, shared = packs
-    assert engine.info.SerializeToString(deterministic=True) == shared.info.SerializeToString(deterministic=True)
+    assert engine.info.SerializeToString(deterministic=True) == shared.info.SerializeToString(
+        deterministic=True
+    )
     capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
     expected = _diagnostics(engine, capture, stack)
     found = _diagnostics(shared, capture, stack)
@@ -111,6 +116,44 @@ def test_in_process_diagnostics_are_those_of_the_unmodified_servicer(
     packs: tuple[PolicyPackProcess, PolicyPackProcess], in_process: InProcessPack, stack: str, appended: bool
 ) -> None:
     engine, _ = packs
-    assert engine.info.SerializeToString(deterministic=True) == in_process.info.SerializeToString(deterministic=True)
+    assert engine.info.SerializeToString(deterministic=True) == in_process.info.SerializeToString(
+        deterministic=True
+    )
     capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
     assert _diagnostics(in_process, capture, stack) == _diagnostics(engine, capture, stack)
+
+
+def test_a_policy_is_skipped_only_for_types_it_does_nothing_for() -> None:
+    by_name = {p.name: p for p in ALL_POLICIES}
+    configmap = by_name["kubernetes-configmap-plaintext-secret"]
+    assert does_nothing_for(configmap, "aws:kms/key:Key")
+    assert not does_nothing_for(configmap, "kubernetes:core/v1:ConfigMap"), "it reads a ConfigMap's data"
+    assert not does_nothing_for(
+        by_name["kubernetes-metadata-plaintext-secret"], "kubernetes:example.com/v1:Widget"
+    )
+
+
+def _policy(validate: Any) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy("probe", "A probe.", validate)
+
+
+def test_a_validator_that_reads_more_than_the_type_is_never_skipped() -> None:
+    def config_first(args: Any, report: Any) -> None:
+        if args.get_config() and args.resource_type == "t":
+            report("x")
+
+    def swallows(args: Any, report: Any) -> None:
+        try:
+            if args.props.get("a"):
+                report("a")
+        except Exception:
+            return
+
+    def reports_by_type(args: Any, report: Any) -> None:
+        if args.resource_type.startswith("aws:"):
+            report("no AWS here")
+
+    assert not does_nothing_for(_policy(config_first), "other:index:T")
+    assert not does_nothing_for(_policy(swallows), "other:index:T")
+    assert not does_nothing_for(_policy(reports_by_type), "aws:s3/bucket:Bucket")
+    assert does_nothing_for(_policy(reports_by_type), "other:index:T")
