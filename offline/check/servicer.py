@@ -229,6 +229,8 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
                 continue
             if level == EnforcementLevel.REMEDIATE:
                 level = EnforcementLevel.MANDATORY
+            if self._skips(policy, request.type):
+                continue  # the base servicer would call it, and it would return at once
             report = self._create_report_violation(
                 response, policy.name, policy.description, level, policy.severity
             )

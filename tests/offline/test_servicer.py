@@ -157,3 +157,24 @@ def test_a_validator_that_reads_more_than_the_type_is_never_skipped() -> None:
     assert not does_nothing_for(_policy(swallows), "other:index:T")
     assert not does_nothing_for(_policy(reports_by_type), "aws:s3/bucket:Bucket")
     assert does_nothing_for(_policy(reports_by_type), "other:index:T")
+
+
+def test_the_servicer_calls_a_policy_only_for_types_it_may_judge() -> None:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    calls: list[str] = []
+
+    def secrets_only(args: Any, report: Any) -> None:
+        calls.append(args.resource_type)
+        if args.resource_type == "kubernetes:core/v1:Secret" and args.props.get("type") == "Opaque":
+            report("an opaque Secret")
+
+    servicer = SharedRequestServicer("p", "1", [_policy(secrets_only)], EnforcementLevel.MANDATORY)
+    servicer._configured = True  # no runtime to configure in a test
+    for resource_type in ["aws:kms/key:Key"] * 3 + ["kubernetes:core/v1:Secret"] * 2:
+        request = analyzer_pb2.AnalyzeRequest(type=resource_type, urn="urn:pulumi:s::p::t::n", name="n")
+        request.properties.update({"type": "Opaque"})
+        response = servicer.Analyze(request, None)
+        assert len(response.diagnostics) == (resource_type == "kubernetes:core/v1:Secret")
+    # One probe per type, then only the type it judges: three KMS keys cost one call.
+    assert calls == ["aws:kms/key:Key", "kubernetes:core/v1:Secret"] + ["kubernetes:core/v1:Secret"] * 2
