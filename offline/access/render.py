@@ -63,7 +63,7 @@ def _covered(secret: str, layer: str, wildcards: set[tuple[str, str]]) -> bool:
 def path_label(through: str) -> str:
     """The path as the picture names it: the binding, pod, role or store, without the detail after
     it (which keys, which copies: the table keeps them)."""
-    head = through.split(";", 1)[0]
+    head = re.sub(r" \(Helm release [^)]*\)", "", through.split(";", 1)[0])
     return re.sub(
         r" \((volume|env|envFrom|imagePullSecrets|values|inline policy|role policy|policy)\b[^)]*\)$",
         "",
