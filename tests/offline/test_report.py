@@ -54,7 +54,7 @@ def test_the_json_is_the_envelope_with_every_section_filled(report: tuple[Path, 
     assert (doc["format"], doc["version"], doc["stack"]) == ("secrets-platform/report", 1, "dev")
     assert len(doc["inventory"]) == 12 and all(r["declared"] for r in doc["inventory"] if r["store"] is None)
     layers = {r["layer"] for r in doc["access"]}
-    assert layers == {"kubernetes", "secrets-manager", "hashicorp-vault"}
+    assert layers == {"kubernetes", "secrets-manager", "hashicorp-vault", "cms"}
     states = {r["secret"]: r["state"] for r in doc["rotation"]["secrets"]}
     assert (states["orders-webhook-key"], states["payments-db"], states["cms-admin"], states["orders-queue"]) == (
         "overdue", "due", "ok", "unknown",
