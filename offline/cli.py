@@ -2,7 +2,7 @@
 
     secrets-platform plan   [-s STACK] [--out FILE|-] [--json] [--urns]
     secrets-platform check  [-s STACK] [--out DIR] [--policy-config FILE] [--json]
-    secrets-platform access [-s STACK] [--format markdown|json|mermaid|svg] [--json]
+    secrets-platform access [-s STACK] [--format markdown|json|mermaid|svg] [--secret NAME] [--json]
     secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--json]
     secrets-platform diff   --base-plan A.json --plan B.json [--base-violations A --violations B]
     secrets-platform schema [--check] [--format markdown|pulumi-yaml|json]
@@ -190,6 +190,17 @@ def cmd_access(args: argparse.Namespace, project_dir: Path) -> int:
     if plan is None:
         return exits.PLAN_FAILED
     rows = access_report(plan, principal_names(load_catalogue(project_dir, args.stack).config))
+    if args.secret:
+        known = {row["catalogue"] for row in rows}
+        unknown = [name for name in args.secret if name not in known]
+        if unknown:
+            print(
+                f"error: --secret {', '.join(unknown)}: no reader of such a catalogue secret in stack {args.stack} "
+                f"(known: {', '.join(sorted(k for k in known if k))})",
+                file=sys.stderr,
+            )
+            return exits.BAD_INPUT
+        rows = [row for row in rows if row["catalogue"] in args.secret]
     if args.json or args.format == "json":
         sys.stdout.write(envelope("access", args.stack, {"grants": [_camel(row) for row in rows]}))
     elif args.format == "mermaid":
@@ -321,6 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["markdown", "json", "mermaid", "svg"],
         default="markdown",
         help="markdown: a Mermaid picture and the table; mermaid: the picture alone; svg: drawn by Graphviz",
+    )
+    access.add_argument(
+        "--secret",
+        action="append",
+        metavar="NAME",
+        help="only the paths to this catalogue secret (repeatable); by default every secret",
     )
     access.set_defaults(func=cmd_access)
 

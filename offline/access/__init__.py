@@ -78,8 +78,8 @@ def access_report(plan: Plan, names: dict[str, str] | None = None) -> list[dict[
         + pod_rows(plan, secrets)
         + release_rows(plan, secrets)
         + controller_rows(plan, secrets)
-        + eks_rows(plan)
-        + aks_rows(plan, names)
+        + eks_rows(plan, secrets)
+        + aks_rows(plan, secrets, names)
         + store
         + sync_rows(plan, store, eso_controller(plan))
         + mobile_rows(plan, secrets)

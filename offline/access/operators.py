@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from offline.access.model import ALL, KUBERNETES, as_list, row
+from offline.access.kubernetes import Rule, grant_rows
+from offline.access.model import ALL, KUBERNETES, Inventory, as_list, row
 from offline.plan import Plan
 
 EKS_POLICY_VERBS: dict[str, list[str] | None] = {
@@ -20,7 +21,7 @@ and view; of those, `view` alone does not read Secrets (Kubernetes RBAC docs, "U
 Another policy is reported with `unknown` verbs."""
 
 
-def eks_rows(plan: Plan) -> list[dict[str, Any]]:
+def eks_rows(plan: Plan, inventory: Inventory) -> list[dict[str, Any]]:
     """Each EKS access policy association: its principal may do what the policy says, in its scope."""
     entries = {
         str(r.inputs.get("principalArn")): r
@@ -46,11 +47,14 @@ def eks_rows(plan: Plan) -> list[dict[str, Any]]:
         member = f"; member of Kubernetes group {', '.join(groups)}" if groups else ""
         through = f"EKS access entry of cluster {inputs.get('clusterName')}, access policy {policy}{member}"
         for namespace in namespaces:
-            rows.append(row(f"{namespace}/{ALL}", KUBERNETES, "principal", principal, through, verbs))
+            if verbs == ["unknown"]:
+                rows.append(row(f"{namespace}/{ALL}", KUBERNETES, "principal", principal, through, verbs))
+            else:
+                rows += grant_rows(inventory, [Rule((), frozenset(verbs))], namespace, "principal", principal, through)
     return rows
 
 
-def aks_rows(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
+def aks_rows(plan: Plan, inventory: Inventory, names: dict[str, str]) -> list[dict[str, Any]]:
     """AKS binds each `aadProfile.adminGroupObjectIDs` group to `cluster-admin` (AKS docs, "Use Microsoft
     Entra ID in AKS": the admin group gets cluster admin access); local accounts, when not disabled,
     give a cluster-admin kubeconfig to whoever may list the cluster's admin credentials."""
@@ -63,8 +67,8 @@ def aks_rows(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
         for group in (str(g) for g in as_list(profile.get("adminGroupObjectIDs"))):
             reader = f"{names[group]} ({group})" if group in names else group
             through = f"AKS Entra ID admin group of cluster {name} (cluster-admin)"
-            rows.append(row(f"{ALL}/{ALL}", KUBERNETES, "group", reader, through, ["*"]))
+            rows += grant_rows(inventory, [Rule((), frozenset({"*"}))], ALL, "group", reader, through)
         if not cluster.inputs.get("disableLocalAccounts"):
             through = f"AKS local accounts of cluster {name} (listClusterAdminCredential gives cluster-admin)"
-            rows.append(row(f"{ALL}/{ALL}", KUBERNETES, "credential", "local cluster admin", through, ["*"]))
+            rows += grant_rows(inventory, [Rule((), frozenset({"*"}))], ALL, "credential", "local cluster admin", through)
     return rows
