@@ -39,6 +39,14 @@ CONTROLLERS = [
 ]
 NGINX_ROW = ("controller", "ingress-nginx/ingress-nginx", NGINX, "list,watch")
 RELOADER_ROW = ("controller", "external-secrets/reloader-reloader", RELOADER, "get,list,watch")
+EKS_ADMIN = (
+    "principal",
+    "arn:aws:iam::111122223333:role/platform-operators",
+    "EKS access entry of cluster secrets-dev, access policy AmazonEKSClusterAdminPolicy; "
+    "member of Kubernetes group platform-operators",
+    "*",
+)
+AKS_ADMIN = ("group", GROUP, "AKS Entra ID admin group of cluster secrets-prod (cluster-admin)", "*")
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,7 @@ def test_dev_the_queue_credentials_from_secrets_manager_to_the_pod(reports: dict
         RELOADER_ROW,  # it watches orders, where a synced Secret's consumers must roll
         NGINX_ROW,
         ("group", "platform-operators", "RoleBinding orders/secrets-operator", OPS),
+        EKS_ADMIN,  # the operators' IAM role is cluster admin: it reads every Secret
         (
             "workload",
             "orders/orders-api",
@@ -97,7 +106,7 @@ def test_dev_the_helm_overrides_secret_holds_two_catalogue_secrets(reports: dict
     holds = "holds bff-cms-token/token as cmsToken, bff-cache-key/key as cacheEncryptionKey"
     for entry in ("bff-cms-token", "bff-cache-key"):
         assert _of(rows, "bff/bff-secret-values-v2", entry) == [
-            *[(k, r, f"{t}; {holds}", v) for k, r, t, v in [*CONTROLLERS, NGINX_ROW]],
+            *[(k, r, f"{t}; {holds}", v) for k, r, t, v in [*CONTROLLERS, NGINX_ROW, EKS_ADMIN]],
             ("release", "bff/bff", f"Helm release bff/bff (values secret.existingSecret); {holds}", "get"),
         ], entry
 
@@ -118,13 +127,7 @@ def test_dev_the_mobile_secret_reaches_apps_only_through_the_bff(reports: dict) 
 
 
 def test_dev_operators_are_cluster_admins_through_their_access_entry(reports: dict) -> None:
-    assert (
-        "principal",
-        "arn:aws:iam::111122223333:role/platform-operators",
-        "EKS access entry of cluster secrets-dev, access policy AmazonEKSClusterAdminPolicy; "
-        "member of Kubernetes group platform-operators",
-        "*",
-    ) in _of(reports["dev"], "*/*")
+    assert EKS_ADMIN in _of(reports["dev"], "*/*")
 
 
 def test_prod_key_vault_readers_with_the_operator_group_by_name(reports: dict) -> None:
@@ -150,6 +153,7 @@ def test_prod_the_cms_database_password_is_read_by_the_cms_pod(reports: dict) ->
         *CONTROLLERS,
         RELOADER_ROW,
         NGINX_ROW,
+        AKS_ADMIN,
         ("group", GROUP, "RoleBinding cms/secrets-operator", OPS),
         ("workload", "cms/cms", "Deployment cms/cms (volume, key password)", "get"),
     ]
@@ -221,3 +225,17 @@ def test_access_command_formats(capsys: pytest.CaptureFixture[str], reports: dic
     assert f"| kv-secrets-prod-weu/* |  | key-vault | group | {GROUP} |" in markdown
     assert main(["--project-dir", str(ROOT), "access", "--stack", "prod", "--format", "svg"]) == 0
     assert ET.fromstring(capsys.readouterr().out).get("role") == "img"
+
+
+def test_access_for_one_secret_and_an_unknown_one(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--project-dir", str(ROOT), "access", "--stack", "dev", "--secret", "orders-queue", "--json"]
+    assert main(args) == 0
+    grants = json.loads(capsys.readouterr().out)["grants"]
+    assert {g["catalogue"] for g in grants} == {"orders-queue"}
+    assert {g["layer"] for g in grants} == {"kubernetes", "secrets-manager"}
+    assert main(["--project-dir", str(ROOT), "access", "--stack", "dev", "--secret", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("error: --secret nope: no reader of such a catalogue secret in stack dev")
+        and "\n" == err[-1]
+    )
