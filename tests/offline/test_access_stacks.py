@@ -237,5 +237,5 @@ def test_access_for_one_secret_and_an_unknown_one(capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err
     assert (
         err.startswith("error: --secret nope: no reader of such a catalogue secret in stack dev")
-        and "\n" == err[-1]
+        and err[-1] == "\n"
     )
