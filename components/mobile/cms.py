@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, restricted_container
+from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, image_pull_policy, restricted_container
 from components.kubernetes.external_secrets.sync import reloader_annotations
 from components.kubernetes.namespace import network_policy
 
@@ -259,6 +259,7 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
             {
                 "name": "directus",
                 "image": args.image,
+                "imagePullPolicy": image_pull_policy(args.image),
                 "env": directus_env(args),
                 "volumeMounts": directus_mounts,
                 "securityContext": _container_security(DIRECTUS_UID),
@@ -268,11 +269,17 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
                 },
                 "readinessProbe": ready,
                 # Directus bootstraps its schema before serving: a minute of grace, then five misses.
-                "livenessProbe": {**ping, "initialDelaySeconds": 60, "periodSeconds": 20, "failureThreshold": 5},
+                "livenessProbe": {
+                    **ping,
+                    "initialDelaySeconds": 60,
+                    "periodSeconds": 20,
+                    "failureThreshold": 5,
+                },
             },
             {
                 "name": "tls-proxy",
                 "image": TLS_PROXY_IMAGE,
+                "imagePullPolicy": image_pull_policy(TLS_PROXY_IMAGE),
                 "args": ["nginx", "-c", "/etc/nginx/custom/nginx.conf", "-g", "daemon off;"],
                 "ports": [{"name": "https", "containerPort": CMS_PORT, "protocol": "TCP"}],
                 "volumeMounts": [
@@ -286,7 +293,11 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
                     "limits": {"cpu": "250m", "memory": "64Mi"},
                 },
                 "readinessProbe": ready,
-                "livenessProbe": {"tcpSocket": {"port": "https"}, "initialDelaySeconds": 5, "periodSeconds": 10},
+                "livenessProbe": {
+                    "tcpSocket": {"port": "https"},
+                    "initialDelaySeconds": 5,
+                    "periodSeconds": 10,
+                },
             },
         ],
         "volumes": volumes,
