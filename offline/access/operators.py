@@ -50,7 +50,9 @@ def eks_rows(plan: Plan, inventory: Inventory) -> list[dict[str, Any]]:
             if verbs == ["unknown"]:
                 rows.append(row(f"{namespace}/{ALL}", KUBERNETES, "principal", principal, through, verbs))
             else:
-                rows += grant_rows(inventory, [Rule((), frozenset(verbs))], namespace, "principal", principal, through)
+                rows += grant_rows(
+                    inventory, [Rule((), frozenset(verbs))], namespace, "principal", principal, through
+                )
     return rows
 
 
@@ -70,5 +72,7 @@ def aks_rows(plan: Plan, inventory: Inventory, names: dict[str, str]) -> list[di
             rows += grant_rows(inventory, [Rule((), frozenset({"*"}))], ALL, "group", reader, through)
         if not cluster.inputs.get("disableLocalAccounts"):
             through = f"AKS local accounts of cluster {name} (listClusterAdminCredential gives cluster-admin)"
-            rows += grant_rows(inventory, [Rule((), frozenset({"*"}))], ALL, "credential", "local cluster admin", through)
+            rows += grant_rows(
+                inventory, [Rule((), frozenset({"*"}))], ALL, "credential", "local cluster admin", through
+            )
     return rows

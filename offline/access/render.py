@@ -72,7 +72,12 @@ def path_label(through: str) -> str:
 
 
 def build_graph(rows: list[dict[str, Any]]) -> Graph:
-    """The graph of the rows (wildcards drawn once, not per Secret they cover)."""
+    """The graph of the rows (wildcards drawn once, not per Secret they cover).
+
+    Rows need `secret`, `reader_kind`, `reader`, `through` and `verbs`; `layer` defaults to Kubernetes
+    and `catalogue` to none, so the diff's access changes (`dataclasses.asdict` of them) draw as well.
+    """
+    rows = [{"layer": KUBERNETES, "catalogue": None, **r} for r in rows]
     wildcards: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for r in rows:
         if r["secret"] == ALL or r["secret"].endswith(f"/{ALL}"):

@@ -648,3 +648,13 @@ def test_the_picture_names_the_path_without_the_detail_the_table_keeps() -> None
     assert path_label("Job cms/w (volume); writes it into CMS collection m") == "Job cms/w"
     assert path_label("Role r (Helm release ops/r, chart r 1.0.0)") == "Role r"
     assert path_label("IAM role x (role policy y)") == "IAM role x"
+
+
+def test_the_diffs_access_changes_draw_as_they_are() -> None:
+    """What the pull request comment will hand `render_mermaid`: `dataclasses.asdict` of the diff's
+    access changes, which carry no layer or catalogue."""
+    change = {"change": "gains", "secret": "pay/db-v1", "reader_kind": "workload", "reader": "pay/worker",
+              "through": "RoleBinding pay/worker-secret-reader", "verbs": ("get",)}  # fmt: skip
+    text = render_mermaid([change])
+    assert '(["workload<br/>pay/worker"])' in text and '[("pay/db-v1")]' in text
+    assert '-->|"get"|' in text and 'subgraph kubernetes["Kubernetes Secrets"]' in text
