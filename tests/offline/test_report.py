@@ -114,7 +114,8 @@ def test_the_page_renders_every_section_as_a_person_sees_it(
         assert due.locator(".state").evaluate("e => getComputedStyle(e).color") == "rgb(154, 100, 0)"
 
         violations = page.get_by_role("table", name="Violations").locator("tbody tr")
-        assert violations.count() == doc["policies"]["summary"]["advisory"] == 4
+        # dev: short deletion and recovery windows (4), images by tag (5), a Secret as env (1)
+        assert violations.count() == doc["policies"]["summary"]["advisory"] == 10
         assert "ADVISORY" in violations.nth(0).inner_text()
         evaluated = page.get_by_role("table", name="Policies evaluated").locator("tbody tr")
         assert evaluated.count() == len(doc["policies"]["policies"])
