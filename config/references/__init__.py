@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from config.errors import Problem, describe
 from config.models import StackConfig
-from config.references._common import BUILT_IN_WORKLOADS, NS, duplicates, entry_keys, listed, secret_namespace
+from config.references._common import (
+    BUILT_IN_WORKLOADS,
+    JOB_NAME_MAX,
+    NS,
+    WRITER_JOB_PREFIX,
+    duplicates,
+    entry_keys,
+    listed,
+    secret_namespace,
+)
 from config.references.cloud import check_aws_names, check_azure, check_cloud
 from config.references.mobile import check_bff_release, check_cms, check_edge
 from config.references.vault import check_vault, vault_unexpected_reader_filter_length
 
-__all__ = ["BUILT_IN_WORKLOADS", "NS", "check_references", "vault_unexpected_reader_filter_length"]
+__all__ = [
+    "BUILT_IN_WORKLOADS",
+    "JOB_NAME_MAX",
+    "NS",
+    "WRITER_JOB_PREFIX",
+    "check_references",
+    "vault_unexpected_reader_filter_length",
+]
 
 
 def check_references(cfg: StackConfig) -> list[Problem]:
