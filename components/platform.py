@@ -321,13 +321,13 @@ def _cms(
     cert_manager: CertManager,
     opts: pulumi.ResourceOptions,
 ) -> Cms:
-    """The CMS, with its catalogue Secrets and its database (config/references.py checked them)."""
+    """The CMS, with its catalogue Secrets and its database (config/references/ checked them)."""
     cms = stack.cms
     catalogue = {entry.name: entry for entry in stack.secrets}
 
     def required(field: str) -> str:
         value = getattr(cms, field)
-        if value is None:  # config/references.py requires it with the CMS
+        if value is None:  # config/references/ requires it with the CMS
             raise ValueError(f"cms.{field} is required with the CMS")
         return value
 
@@ -375,7 +375,7 @@ def _cms_jobs(
     """The CMS's provisioning Job (once the CMS is ready), then one writer Job per mobile secret."""
     config = stack.cms
     catalogue = {entry.name: entry for entry in stack.secrets}
-    # config/references.py requires these with the CMS, as literal, file or generated secrets.
+    # config/references/ requires these with the CMS, as literal, file or generated secrets.
     admin = catalogue[str(config.admin_secret)]
     read_token = catalogue[str(config.read_token_secret)]
     writer_token = catalogue[str(config.writer_token_secret)]

@@ -1,7 +1,7 @@
 """Names of the AWS resources the platform derives from the stack config, and the rules AWS sets.
 
 One source for the components (which name resources with these functions) and the config checks
-(`config/references.py`), so a name AWS would refuse is a config error with its key path, found before
+(`config/references/`), so a name AWS would refuse is a config error with its key path, found before
 any resource exists, never a failed `pulumi up` halfway through.
 """
 

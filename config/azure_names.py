@@ -1,7 +1,7 @@
 """Names of the Azure resources the platform derives from the stack config, and the rules Azure sets.
 
 One source for the components (which name resources with these functions) and the config checks
-(`config/references.py`), so a name Azure would refuse is a config error, never a failed deployment.
+(`config/references/`), so a name Azure would refuse is a config error, never a failed deployment.
 Rules are from "Naming rules and restrictions for Azure resources" (Azure Resource Manager docs) and
 each service's API reference, cited per rule.
 """

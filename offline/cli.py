@@ -2,7 +2,7 @@
 
     secrets-platform plan   [-s STACK] [--out FILE|-] [--json] [--urns]
     secrets-platform check  [-s STACK] [--out DIR] [--policy-config FILE] [--json]
-    secrets-platform access [-s STACK] [--format markdown|json] [--json]
+    secrets-platform access [-s STACK] [--format markdown|json|mermaid|svg] [--secret NAME] [--json]
     secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--reports DIR] [--json]
     secrets-platform diff   --base-plan A.json --plan B.json [--base-violations A --violations B]
     secrets-platform schema [--check] [--format markdown|pulumi-yaml|json]
@@ -176,14 +176,41 @@ def cmd_check(args: argparse.Namespace, project_dir: Path) -> int:
 
 
 def cmd_access(args: argparse.Namespace, project_dir: Path) -> int:
-    from offline.access import access_report, render_markdown
+    from offline.access import (
+        RenderError,
+        access_report,
+        principal_names,
+        render_markdown,
+        render_mermaid,
+        render_svg,
+    )
+    from offline.catalogue import load_catalogue
 
     plan = _plan(args, project_dir)
     if plan is None:
         return exits.PLAN_FAILED
-    rows = access_report(plan)
+    rows = access_report(plan, principal_names(load_catalogue(project_dir, args.stack).config))
+    if args.secret:
+        known = {row["catalogue"] for row in rows}
+        unknown = [name for name in args.secret if name not in known]
+        if unknown:
+            print(
+                f"error: --secret {', '.join(unknown)}: no reader of such a catalogue secret in stack {args.stack} "
+                f"(known: {', '.join(sorted(k for k in known if k))})",
+                file=sys.stderr,
+            )
+            return exits.BAD_INPUT
+        rows = [row for row in rows if row["catalogue"] in args.secret]
     if args.json or args.format == "json":
         sys.stdout.write(envelope("access", args.stack, {"grants": [_camel(row) for row in rows]}))
+    elif args.format == "mermaid":
+        print(render_mermaid(rows))
+    elif args.format == "svg":
+        try:
+            sys.stdout.write(render_svg(rows, title=f"Who can read which secret: stack {args.stack}"))
+        except RenderError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exits.INTERNAL
     else:
         print(render_markdown(rows))
     return exits.OK
@@ -300,7 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     access = sub.add_parser("access", parents=[_common()], help="who can read which secret, from the plan")
-    access.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    access.add_argument(
+        "--format",
+        choices=["markdown", "json", "mermaid", "svg"],
+        default="markdown",
+        help="markdown: a Mermaid picture and the table; mermaid: the picture alone; svg: drawn by Graphviz",
+    )
+    access.add_argument(
+        "--secret",
+        action="append",
+        metavar="NAME",
+        help="only the paths to this catalogue secret (repeatable); by default every secret",
+    )
     access.set_defaults(func=cmd_access)
 
     diff = sub.add_parser(

@@ -377,10 +377,49 @@ KUBERNETES_POD_SERVICE_ACCOUNT_TOKEN = StackValidationPolicy(
 )
 
 
+# --- Secrets as environment variables ------------------------------------------------------------
+
+
+def _secret_env(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    spec = _spec(args)
+    if spec is None:
+        return
+    fix = (
+        "Mount the Secret as a read-only volume and read it from the file (catalogue `mount: volume`, the "
+        "default)"
+    )
+    for where, container in containers(spec):
+        for i, env in enumerate(as_list(container.get("env"))):
+            if isinstance(dig(env, "valueFrom", "secretKeyRef"), dict):
+                report(message(f"{where}.env[{i}] takes its value from a Secret (secretKeyRef)", fix), None)
+        for i, source in enumerate(as_list(container.get("envFrom"))):
+            if isinstance(dig(source, "secretRef"), dict):
+                report(
+                    message(f"{where}.envFrom[{i}] loads every key of a Secret into the environment", fix),
+                    None,
+                )
+
+
+# Source: CIS Kubernetes Benchmark 5.4.1 ("Prefer using secrets as files over secrets as environment
+# variables": applications may log their environment, and child processes inherit it); checkov
+# CKV_K8S_35. A stack may still choose env for a reader that cannot read files (`mount: env`): dev's
+# policy config advises, prod's forbids.
+KUBERNETES_CONTAINER_SECRET_ENV = ResourceValidationPolicy(
+    name="kubernetes-container-secret-env",
+    description="Containers must read Secrets as files, not as environment variables.",
+    validate=with_manifests(_secret_env),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    config_schema=schema(),
+    remediation_steps="Mount the Secret as a read-only volume (defaultMode 0400) instead of env or envFrom.",
+)
+
+
 POLICIES = [
     KUBERNETES_POD_SECRET_VOLUME_MODE,
     KUBERNETES_POD_HOST_ACCESS,
     KUBERNETES_CONTAINER_PRIVILEGED,
     KUBERNETES_CONTAINER_RUN_AS_ROOT,
     KUBERNETES_POD_SERVICE_ACCOUNT_TOKEN,
+    KUBERNETES_CONTAINER_SECRET_ENV,
 ]

@@ -49,7 +49,8 @@ def _python_prose(path: Path) -> Iterator[tuple[int, str]]:
 def _sources() -> Iterator[Path]:
     for path in sorted(ROOT.rglob("*.py")):
         parts = path.relative_to(ROOT).parts
-        if not {".venv", "node_modules", ".git"} & set(parts) and not parts[0].startswith(".venv"):
+        # Any `.venv*` (bench/check.py keeps checkov in bench/.venv-checkov), dependencies, git.
+        if not {"node_modules", ".git"} & set(parts) and not any(p.startswith(".venv") for p in parts):
             yield path
 
 

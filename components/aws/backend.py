@@ -36,7 +36,7 @@ class AwsBackend:
     """The parts of the cloud interface, on AWS."""
 
     def __init__(self, stack: StackConfig, project_dir: Path) -> None:
-        if stack.aws is None:  # config/references.py requires the block on an AWS stack
+        if stack.aws is None:  # config/references/ requires the block on an AWS stack
             raise ValueError("an AWS stack needs the secrets-platform:aws block")
         self._stack = stack
         self._aws: AwsConfig = stack.aws
@@ -276,7 +276,7 @@ class AwsCmsDatabase:
 def foundation_args(stack: StackConfig) -> AwsFoundationArgs:
     """The foundation's arguments from a stack with `cloud: aws`."""
     cloud = stack.aws
-    if cloud is None:  # config/references.py requires the block on such a stack
+    if cloud is None:  # config/references/ requires the block on such a stack
         raise ValueError("a stack with cloud: aws needs the secrets-platform:aws block")
     return AwsFoundationArgs(
         aws=cloud,

@@ -36,7 +36,7 @@ class AzureBackend:
     """The parts of the cloud interface, on Azure."""
 
     def __init__(self, stack: StackConfig, project_dir: Path) -> None:
-        if stack.azure is None:  # config/references.py requires the block on an Azure stack
+        if stack.azure is None:  # config/references/ requires the block on an Azure stack
             raise ValueError("an Azure stack needs the secrets-platform:azure block")
         self._stack = stack
         self._azure: AzureConfig = stack.azure
@@ -141,7 +141,7 @@ class AzureBackend:
             or request.password_secret_name is None
             or azure.operator_group_name is None
             or foundation.database_subnet_id is None
-        ):  # config/references.py requires them with the CMS on Azure; the foundation adds the subnet
+        ):  # config/references/ requires them with the CMS on Azure; the foundation adds the subnet
             raise ValueError("the CMS database on Azure needs cms.databaseSecret and azure.operatorGroupName")
         server = FlexibleServerDatabase(
             name,
@@ -226,7 +226,7 @@ class AzureCmsDatabase:
 def foundation_args(stack: StackConfig) -> AzureFoundationArgs:
     """The foundation's arguments from a stack with `cloud: azure`."""
     cloud = stack.azure
-    if cloud is None:  # config/references.py requires the block on such a stack
+    if cloud is None:  # config/references/ requires the block on such a stack
         raise ValueError("a stack with cloud: azure needs the secrets-platform:azure block")
     return AzureFoundationArgs(
         azure=cloud,

@@ -53,3 +53,15 @@ def restricted_container() -> dict[str, Any]:
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+def image_pull_policy(image: str) -> str:
+    """`IfNotPresent` for an image pinned by digest (its content cannot change), `Always` for a tag.
+
+    With `Always` the kubelet resolves the tag to a digest at each container start and uses its cached
+    layers when the digest is the one it has (Kubernetes docs, "Images", "Image pull policy"): a moved
+    tag is noticed, and the registry's credentials are checked, at the cost of one manifest request.
+    The default for a tag other than `latest` is `IfNotPresent`, which would keep running whatever a
+    node cached first (checkov CKV_K8S_15).
+    """
+    return "IfNotPresent" if "@sha256:" in image else "Always"

@@ -142,7 +142,7 @@ def namespace_args(stack: StackConfig) -> list[NamespaceArgs]:
     """
     groups = {w.name: PodGroup(app=w.name, namespace=w.namespace_name) for w in stack.workloads}
     ports: dict[str, int | None] = {w.name: w.port for w in stack.workloads}
-    # The platform's own workloads (config/references.py BUILT_IN_WORKLOADS), when deployed.
+    # The platform's own workloads (config/references/ BUILT_IN_WORKLOADS), when deployed.
     groups[BFF_APP] = PodGroup(app=BFF_APP, namespace=stack.bff.namespace)
     ports[BFF_APP] = BFF_PORT
     allow_from: dict[str, list[PodGroup]] = {app: [] for app in groups}

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, restricted_container
+from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, image_pull_policy, restricted_container
 from components.kubernetes.external_secrets.sync import reloader_annotations
 from components.kubernetes.secret import versioned_name
 from config.models import AnySecret, Workload
@@ -172,6 +172,7 @@ class WorkloadDeployment(pulumi.ComponentResource):
         container = {
             "name": workload.name,
             "image": workload.image,
+            "image_pull_policy": image_pull_policy(workload.image),
             "ports": [{"name": "http", "container_port": workload.port, "protocol": "TCP"}],
             "volume_mounts": mounts,
             "security_context": _security_context(),

@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, restricted_container
+from components.kubernetes.conventions import APP_LABEL, MANAGED_BY, image_pull_policy, restricted_container
 from components.kubernetes.external_secrets.sync import reloader_annotations
 from components.kubernetes.namespace import network_policy
 
@@ -40,9 +40,13 @@ DIRECTUS_PORT = 8055
 """Directus's own port, bound to 127.0.0.1 only."""
 
 DIRECTUS_UID = 1000
-"""The `node` user of the Directus image."""
+"""The `node` user of the Directus image. checkov's CKV_K8S_40 (UID >= 10000) is accepted here, not
+fixed: the image owns its files as `node` and Directus documents no other user (its Dockerfile sets
+`USER node`; directus/directus#5877 moved the image from root to `node`)."""
 PROXY_UID = 101
-"""The `nginx` user of nginxinc/nginx-unprivileged."""
+"""The `nginx` user of nginxinc/nginx-unprivileged. CKV_K8S_40 is accepted for it too: its maintainers
+declined a UID >= 10000 and document another UID only by rebuilding the image with `--build-arg UID`
+(nginxinc/docker-nginx-unprivileged#149 and #240), pointing to user namespaces instead."""
 
 TLS_PROXY_IMAGE = (
     "nginxinc/nginx-unprivileged:1.27-alpine"
@@ -236,7 +240,12 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
     if args.database.ca_bundle is not None:
         directus_mounts.append({"name": "database-ca", "mountPath": DATABASE_CA_DIR, "readOnly": True})
         volumes.append({"name": "database-ca", "configMap": {"name": f"{CMS_APP}-database-ca"}})
-    probe = {"httpGet": {"path": "/server/ping", "port": "https", "scheme": "HTTPS"}}
+    # Directus listens on loopback only, so the kubelet reaches it through the proxy's port (probes
+    # address the pod's IP, shared by its containers): a hung Directus fails its own liveness probe
+    # and is restarted, while the proxy's liveness checks only that the proxy accepts connections
+    # (a Directus outage must not restart the proxy). Both are ready only when Directus answers.
+    ping = {"httpGet": {"path": "/server/ping", "port": CMS_PORT, "scheme": "HTTPS"}}
+    ready = {**ping, "initialDelaySeconds": 10, "periodSeconds": 10}
     return {
         "serviceAccountName": service_account,
         "automountServiceAccountToken": False,
@@ -250,6 +259,7 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
             {
                 "name": "directus",
                 "image": args.image,
+                "imagePullPolicy": image_pull_policy(args.image),
                 "env": directus_env(args),
                 "volumeMounts": directus_mounts,
                 "securityContext": _container_security(DIRECTUS_UID),
@@ -257,10 +267,19 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
                     "requests": {"cpu": "250m", "memory": "512Mi"},
                     "limits": {"cpu": "1", "memory": "1Gi"},
                 },
+                "readinessProbe": ready,
+                # Directus bootstraps its schema before serving: a minute of grace, then five misses.
+                "livenessProbe": {
+                    **ping,
+                    "initialDelaySeconds": 60,
+                    "periodSeconds": 20,
+                    "failureThreshold": 5,
+                },
             },
             {
                 "name": "tls-proxy",
                 "image": TLS_PROXY_IMAGE,
+                "imagePullPolicy": image_pull_policy(TLS_PROXY_IMAGE),
                 "args": ["nginx", "-c", "/etc/nginx/custom/nginx.conf", "-g", "daemon off;"],
                 "ports": [{"name": "https", "containerPort": CMS_PORT, "protocol": "TCP"}],
                 "volumeMounts": [
@@ -273,12 +292,11 @@ def pod_spec(args: CmsArgs, service_account: pulumi.Input[str]) -> dict[str, Any
                     "requests": {"cpu": "25m", "memory": "32Mi"},
                     "limits": {"cpu": "250m", "memory": "64Mi"},
                 },
-                "readinessProbe": {**probe, "initialDelaySeconds": 10, "periodSeconds": 10},
+                "readinessProbe": ready,
                 "livenessProbe": {
-                    **probe,
-                    "initialDelaySeconds": 60,
-                    "periodSeconds": 20,
-                    "failureThreshold": 5,
+                    "tcpSocket": {"port": "https"},
+                    "initialDelaySeconds": 5,
+                    "periodSeconds": 10,
                 },
             },
         ],

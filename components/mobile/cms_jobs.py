@@ -24,7 +24,13 @@ from typing import Any
 
 import pulumi
 
-from components.kubernetes.conventions import APP_LABEL, BFF_IMAGE_UID, MANAGED_BY, restricted_container
+from components.kubernetes.conventions import (
+    APP_LABEL,
+    BFF_IMAGE_UID,
+    MANAGED_BY,
+    image_pull_policy,
+    restricted_container,
+)
 
 CA_SECRET_KEY = "ca.crt"
 CA_DIR = "/etc/cms-ca"
@@ -112,6 +118,7 @@ def job_spec(
                     {
                         "name": app,
                         "image": image,
+                        "imagePullPolicy": image_pull_policy(image),
                         "args": list(args),
                         "env": [{"name": name, "value": value} for name, value in env.items()],
                         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *mounts],

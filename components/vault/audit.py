@@ -62,7 +62,7 @@ def device_options(audit: VaultAuditConfig) -> dict[str, str]:
     common = {"format": "json", "log_raw": "false", "hmac_accessor": "true"}
     if audit.type == "file":
         return {**common, "file_path": audit.file_path, "mode": "0600"}
-    if audit.address is None:  # config/models.py requires an address for a socket device
+    if audit.address is None:  # config/models/ requires an address for a socket device
         raise ValueError("a socket audit device needs an address")
     return {**common, "address": audit.address, "socket_type": audit.socket_type}
 

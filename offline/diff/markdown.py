@@ -1,8 +1,7 @@
 """The diff as GitHub-flavoured Markdown for a pull request comment.
 
 What a reviewer must see comes first and always stays: the summary, then secret values, access to
-secrets (a Mermaid graph of the access changes when `offline.access.render_mermaid` exists) and
-policy violations. The resource table and each resource's details follow, every resource folded in
+secrets (with a Mermaid graph of the access changes, which GitHub draws) and policy violations. The resource table and each resource's details follow, every resource folded in
 its own `<details>`. To fit `limit` characters the resources' details go first, then every table is
 shortened (each says how many rows it left out), then the resource table itself; a security section
 keeps its heading and its count of rows whatever the limit.
@@ -10,11 +9,11 @@ keeps its heading and its count of rows whatever the limit.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any
 
-from offline import access as access_module
+from offline.access import render_mermaid
 from offline.check.policy_config import Level
 from offline.diff.model import (
     MISSING,
@@ -176,27 +175,11 @@ def _secrets(diff: Diff, rows: int) -> list[str]:
 
 
 def _mermaid(changes: list[AccessChange]) -> list[str]:
-    """A Mermaid graph of the access changes, drawn by `offline.access.render_mermaid(rows)` when the
-    access report provides it (rows shaped as `access_report`'s, with the change as `change`)."""
-    render: Callable[[list[dict[str, Any]]], str] | None = getattr(access_module, "render_mermaid", None)
-    if render is None or not changes:
+    """The access changes drawn as the access report draws its rows: gains solid, losses dashed."""
+    if not changes:
         return []
-    rows = [
-        {
-            "secret": a.secret,
-            "reader_kind": a.reader_kind,
-            "reader": a.reader,
-            "through": a.through,
-            "verbs": list(a.verbs),
-            "change": a.change,
-        }
-        for a in changes
-    ]
-    graph = render(rows).strip()
-    if not graph:
-        return []
-    fenced = graph if graph.startswith("```") else f"```mermaid\n{graph}\n```"
-    return [fenced, ""]
+    graph = render_mermaid([dataclasses.asdict(a) for a in changes])
+    return ["```mermaid", graph, "```", ""]
 
 
 def _access(diff: Diff, rows: int) -> list[str]:

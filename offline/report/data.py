@@ -8,16 +8,12 @@ secret value; the finished documents are scanned for the plan's canaries before 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from offline.access import access_report
+from offline.access import access_report, principal_names
 from offline.catalogue import (
-    KEY_VAULT,
-    SECRETS_MANAGER,
-    VAULT,
     Catalogue,
     load_catalogue,
     store_name,
@@ -25,12 +21,10 @@ from offline.catalogue import (
 )
 from offline.check import run_check, short_name, to_json
 from offline.plan import Plan, make_plan
-from offline.report.access_graph import aws_rows, azure_rows, vault_rows
 from offline.rotation_status import DEFAULT_WITHIN_DAYS, rotation_report
 from offline.stores.access import Stores
 
 REPORT_FORMAT = "report"
-_VERSIONED = re.compile(r"^(?P<ns>[^/]+)/(?P<name>.+)-v\d+$")
 
 
 def _camel(row: dict[str, Any]) -> dict[str, Any]:
@@ -88,35 +82,12 @@ def inventory(catalogue: Catalogue, plan: Plan) -> list[dict[str, Any]]:
 
 
 def access_graph(catalogue: Catalogue, plan: Plan) -> list[dict[str, Any]]:
-    """Who can read what, through which binding or identity: Kubernetes RBAC, apps, store identities."""
-    config = catalogue.config
-    rows = []
-    for row in access_report(plan):
-        match = _VERSIONED.match(row["secret"])
-        rows.append(
-            {**_camel(row), "catalogue": match.group("name") if match else None, "layer": "kubernetes"}
-        )
-    names: dict[str, dict[str, str]] = {SECRETS_MANAGER: {}, KEY_VAULT: {}, VAULT: {}}
-    for entry in config.secrets:
-        store = store_of(config, entry)
-        if store is None or entry.source != "cloud":
-            continue
-        key = store_name(config, entry)
-        if store == VAULT and config.vault is not None:
-            key = f"{config.vault.kv_mount}/data/{key}"
-        names[store][key] = entry.name
-    groups = {}
-    if config.azure is not None:
-        groups[config.azure.operator_group_object_id] = config.azure.operator_group_name or "operators"
-    store_rows = (
-        [(SECRETS_MANAGER, r) for r in aws_rows(plan, names[SECRETS_MANAGER])]
-        + [(KEY_VAULT, r) for r in azure_rows(plan, names[KEY_VAULT], groups)]
-        + [(VAULT, r) for r in vault_rows(plan, names[VAULT])]
+    """Who can read what, through which binding, pod, identity or store (`offline.access`, the one
+    source of the access graph), in camelCase, grouped by catalogue entry."""
+    rows = [_camel(row) for row in access_report(plan, principal_names(catalogue.config))]
+    return sorted(
+        rows, key=lambda r: (r["catalogue"] or "~" + r["secret"], r["layer"], r["reader"], r["through"])
     )
-    for store, row in store_rows:
-        known = row["secret"] in {n for m in names.values() for n in m.values()}
-        rows.append({**_camel(row), "catalogue": row["secret"] if known else None, "layer": store})
-    return sorted(rows, key=lambda r: (r["catalogue"] or "~" + r["secret"], r["layer"], r["reader"]))
 
 
 def policy_results(project_dir: Path, stack: str) -> dict[str, Any]:

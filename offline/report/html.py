@@ -1,8 +1,8 @@
 """The audit report as one self-contained HTML page: the stylesheet inlined, no script, no font or
 image fetched (its Content-Security-Policy forbids any request), every text escaped.
 
-The access graph is drawn here as SVG (readers on the left, secrets on the right, one line per
-grant), beside the table with the binding or identity of each line.
+The access graph is the SVG `offline.access.render_svg` draws (readers, the paths they read through,
+secrets by layer), beside the table with the binding or identity of each line.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from html import escape
 from pathlib import Path
 from string import Template
 from typing import Any
+
+from offline.access import render_svg
 
 HERE = Path(__file__).resolve().parent
 
@@ -76,34 +78,12 @@ def access_table(rows: list[dict[str, Any]]) -> str:
 
 
 def access_svg(rows: list[dict[str, Any]]) -> str:
-    """Readers (left) to secrets (right), one line per distinct grant."""
-    edges = sorted({(f"{r['readerKind']} {r['reader']}", r["catalogue"] or r["secret"]) for r in rows})
-    readers = sorted({a for a, _ in edges})
-    secrets = sorted({b for _, b in edges})
-    if not edges:
+    """The access graph drawn by `offline.access.render_svg` (the same picture `access --format svg`
+    prints), from the report's camelCase rows."""
+    if not rows:
         return ""
-    step, width, box = 26, 1100, 380
-    height = max(len(readers), len(secrets)) * step + 20
-    y_reader = {name: 16 + i * step for i, name in enumerate(readers)}
-    y_secret = {name: 16 + i * step for i, name in enumerate(secrets)}
-    parts = [
-        f'<svg class="graph" role="img" aria-label="Access graph: {len(readers)} readers, {len(secrets)} secrets, {len(edges)} grants" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for reader, secret in edges:
-        y1, y2 = y_reader[reader] + 9, y_secret[secret] + 9
-        parts.append(
-            f'<path class="edge" d="M{box} {y1} C{width / 2} {y1} {width / 2} {y2} {width - box} {y2}"/>'
-        )
-    for name, y in y_reader.items():
-        parts.append(
-            f'<rect class="reader" x="4" y="{y}" width="{box - 8}" height="18" rx="4"/><text x="10" y="{y + 13}">{escape(name[:60])}</text>'
-        )
-    for name, y in y_secret.items():
-        parts.append(
-            f'<rect class="secret" x="{width - box + 4}" y="{y}" width="{box - 8}" height="18" rx="4"/><text x="{width - box + 10}" y="{y + 13}">{escape(name[:60])}</text>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
+    snake = {"readerKind": "reader_kind"}
+    return render_svg([{snake.get(k, k): v for k, v in r.items()} for r in rows])
 
 
 def rotation_table(rotation: dict[str, Any]) -> str:

@@ -23,7 +23,10 @@ SAFE_CONTEXT: dict[str, Any] = {
     "capabilities": {"drop": ["ALL"]},
     "seccomp_profile": {"type": "RuntimeDefault"},
 }
-SAFE_IMAGE = "ghcr.io/example/payments-api:2.4.1"
+SAFE_IMAGE = (
+    "ghcr.io/example/payments-api@sha256:3b7d0e5c9a1f4e8b2c6d0a9f7e5c3b1a8d6f4e2c0b9a7d5f3e1c8b6a4d2f0e9c"
+)
+"""By digest, as prod requires (kubernetes-container-image-digest)."""
 SAFE_SECRET_VOLUME = {"name": "secrets", "secret": {"secret_name": "payments-db-v1", "default_mode": 0o400}}
 
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"

@@ -1,4 +1,5 @@
-"""A CronJob reading a Secret through envFrom whose container may gain privileges (setuid binaries)."""
+"""A CronJob reading a Secret through envFrom whose container may gain privileges (setuid binaries):
+envFrom counts as using the Secret, and is itself a Secret in the environment."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pulumi_kubernetes as k8s
 
 from tests.corpus._safe import SAFE_CONTEXT, container, pod_spec
 
-EXPECTED = {"kubernetes-container-run-as-root"}
+EXPECTED = {"kubernetes-container-run-as-root", "kubernetes-container-secret-env"}
 
 
 def program() -> None:

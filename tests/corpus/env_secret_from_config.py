@@ -22,7 +22,7 @@ def program() -> None:
                     "containers": [
                         {
                             "name": "api",
-                            "image": "ghcr.io/example/payments-api:2.4.1",
+                            "image": "ghcr.io/example/payments-api@sha256:3b7d0e5c9a1f4e8b2c6d0a9f7e5c3b1a8d6f4e2c0b9a7d5f3e1c8b6a4d2f0e9c",
                             "env": [{"name": "PROVIDER_API_KEY", "value": token}],
                         }
                     ],

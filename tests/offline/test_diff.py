@@ -342,9 +342,13 @@ def test_plan_files_alone_say_secret_changes_are_unknown(diff: Callable[[str], D
 
 def test_a_new_reader_gains_read_access(diff: Callable[[str], Diff]) -> None:
     d = diff("reader")
-    assert [(a.change, a.secret, a.reader_kind, a.reader, a.verbs) for a in d.access] == [
-        ("gains", "payments/payments-db-v1", "workload", "payments/payments-worker", ("get",))
-    ]
+    # Two paths: the reader Role's binding, and the kubelet fetching the Secret its pods mount.
+    assert [(a.change, a.secret, a.reader_kind, a.reader, a.through, a.verbs) for a in d.access] == [
+        ("gains", "payments/payments-db-v1", "workload", "payments/payments-worker",
+         "Deployment payments/payments-worker (volume, key password)", ("get",)),
+        ("gains", "payments/payments-db-v1", "workload", "payments/payments-worker",
+         "RoleBinding payments/payments-worker-secret-reader", ("get",)),
+    ]  # fmt: skip
     assert "| gains | `payments/payments-db-v1` | workload `payments/payments-worker` |" in render_markdown(d)
 
 
@@ -364,8 +368,15 @@ def test_a_rotation_is_not_an_access_change(diff: Callable[[str], Diff]) -> None
 def test_app_grants_gained_and_lost_through_the_bff(diff: Callable[[str], Diff]) -> None:
     d = diff("grant")
     changes = [(a.change, a.secret, a.reader_kind, a.reader, a.through) for a in d.access]
-    assert ("gains", "cms/push-key-v1", "app", "shopper-ios", "BFF (ios app)") in changes
-    assert ("loses", "cms/maps-api-key-v1", "app", "shopper-android", "BFF (android app)") in changes
+    # Apps read the CMS copy of a mobile secret, through the BFF release.
+    assert ("gains", "mobile_secrets/push-key", "app", "shopper-ios", "BFF bff/bff (ios app)") in changes
+    assert (
+        "loses",
+        "mobile_secrets/maps-api-key",
+        "app",
+        "shopper-android",
+        "BFF bff/bff (android app)",
+    ) in changes
     # The new mobile secret also gets its writer Job (and the operators' Role names it).
     assert (
         "gains",
@@ -376,8 +387,11 @@ def test_app_grants_gained_and_lost_through_the_bff(diff: Callable[[str], Diff])
     ) in changes
     assert not [c for c in changes if c[3] == "shopper-ios" and c[0] == "loses"]
     text = render_markdown(d)
-    assert "| gains | `cms/push-key-v1` | app `shopper-ios` | BFF (ios app) | get |" in text
-    assert "| loses | `cms/maps-api-key-v1` | app `shopper-android` | BFF (android app) | get |" in text
+    assert "| gains | `mobile_secrets/push-key` | app `shopper-ios` | BFF bff/bff (ios app) | get |" in text
+    assert (
+        "| loses | `mobile_secrets/maps-api-key` | app `shopper-android` | BFF bff/bff (android app) | get |"
+        in text
+    )
 
 
 def test_a_mobile_rotation_replaces_the_writer_job_create_before_delete(diff: Callable[[str], Diff]) -> None:

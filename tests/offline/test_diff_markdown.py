@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from offline import access
 from offline.diff import (
     AccessChange,
     Action,
@@ -107,24 +104,30 @@ def test_details_go_before_the_tables_are_shortened() -> None:
     assert "| … and" not in short, "tables are whole while dropping details suffices"
 
 
-def test_access_changes_are_drawn_when_the_access_report_draws_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not hasattr(access, "render_mermaid"):
-        assert "```mermaid" not in render_markdown(_diff()), "no graph without the access report's drawing"
-    drawn: list[list[dict[str, Any]]] = []
-
-    def render_mermaid(rows: list[dict[str, Any]]) -> str:
-        drawn.append(rows)
-        return "graph LR\n  a --> b"
-
-    monkeypatch.setattr(access, "render_mermaid", render_mermaid, raising=False)
-    text = render_markdown(_diff())
+def test_access_changes_are_drawn_gains_solid_and_losses_dashed() -> None:
+    diff = _diff(rows=1)
+    diff.access.append(
+        AccessChange(Change.LOSES, "payments/old", "group", "ops-readers", "RoleBinding y", ("get", "list"))
+    )
+    text = render_markdown(diff)
     section = text[text.index("#### Access to secrets") : text.index("#### Policy violations")]
-    assert "```mermaid\ngraph LR\n  a --> b\n```" in section
-    assert drawn[0][0] == {
-        "secret": "payments/secret-0",
-        "reader_kind": "workload",
-        "reader": "ns/reader-0",
-        "through": "RoleBinding x",
-        "verbs": ["get"],
-        "change": "gains",
-    }
+    graph = section[
+        section.index("```mermaid\n") + len("```mermaid\n") : section.index(
+            "\n```", section.index("```mermaid")
+        )
+    ]
+    assert graph.startswith("flowchart LR")
+    edges = [line.strip() for line in graph.splitlines() if "->" in line]
+    labelled = {line.split("|")[1] for line in edges if "|" in line}
+    assert labelled == {'"+ get"', '"- get, list"'}
+    gained = next(line for line in edges if '"+ get"' in line)
+    lost = next(line for line in edges if '"- get, list"' in line)
+    assert " --> " not in lost and "-.->" in lost, "a lost path is dashed"
+    assert "-->" in gained and "-.->" not in gained
+    assert "ns/reader-0" in graph and "ops-readers" in graph and "payments/old" in graph
+    assert section.index("```mermaid") < section.index("| gains |"), "the picture, then the table"
+
+
+def test_access_graph_stays_out_when_the_access_table_is_shortened() -> None:
+    text = render_markdown(_diff(resources=60, rows=300), limit=8_000)
+    assert "```mermaid" not in text and "#### Access to secrets" in text

@@ -54,7 +54,7 @@ def test_the_json_is_the_envelope_with_every_section_filled(report: tuple[Path, 
     assert (doc["format"], doc["version"], doc["stack"]) == ("secrets-platform/report", 1, "dev")
     assert len(doc["inventory"]) == 12 and all(r["declared"] for r in doc["inventory"] if r["store"] is None)
     layers = {r["layer"] for r in doc["access"]}
-    assert layers == {"kubernetes", "secrets-manager", "hashicorp-vault"}
+    assert layers == {"kubernetes", "secrets-manager", "hashicorp-vault", "cms"}
     states = {r["secret"]: r["state"] for r in doc["rotation"]["secrets"]}
     assert (states["orders-webhook-key"], states["payments-db"], states["cms-admin"], states["orders-queue"]) == (
         "overdue", "due", "ok", "unknown",
@@ -114,7 +114,8 @@ def test_the_page_renders_every_section_as_a_person_sees_it(
         assert due.locator(".state").evaluate("e => getComputedStyle(e).color") == "rgb(154, 100, 0)"
 
         violations = page.get_by_role("table", name="Violations").locator("tbody tr")
-        assert violations.count() == doc["policies"]["summary"]["advisory"] == 4
+        # dev: short deletion and recovery windows (4), images by tag (5), a Secret as env (1)
+        assert violations.count() == doc["policies"]["summary"]["advisory"] == 10
         assert "ADVISORY" in violations.nth(0).inner_text()
         evaluated = page.get_by_role("table", name="Policies evaluated").locator("tbody tr")
         assert evaluated.count() == len(doc["policies"]["policies"])

@@ -12,6 +12,7 @@ from policies._kubernetes import pod_spec_path
 from policies.workloads import (
     KUBERNETES_CONTAINER_PRIVILEGED,
     KUBERNETES_CONTAINER_RUN_AS_ROOT,
+    KUBERNETES_CONTAINER_SECRET_ENV,
     KUBERNETES_POD_HOST_ACCESS,
     KUBERNETES_POD_SECRET_VOLUME_MODE,
     KUBERNETES_POD_SERVICE_ACCOUNT_TOKEN,
@@ -244,3 +245,25 @@ def test_service_account_token_only_where_api_access_is_declared() -> None:
 
     found = judge(KUBERNETES_POD_SERVICE_ACCOUNT_TOKEN, body)
     assert found["failed-4"][0].startswith("objs[0]: "), found["failed-4"]
+
+
+def test_secrets_are_read_as_files_not_env() -> None:
+    def program() -> None:
+        _deployment("passed-1")
+        ref = {"name": "payments-db-v1", "key": "password"}
+        _deployment(
+            "failed-1", containers=[_container(env=[{"name": "DB", "value_from": {"secret_key_ref": ref}}])]
+        )
+        _deployment(
+            "failed-2", containers=[_container(env_from=[{"secret_ref": {"name": "payments-db-v1"}}])]
+        )
+        _deployment("passed-2", containers=[_container(env=[{"name": "MODE", "value": "strict"}])])
+        cm = {"config_map_ref": {"name": "settings"}}
+        _deployment("passed-3", containers=[_container(env_from=[cm])])
+
+    found = judge(KUBERNETES_CONTAINER_SECRET_ENV, program)
+    assert found["failed-1"] == [
+        "containers[0].env[0] takes its value from a Secret (secretKeyRef). Mount the Secret as a read-only "
+        "volume and read it from the file (catalogue `mount: volume`, the default)."
+    ]
+    assert found["failed-2"][0].startswith("containers[0].envFrom[0] loads every key of a Secret")

@@ -70,7 +70,7 @@ def test_thresholds_come_from_the_alerting_block(prod: Capture) -> None:
         role: _one(prod, f"secrets-mobile-alerts-{role}").inputs["criteria"]["allOf"][0]["threshold"]
         for role in RULES
     }
-    # alerting: defaults of config/models.py (prod sets none of them).
+    # alerting: defaults of config/models/ (prod sets none of them).
     from config.models import AlertingConfig
 
     defaults = AlertingConfig(email="x@example.com")
