@@ -240,7 +240,9 @@ def test_a_rotation_replaces_the_secret_and_names_the_reason(diff: Callable[[str
     d = diff("rotate")
     secret = _by_name(d)["secrets-payments-provider-secret"]
     assert secret.action == "replace" and secret.type == SECRET, secret.urn
-    assert [str(r) for r in secret.reasons] == ["`metadata.name` changed: a Kubernetes object is known by name and namespace"]
+    assert [str(r) for r in secret.reasons] == [
+        "`metadata.name` changed: a Kubernetes object is known by name and namespace"
+    ]
     assert secret.notes[0] == "create before delete", (
         "a new name lets the new Secret exist before the old goes"
     )
@@ -321,7 +323,9 @@ def test_a_secret_read_from_another_config_key_is_changed_from_plans_alone(
     d = diff("resource")
     assert _actions(d) == {("replace", "secrets-maps-api-key-secret")}
     secret = d.resources[0]
-    assert [str(r) for r in secret.reasons] == ["`stringData` changed: Secret data and type are replaced, never updated"]
+    assert [str(r) for r in secret.reasons] == [
+        "`stringData` changed: Secret data and type are replaced, never updated"
+    ]
     assert [(s.path, s.status) for s in secret.secrets] == [("stringData.api-key", CHANGED)]
     assert secret.secrets[0].detail == (
         "now from config key `secrets-platform:bffCmsToken` (was config key `secrets-platform:mapsApiKey`)"
