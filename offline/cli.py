@@ -157,7 +157,7 @@ def cmd_plan(args: argparse.Namespace, project_dir: Path) -> int:
     plan = _plan(args, project_dir)
     if plan is None:
         return exits.PLAN_FAILED
-    document = json.dumps(plan.to_json(), indent=1, sort_keys=True) + "\n"
+    document = plan.dumps()
     if args.json:
         sys.stdout.write(document)
     elif args.out != "-":

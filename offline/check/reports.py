@@ -191,6 +191,6 @@ def write_reports(result: CheckResult, out_dir: Path, plan: Plan | None = None) 
     if plan is not None:
         # The plan holds no secret value by construction (masked, checked for leaks when it was made).
         path = out_dir / PLAN_FILE
-        path.write_text(json.dumps(plan.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(plan.dumps(), encoding="utf-8")
         written.append(path)
     return written
