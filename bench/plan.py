@@ -59,7 +59,6 @@ def synthetic_stack(dev_doc: dict[str, Any], n: int) -> dict[str, Any]:
             "name": name,
             "namespace": f"team-{i % NAMESPACES:02d}",
             "image": f"ghcr.io/example/{name}:1.0.0",
-            "allowFrom": ["bff"],
         }
         for i, name in enumerate(workloads)
     ]

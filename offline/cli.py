@@ -3,7 +3,7 @@
     secrets-platform plan   [-s STACK] [--out FILE|-] [--json] [--urns]
     secrets-platform check  [-s STACK] [--out DIR] [--policy-config FILE] [--json]
     secrets-platform access [-s STACK] [--format markdown|json|mermaid|svg] [--secret NAME] [--json]
-    secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--json]
+    secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--reports DIR] [--json]
     secrets-platform diff   --base-plan A.json --plan B.json [--base-violations A --violations B]
     secrets-platform schema [--check] [--format markdown|pulumi-yaml|json]
     secrets-platform rotation [-s STACK] [--within DAYS] [--as-of DATE] [--stores] [--json]
@@ -157,7 +157,7 @@ def cmd_plan(args: argparse.Namespace, project_dir: Path) -> int:
     plan = _plan(args, project_dir)
     if plan is None:
         return exits.PLAN_FAILED
-    document = json.dumps(plan.to_json(), indent=1, sort_keys=True) + "\n"
+    document = plan.dumps()
     if args.json:
         sys.stdout.write(document)
     elif args.out != "-":
@@ -351,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base-violations", help="the base side's violations.json (from `check --out`)")
     diff.add_argument("--violations", help="the changed side's violations.json")
     diff.add_argument("--out", metavar="FILE", help="also write the Markdown to this file; - for stdout only")
+    diff.add_argument(
+        "--reports",
+        metavar="DIR",
+        help="with --base: keep the working tree's check there (violations.json, .sarif, plan.json)",
+    )
     diff.add_argument(
         "--max-chars", type=int, default=60_000, help="longest Markdown to print (GitHub comments: 65,536)"
     )

@@ -50,6 +50,8 @@ class Registration:
     options: dict[str, Any]
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
+    walked: Any = field(default=None, repr=False, compare=False)
+    """The inputs walked once (`offline.plan.input_leaves`), kept for the passes that read them."""
 
 
 @dataclass

@@ -157,6 +157,8 @@ def with_manifests(validate: Any) -> Any:
 
     def validator(args: ResourceValidationArgs, report: Any) -> None:
         validate(args, report)
+        if args.resource_type != CONFIG_GROUP_V2:
+            return  # only a ConfigGroup declares objects: no copy of other resources' properties
         for where, resource_type, manifest in embedded_objects(args.resource_type, plain(args.props)):
             inner = ResourceValidationArgs(
                 resource_type, manifest, args.urn, args.name, args.opts, args.provider, args.get_config()

@@ -26,6 +26,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_NUMBER_VALUE,
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
+    _DictProxy,
+    _ListProxy,
 )
 
 UNKNOWNS = frozenset(
@@ -50,9 +52,27 @@ def plain(props: Mapping[str, Any]) -> dict[str, Any]:
     """A plain copy of a resource's properties; unknown values stay as their sentinel strings.
 
     `serialize_properties` is how the SDK itself unwraps its proxies (for remediations), without
-    touching the unknown checks that would abort the whole policy.
+    touching the unknown checks that would abort the whole policy. `_plain` gives the same result for
+    the shapes properties have (proxies, dicts, lists, scalars) without its chain of `isinstance`
+    checks against `typing.Mapping`, and hands anything else (assets, archives, secrets) to it.
     """
-    return dict(serialize_properties(props))
+    return dict(_plain(props))
+
+
+_SCALARS = (str, float, bool, int, type(None))
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is _DictProxy or kind is _ListProxy:
+        return _plain(value["__target"])
+    if kind is dict:
+        return {key: _plain(item) for key, item in value.items()}
+    if kind is list:
+        return [_plain(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    return serialize_properties(value)
 
 
 def is_unknown(value: Any) -> bool:

@@ -299,6 +299,8 @@ def _flag(value: object) -> bool | None:
 
 
 def _audit_hmac(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != AUDIT_DEVICE and args.resource_type not in (*VAULT_MOUNTS, *VAULT_AUTH_METHODS):
+        return
     props = plain(args.props)
     if args.resource_type == AUDIT_DEVICE:
         options = props.get("options") or {}

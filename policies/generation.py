@@ -136,6 +136,13 @@ def _secret_inputs(resource_type: str, props: dict[str, Any]) -> set[str]:
 def _stack_plain_generators(args: StackValidationArgs, report: ReportViolation) -> None:
     reported: set[str] = set()
     for resource in args.resources:
+        generated = any(
+            generator.resource_type in PLAIN_GENERATORS
+            for dependencies in resource.property_dependencies.values()
+            for generator in dependencies
+        )
+        if not generated:
+            continue  # no input from a plain generator: its properties are not copied
         inputs = _secret_inputs(resource.resource_type, plain(resource.props))
         for key, dependencies in resource.property_dependencies.items():
             if key not in inputs:

@@ -25,7 +25,13 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies._kubernetes import containers, pod_spec, pod_template_metadata_path, with_manifests
+from policies._kubernetes import (
+    containers,
+    pod_spec,
+    pod_spec_path,
+    pod_template_metadata_path,
+    with_manifests,
+)
 from policies._support import (
     HYGIENE_SCHEMA_PROPERTIES,
     allowed,
@@ -136,6 +142,8 @@ def _container_entries(spec: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 
 def _container_env(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if pod_spec_path(args.resource_type) is None:
+        return
     spec = pod_spec(args.resource_type, plain(args.props))
     if spec is None:
         return

@@ -23,7 +23,14 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies._kubernetes import containers, declared_objects, pod_spec, uses_secrets, with_manifests
+from policies._kubernetes import (
+    containers,
+    declared_objects,
+    pod_spec,
+    pod_spec_path,
+    uses_secrets,
+    with_manifests,
+)
 from policies._support import (
     as_list,
     as_number,
@@ -47,6 +54,8 @@ BINDINGS = (
 
 
 def _spec(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    if pod_spec_path(args.resource_type) is None:
+        return None  # not a pod-bearing type: its properties are not copied
     return pod_spec(args.resource_type, plain(args.props))
 
 

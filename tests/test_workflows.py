@@ -189,12 +189,7 @@ def test_pull_request_review_comment_and_preview() -> None:
     )
     assert jobs["comment"]["permissions"] == {"pull-requests": "write"}, "the comment job needs nothing else"
     assert not any(step.get("run") for step in _steps(jobs["comment"])), "the comment job runs no PR code"
-    text = json.dumps(jobs["review"])
-    assert (
-        "secrets-platform diff --stack" in text
-        and "--base" in text
-        and "make test" in json.dumps(jobs["test"])
-    )
+    assert "make test" in json.dumps(jobs["test"])
     preview = jobs["preview"]
     assert "vars." in preview["if"], "the preview runs only where a preview identity is configured"
     with_inputs = [
@@ -203,6 +198,42 @@ def test_pull_request_review_comment_and_preview() -> None:
     assert with_inputs and with_inputs[0]["command"] == "preview" and with_inputs[0]["comment-on-pr"] is True
     assert with_inputs[0]["policyPacks"] == "policies"
     assert with_inputs[0]["policyPackConfigs"] == "policies/config/${{ matrix.stack }}.json"
+
+
+def test_each_stack_is_reviewed_by_one_command_in_its_own_job() -> None:
+    """A job per stack file (a matrix), each running the program once per side: `diff --base` checks
+    both sides and keeps the working tree's check (`--reports`); nothing checks or plans again."""
+    jobs = _load(WORKFLOWS / "pull-request.yml")["jobs"]
+    review = jobs["review"]
+    assert review["strategy"]["matrix"] == "${{ fromJSON(needs.review-stacks.outputs.matrix) }}"
+    assert "Pulumi.*.yaml" in json.dumps(jobs["review-stacks"]), "the matrix comes from the stack files"
+    commands = [
+        line.strip()
+        for step in _steps(review)
+        for line in str(step.get("run", "")).replace("\\\n", " ").splitlines()
+        if "secrets-platform" in line
+    ]
+    assert len(commands) == 1, commands
+    assert commands[0].startswith(".venv/bin/secrets-platform diff --stack") and "--base" in commands[0]
+    assert "--reports" in commands[0], "the working tree's check is kept for code scanning"
+    assert "${{ matrix" not in json.dumps([s.get("run", "") for s in _steps(review)]), (
+        "stack names via env only"
+    )
+
+
+def test_code_scanning_gets_the_sarif_from_a_job_that_runs_no_pull_request_code() -> None:
+    jobs = _load(WORKFLOWS / "pull-request.yml")["jobs"]
+    writers = {name for name, job in jobs.items() if job["permissions"].get("security-events") == "write"}
+    assert writers == {"code-scanning"}, f"only the upload job may write security events: {writers}"
+    job = jobs["code-scanning"]
+    assert not any(step.get("run") for step in _steps(job)), "the upload job runs no code of the pull request"
+    (upload,) = [
+        s for s in _steps(job) if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
+    ]
+    assert upload["with"]["sarif_file"].endswith("violations.sarif")
+    assert "matrix.stack" in upload["with"]["category"], (
+        "one category per stack: uploads do not replace each other"
+    )
 
 
 def test_the_daily_rotation_job_reports_every_stack_and_writes_issues_only() -> None:

@@ -43,6 +43,8 @@ class Graph:
     """Layer -> node id -> label lines."""
     edges: list[tuple[str, str, str]] = field(default_factory=list)
     """(from, to, label) in drawing order, without duplicates."""
+    lost: set[int] = field(default_factory=set)
+    """Indexes of the edges a change removes (the diff's `loses` rows), drawn dashed."""
 
     def size(self) -> tuple[int, int, int]:
         return len(self.readers), sum(len(s) for s in self.secrets.values()), len(self.edges)
@@ -75,7 +77,8 @@ def build_graph(rows: list[dict[str, Any]]) -> Graph:
     """The graph of the rows (wildcards drawn once, not per Secret they cover).
 
     Rows need `secret`, `reader_kind`, `reader`, `through` and `verbs`; `layer` defaults to Kubernetes
-    and `catalogue` to none, so the diff's access changes (`dataclasses.asdict` of them) draw as well.
+    and `catalogue` to none, so the diff's access changes (`dataclasses.asdict` of them) draw as well:
+    their `change` marks each reader's edge `+` (gains) or `-` (loses), a lost path dashed.
     """
     rows = [{"layer": KUBERNETES, "catalogue": None, **r} for r in rows]
     wildcards: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -101,9 +104,15 @@ def build_graph(rows: list[dict[str, Any]]) -> Graph:
         lines = graph.secrets.setdefault(r["layer"], {}).setdefault(secret, [r["secret"]])
         if r["catalogue"] and r["catalogue"] not in lines[1:] and r["catalogue"] != r["secret"]:
             lines.append(r["catalogue"])
-        for edge in ((reader, path, ", ".join(r["verbs"])), (path, secret, "")):
+        change = r.get("change")
+        verbs = ", ".join(r["verbs"])
+        if change is not None:
+            verbs = f"{'-' if change == 'loses' else '+'} {verbs}"
+        for edge in ((reader, path, verbs), (path, secret, "")):
             if edge not in seen:
                 seen.add(edge)
+                if change == "loses":
+                    graph.lost.add(len(graph.edges))
                 graph.edges.append(edge)
     return graph
 
@@ -149,9 +158,12 @@ def render_mermaid(rows: list[dict[str, Any]]) -> str:
             lines.append(f'  subgraph {layer.replace("-", "_")}["{LAYER_TITLES[layer]}"]')
             lines += [f'    {i}[("{_mermaid_label(label)}")]' for i, label in nodes.items()]
             lines.append("  end")
-    for source, target, label in graph.edges:
+    for index, (source, target, label) in enumerate(graph.edges):
+        arrow = "-.->" if index in graph.lost else "-->"
         lines.append(
-            f'  {source} -->|"{mermaid_text(label)}"| {target}' if label else f"  {source} --> {target}"
+            f'  {source} {arrow}|"{mermaid_text(label)}"| {target}'
+            if label
+            else f"  {source} {arrow} {target}"
         )
     lines.append("  classDef reader fill:#eef4ff,stroke:#3b6fd8")
     lines.append("  classDef secret fill:#fff4e5,stroke:#c77700")
@@ -210,8 +222,8 @@ def render_svg(rows: list[dict[str, Any]], title: str = "Access graph") -> str:
                 cluster.add_node(
                     i, label="\n".join(label), shape="cylinder", fillcolor="#fff4e5", color="#c77700"
                 )
-    for source, target, label in graph.edges:
-        g.add_edge(source, target, label=label)
+    for index, (source, target, label) in enumerate(graph.edges):
+        g.add_edge(source, target, label=label, style="dashed" if index in graph.lost else "solid")
     with _quiet_fontconfig():
         svg = g.draw(format="svg", prog="dot").decode("utf-8")
     svg = svg[svg.index("<svg") :]

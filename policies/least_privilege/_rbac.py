@@ -96,6 +96,8 @@ def rules_of(resource_type: str, props: dict[str, Any]) -> list[tuple[int, dict[
 
 
 def rules(args: ResourceValidationArgs) -> list[tuple[int, dict[str, Any]]] | None:
+    if args.resource_type not in ROLE_KINDS:
+        return None  # not a Role: its properties are not copied
     return rules_of(args.resource_type, plain(args.props))
 
 

@@ -110,6 +110,8 @@ def _statement_problems(statement: dict[str, Any]) -> list[str]:
 
 
 def _iam_documents(args: ResourceValidationArgs) -> list[tuple[str, dict[str, Any]]]:
+    if args.resource_type not in IAM_POLICY_DOCUMENTS and args.resource_type != IAM_ROLE:
+        return []
     props = plain(args.props)
     if args.resource_type in IAM_POLICY_DOCUMENTS:
         document = policy_document(props.get(IAM_POLICY_DOCUMENTS[args.resource_type]))
@@ -261,6 +263,8 @@ def _lambda_permission_public(props: dict[str, Any]) -> bool:
 
 
 def _resource_policy_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LAMBDA_PERMISSION and args.resource_type not in RESOURCE_POLICIES:
+        return
     props = plain(args.props)
     if args.resource_type == LAMBDA_PERMISSION:
         if _lambda_permission_public(props):
@@ -361,6 +365,8 @@ AWS_IAM_MANAGED_POLICY_ATTACHMENT = ResourceValidationPolicy(
 
 
 def _eks_admin_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (EKS_ACCESS_ENTRY, EKS_ACCESS_POLICY_ASSOCIATION):
+        return
     props = plain(args.props)
     if args.resource_type == EKS_ACCESS_ENTRY:
         if "system:masters" in as_list(props.get("kubernetesGroups")):

@@ -172,6 +172,8 @@ def _any(value: Any) -> bool:
 
 
 def _auth_role(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (KUBERNETES_ROLE, JWT_ROLE):
+        return
     props = plain(args.props)
     if args.resource_type == KUBERNETES_ROLE:
         for field, what in (

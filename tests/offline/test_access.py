@@ -651,10 +651,12 @@ def test_the_picture_names_the_path_without_the_detail_the_table_keeps() -> None
 
 
 def test_the_diffs_access_changes_draw_as_they_are() -> None:
-    """What the pull request comment will hand `render_mermaid`: `dataclasses.asdict` of the diff's
-    access changes, which carry no layer or catalogue."""
+    """What the pull request comment hands `render_mermaid`: `dataclasses.asdict` of the diff's
+    access changes, which carry no layer or catalogue; gains solid, losses dashed."""
     change = {"change": "gains", "secret": "pay/db-v1", "reader_kind": "workload", "reader": "pay/worker",
               "through": "RoleBinding pay/worker-secret-reader", "verbs": ("get",)}  # fmt: skip
     text = render_mermaid([change])
     assert '(["workload<br/>pay/worker"])' in text and '[("pay/db-v1")]' in text
-    assert '-->|"get"|' in text and 'subgraph kubernetes["Kubernetes Secrets"]' in text
+    assert '-->|"+ get"|' in text and 'subgraph kubernetes["Kubernetes Secrets"]' in text
+    lost = render_mermaid([{**change, "change": "loses"}])
+    assert '-.->|"- get"|' in lost and "-->" not in lost.replace("-.->", "")

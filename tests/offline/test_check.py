@@ -499,7 +499,7 @@ def test_sarif_is_2_1_0_with_a_rule_per_policy_and_a_located_result() -> None:
         },
     )
     sarif = to_sarif(result)
-    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-schema-2.1.0.json")
     run_ = sarif["runs"][0]
     rule_ids = [r["id"] for r in run_["tool"]["driver"]["rules"]]
     (finding,) = run_["results"]

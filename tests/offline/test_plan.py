@@ -104,6 +104,11 @@ def test_plan_writes_versioned_json_with_options_and_secret_paths(
             "additionalSecretOutputs",
         }, resource.urn
     assert f"Offline plan of stack {stack}" in stdout and "resources to create" in stdout
+    text = (tmp_path / "plan.json").read_text()
+    lines = text.splitlines()
+    assert json.loads(text) == plan.to_json() == doc
+    urns = [json.loads(line.rstrip(","))["urn"] for line in lines if line.startswith('  {"')]
+    assert urns == [r.urn for r in plan.resources], "one resource per line, in the plan's order"
 
 
 def test_canaries_never_reach_stdout_stderr_logs_or_the_json(
