@@ -405,10 +405,10 @@ def _job_unversioned(through: str) -> str:
 def diff_access(base: Plan, head: Plan) -> tuple[list[AccessChange], list[str]]:
     """Readers that gain or lose read access, matched by catalogue secret (its version ignored)."""
 
-    def index(plan: Plan) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-        rows: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    def index(plan: Plan) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
+        rows: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in access_report(plan):
-            rows[(_unversioned(row["secret"]), row["reader_kind"], row["reader"])].append(row)
+            rows[(row["layer"], _unversioned(row["secret"]), row["reader_kind"], row["reader"])].append(row)
         return rows
 
     before, after = index(base), index(head)
@@ -425,23 +425,33 @@ def diff_access(base: Plan, head: Plan) -> tuple[list[AccessChange], list[str]]:
             jobs = ({r["through"] for r in old.values()}, {r["through"] for r in new.values()})
             if versions[0] != versions[1]:
                 follows.append(
-                    f"`{key[2]}` reads {' / '.join(sorted(versions[1]))} (was {' / '.join(sorted(versions[0]))})"
+                    f"`{key[3]}` reads {' / '.join(sorted(versions[1]))} (was {' / '.join(sorted(versions[0]))})"
                 )
             elif jobs[0] != jobs[1]:
                 follows.append(
-                    f"`{key[2]}` reads {' / '.join(sorted(versions[1]))} through "
+                    f"`{key[3]}` reads {' / '.join(sorted(versions[1]))} through "
                     f"{' / '.join(sorted(jobs[1]))} (was {' / '.join(sorted(jobs[0]))})"
                 )
             continue
         secret = rows[0]["secret"]
         for found in sorted(set(new) - set(old)):
             changes.append(
-                AccessChange(Change.GAINS, secret, key[1], key[2], new[found]["through"], found[1])
+                AccessChange(
+                    Change.GAINS, secret, key[2], key[3], new[found]["through"], found[1], new[found]["layer"]
+                )
             )
         for found in sorted(set(old) - set(new)):
             secret_before = (before.get(key) or rows)[0]["secret"]
             changes.append(
-                AccessChange(Change.LOSES, secret_before, key[1], key[2], old[found]["through"], found[1])
+                AccessChange(
+                    Change.LOSES,
+                    secret_before,
+                    key[2],
+                    key[3],
+                    old[found]["through"],
+                    found[1],
+                    old[found]["layer"],
+                )
             )
     return changes, follows
 

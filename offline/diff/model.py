@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from offline.access.model import KUBERNETES
+
 MISSING: Any = object()
 """An input absent on one side of a property change (shown as `(none)`)."""
 
@@ -141,6 +143,8 @@ class AccessChange:
     reader: str
     through: str
     verbs: tuple[str, ...]
+    layer: str = KUBERNETES
+    """Where the secret lives (the access report's layer: Kubernetes, a store, the CMS)."""
 
 
 @dataclass(frozen=True)

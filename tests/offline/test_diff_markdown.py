@@ -131,3 +131,24 @@ def test_access_changes_are_drawn_gains_solid_and_losses_dashed() -> None:
 def test_access_graph_stays_out_when_the_access_table_is_shortened() -> None:
     text = render_markdown(_diff(resources=60, rows=300), limit=8_000)
     assert "```mermaid" not in text and "#### Access to secrets" in text
+
+
+def test_access_changes_are_drawn_in_the_layer_where_the_secret_lives() -> None:
+    diff = _diff(rows=1)
+    diff.access.append(
+        AccessChange(
+            Change.GAINS,
+            "secrets-dev/orders-queue",
+            "controller",
+            "external-secrets/external-secrets",
+            "SecretStore orders/orders-secrets-manager",
+            ("GetSecretValue",),
+            "secrets-manager",
+        )
+    )
+    text = render_markdown(diff)
+    graph = text[text.index("```mermaid") : text.index("```", text.index("```mermaid") + 3)]
+    store = graph[graph.index('subgraph secrets_manager["AWS Secrets Manager"]') :]
+    assert "secrets-dev/orders-queue" in store[: store.index("  end")]
+    kubernetes = graph[graph.index('subgraph kubernetes["Kubernetes Secrets"]') :]
+    assert "secrets-dev/orders-queue" not in kubernetes[: kubernetes.index("  end")]
