@@ -242,10 +242,11 @@ def test_access_for_one_secret_and_an_unknown_one(capsys: pytest.CaptureFixture[
 
 
 def test_the_readme_picture_is_what_the_command_draws(reports: dict) -> None:
-    """The README's access picture (dev's queue credentials) never drifts from the report."""
+    """The README's access picture (dev's queue credentials) never drifts from the report (the other
+    Mermaid block is the review flow's example comment)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```mermaid\n(.*?)\n```", readme, re.S)
     rows = [r for r in reports["dev"] if r["catalogue"] == "orders-queue"]
-    assert blocks == [render_mermaid(rows)], (
+    assert render_mermaid(rows) in blocks, (
         "regenerate: secrets-platform access -s dev --secret orders-queue --format mermaid"
     )
