@@ -202,7 +202,7 @@ def worker_floor(args: argparse.Namespace) -> dict[str, Any]:
     import pulumi
 
     from offline.mocks import PlanMocks
-    from offline.runtime import run_program
+    from offline.runtime import collector_paused, run_program
 
     doc = json.loads(Path(args.resources_in).read_text(encoding="utf-8"))
     warm = _declarations(copy.deepcopy(doc["resources"][:30]))
@@ -222,14 +222,17 @@ def worker_floor(args: argparse.Namespace) -> dict[str, Any]:
                 else:
                     pulumi.CustomResource(typ, prefix + name, box["props"])
 
-        return run_program(
-            body,
-            project="secrets-platform",
-            stack="floor",
-            config={},
-            secret_keys=[],
-            plan_mocks=PlanMocks(args.region, "floor"),
-        )
+        # The collector as `make_plan` has it (paused, the run frozen at the end): otherwise the floor
+        # alone pays a collection over everything the run allocated.
+        with collector_paused(freeze=True):
+            return run_program(
+                body,
+                project="secrets-platform",
+                stack="floor",
+                config={},
+                secret_keys=[],
+                plan_mocks=PlanMocks(args.region, "floor"),
+            )
 
     declare(warm, "warm-")  # untimed, as the plan worker's warm-up
     del warm
