@@ -3,10 +3,13 @@
 An EKS or AKS API server reachable from any address is one leaked credential away from every Secret
 of the cluster; a Lambda function URL without auth runs for anyone who finds it. Networks are parsed,
 and a range wider than `minPrefixLength` bits counts as the world. Messages never repeat an address.
+An ingress-nginx snippet annotation turns whoever may write an Ingress into someone who configures the
+controller, which reads every Secret of the cluster.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pulumi_policy import (
@@ -17,11 +20,17 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies._kubernetes import with_manifests
 from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, too_wide, unknown_at
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+SNIPPET_ANNOTATION = re.compile(r"^nginx\.ingress\.kubernetes\.io/[a-z0-9-]*snippet$")
+"""ingress-nginx's snippet annotations (`configuration-snippet`, `server-snippet`, `auth-snippet`,
+`stream-snippet`, `modsecurity-snippet`, and any later `*-snippet`): raw NGINX configuration."""
 
 
 def min_prefix(default: int) -> dict[str, Any]:
@@ -164,8 +173,63 @@ AWS_LAMBDA_FUNCTION_URL_AUTH = ResourceValidationPolicy(
 )
 
 
+def _snippets_allowed(values: Any) -> bool:
+    """The chart's value, or the controller ConfigMap key it sets (`controller.config`)."""
+    flags = (
+        dig(values, "controller", "allowSnippetAnnotations"),
+        dig(values, "controller", "config", "allow-snippet-annotations"),
+    )
+    return any(flag is True or (isinstance(flag, str) and flag.strip().lower() == "true") for flag in flags)
+
+
+def _ingress_snippets(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == HELM_RELEASE:
+        props = plain(args.props)
+        chart = props.get("chart")
+        chart_name = chart.rstrip("/").rsplit("/", 1)[-1] if isinstance(chart, str) else ""
+        if chart_name == "ingress-nginx" and _snippets_allowed(props.get("values")):
+            report(
+                message(
+                    "The ingress-nginx release allows snippet annotations: any Ingress may then inject NGINX "
+                    "configuration into the controller, which reads every Secret",
+                    "Leave controller.allowSnippetAnnotations false (the default since controller v1.9.0)",
+                ),
+                None,
+            )
+        return
+    if args.resource_type != INGRESS:
+        return
+    annotations = dig(plain(args.props), "metadata", "annotations")
+    if not isinstance(annotations, dict):
+        return
+    for key in sorted(k for k in annotations if isinstance(k, str) and SNIPPET_ANNOTATION.match(k)):
+        report(
+            message(
+                f"metadata.annotations has {key}: raw NGINX configuration runs in the controller, which "
+                "can read every Secret of the cluster",
+                "Remove the snippet; use the dedicated annotation or a controller-wide ConfigMap setting",
+            ),
+            None,
+        )
+
+
+# Source: CVE-2021-25742 (ingress-nginx custom snippets read the controller's token and every Secret;
+# kubernetes/ingress-nginx#7837) and CVE-2023-5043/5044; ingress-nginx docs, "ConfigMap:
+# allow-snippet-annotations" (off by default since controller v1.9.0: kubernetes/ingress-nginx#10393).
+KUBERNETES_INGRESS_SNIPPET_ANNOTATION = ResourceValidationPolicy(
+    name="kubernetes-ingress-snippet-annotation",
+    description="Ingresses must not carry ingress-nginx snippet annotations, nor may the controller allow them.",
+    validate=with_manifests(_ingress_snippets),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    config_schema=schema(),
+    remediation_steps="Remove every nginx.ingress.kubernetes.io/*-snippet annotation; keep allowSnippetAnnotations false.",
+)
+
+
 POLICIES = [
     AWS_EKS_CLUSTER_ENDPOINT_PUBLIC,
     AZURE_AKS_CLUSTER_API_SERVER_ACCESS,
     AWS_LAMBDA_FUNCTION_URL_AUTH,
+    KUBERNETES_INGRESS_SNIPPET_ANNOTATION,
 ]

@@ -5,7 +5,8 @@ ReplicationController, PodTemplate, their `...Patch` types, and the same objects
 ConfigGroup). A Secret volume is readable by its owner (and group) only. A pod never reaches the node
 (hostPath, host network, PID or IPC namespaces) nor runs privileged or with dangerous capabilities:
 from the node, every Secret mounted by every pod of that node is a file away. Beside Secrets, a
-container runs as a non-root user that cannot gain privileges. A pod mounts a Kubernetes API token
+container runs as a non-root user that cannot gain privileges, and containers that share a pod do not
+share its processes, through which each could read the others' Secrets. A pod mounts a Kubernetes API token
 only when the stack declares what its ServiceAccount may do with it.
 """
 
@@ -170,6 +171,37 @@ KUBERNETES_POD_HOST_ACCESS = ResourceValidationPolicy(
     severity=Severity.CRITICAL,
     config_schema=schema(),
     remediation_steps="Remove hostPath volumes and host_network, host_pid and host_ipc.",
+)
+
+
+# --- the pod's own containers ----------------------------------------------------------------------
+
+
+def _shared_process_namespace(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    spec = _spec(args)
+    if spec is None or spec.get("shareProcessNamespace") is not True or not uses_secrets(spec):
+        return
+    report(
+        message(
+            "shareProcessNamespace lets every container of the pod read the others' files and environment "
+            "through /proc, the Secrets they mount or take as variables included",
+            "Set shareProcessNamespace to false; debug with an ephemeral container (kubectl debug) instead",
+        ),
+        None,
+    )
+
+
+# Source: Kubernetes docs, "Share Process Namespace between Containers in a Pod" ("container filesystems
+# are visible to other containers in the pod through the /proc/$pid/root link ... filesystem secrets
+# are protected only by filesystem permissions").
+KUBERNETES_POD_SHARED_PROCESS_NAMESPACE = ResourceValidationPolicy(
+    name="kubernetes-pod-shared-process-namespace",
+    description="Pods that mount or read Secrets must not share one process namespace between their containers.",
+    validate=with_manifests(_shared_process_namespace),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Remove share_process_namespace (false is the default).",
 )
 
 
@@ -418,6 +450,7 @@ KUBERNETES_CONTAINER_SECRET_ENV = ResourceValidationPolicy(
 POLICIES = [
     KUBERNETES_POD_SECRET_VOLUME_MODE,
     KUBERNETES_POD_HOST_ACCESS,
+    KUBERNETES_POD_SHARED_PROCESS_NAMESPACE,
     KUBERNETES_CONTAINER_PRIVILEGED,
     KUBERNETES_CONTAINER_RUN_AS_ROOT,
     KUBERNETES_POD_SERVICE_ACCOUNT_TOKEN,

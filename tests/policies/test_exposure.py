@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
+import pulumi_kubernetes as k8s
 
 from policies.exposure import (
     AWS_EKS_CLUSTER_ENDPOINT_PUBLIC,
     AWS_LAMBDA_FUNCTION_URL_AUTH,
     AZURE_AKS_CLUSTER_API_SERVER_ACCESS,
+    KUBERNETES_INGRESS_SNIPPET_ANNOTATION,
 )
 from tests.policies.conftest import judge
 
@@ -59,3 +61,45 @@ def test_lambda_function_url_auth() -> None:
         aws.lambda_.FunctionUrl("failed-2", function_name="f", authorization_type="none")
 
     judge(AWS_LAMBDA_FUNCTION_URL_AUTH, body)
+
+
+def _ingress(name: str, annotations: dict[str, str]) -> None:
+    k8s.networking.v1.Ingress(
+        name,
+        metadata={"namespace": "bff", "annotations": annotations},
+        spec={"ingress_class_name": "nginx", "rules": [{"host": "bff.example.com"}]},
+    )
+
+
+def _ingress_nginx(name: str, values: dict) -> None:
+    k8s.helm.v3.Release(
+        name,
+        chart="ingress-nginx",
+        version="4.12.1",
+        repository_opts={"repo": "https://kubernetes.github.io/ingress-nginx"},
+        values=values,
+    )
+
+
+def test_ingress_snippet_annotation() -> None:
+    def body() -> None:
+        _ingress("passed-1", {"nginx.ingress.kubernetes.io/limit-rpm": "600"})
+        _ingress("passed-2", {"example.com/configuration-snippet": "not ingress-nginx's"})
+        _ingress_nginx("passed-3", {"controller": {"allowSnippetAnnotations": False}})
+        _ingress_nginx("passed-4", {"controller": {"replicaCount": 2}})
+        k8s.helm.v3.Release(  # another chart's value of the same name is that chart's business
+            "passed-5", chart="other", values={"controller": {"allowSnippetAnnotations": True}}
+        )
+        _ingress("failed-1", {"nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers x;"})
+        _ingress("failed-2", {"nginx.ingress.kubernetes.io/server-snippet": "location /x {}"})
+        _ingress("failed-3", {"nginx.ingress.kubernetes.io/auth-snippet": "proxy_set_header x y;"})
+        _ingress_nginx("failed-4", {"controller": {"allowSnippetAnnotations": True}})
+        _ingress_nginx("failed-5", {"controller": {"config": {"allow-snippet-annotations": "true"}}})
+        k8s.helm.v3.Release(
+            "failed-6",
+            chart="ingress-nginx/ingress-nginx",
+            values={"controller": {"allowSnippetAnnotations": "True"}},
+        )
+
+    found = judge(KUBERNETES_INGRESS_SNIPPET_ANNOTATION, body)
+    assert "configuration-snippet" in found["failed-1"][0] and "more_set_headers" not in found["failed-1"][0]

@@ -16,6 +16,7 @@ from policies.workloads import (
     KUBERNETES_POD_HOST_ACCESS,
     KUBERNETES_POD_SECRET_VOLUME_MODE,
     KUBERNETES_POD_SERVICE_ACCOUNT_TOKEN,
+    KUBERNETES_POD_SHARED_PROCESS_NAMESPACE,
 )
 from tests.policies.conftest import judge
 
@@ -130,6 +131,46 @@ def test_host_access() -> None:
         )
 
     judge(KUBERNETES_POD_HOST_ACCESS, body)
+
+
+def test_shared_process_namespace_beside_secrets() -> None:
+    def body() -> None:
+        _deployment("passed-1")
+        _deployment("passed-2", share_process_namespace=False)
+        # No Secret anywhere in the pod: nothing to read through /proc.
+        _deployment("passed-3", share_process_namespace=True, volumes=[])
+        _deployment("failed-1", share_process_namespace=True)  # a Secret volume
+        _deployment(
+            "failed-2",
+            share_process_namespace=True,
+            volumes=[],
+            containers=[
+                _container(
+                    env=[
+                        {"name": "DB", "value_from": {"secret_key_ref": {"name": "db-v1", "key": "password"}}}
+                    ]
+                ),
+                _container(name="debug"),
+            ],
+        )
+        _deployment(
+            "failed-3",
+            share_process_namespace=True,
+            volumes=[],
+            containers=[_container(env_from=[{"secret_ref": {"name": "db-v1"}}])],
+        )
+        _deployment(
+            "failed-4",
+            share_process_namespace=True,
+            volumes=[
+                {"name": "p", "projected": {"default_mode": 0o400, "sources": [{"secret": {"name": "a"}}]}}
+            ],
+        )
+        k8s.core.v1.Pod(
+            "failed-5", metadata={"namespace": "payments"}, spec=_pod_spec(share_process_namespace=True)
+        )
+
+    judge(KUBERNETES_POD_SHARED_PROCESS_NAMESPACE, body)
 
 
 def test_container_privileged() -> None:
