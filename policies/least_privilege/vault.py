@@ -1,8 +1,9 @@
 """Least privilege on Vault: who may read a Vault secret is exactly who needs it.
 
 Vault policies grant named capabilities on exact paths, never a glob or `sudo`; auth roles are bound
-to one ServiceAccount of one namespace, with an audience, never to any. Messages count paths and name
-capabilities only from Vault's own vocabulary, never text of the policy.
+to one ServiceAccount of one namespace, with an audience, never to any, and the tokens they issue
+expire within a bound the stack's policy config sets. Messages count paths and name capabilities only
+from Vault's own vocabulary, never text of the policy.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies._support import as_list, is_unknown, message, plain, schema, settings, string_list
+from policies._support import as_list, as_number, is_unknown, message, plain, schema, settings, string_list
 
 VAULT_POLICY = "vault:index/policy:Policy"
 JWT_ROLE = "vault:jwt/authBackendRole:AuthBackendRole"
@@ -255,4 +256,75 @@ VAULT_AUTH_ROLE_BINDING = ResourceValidationPolicy(
 )
 
 
-POLICIES = [VAULT_POLICY_PATHS, VAULT_POLICY_CAPABILITIES, VAULT_AUTH_ROLE_BINDING]
+def _seconds(props: dict[str, Any], field: str) -> float | None:
+    """A TTL field in seconds; 0 when unset (Vault's "not set"), None when unknown or not a number."""
+    value = props.get(field)
+    if value is None:
+        return 0.0
+    return as_number(value)
+
+
+def _token_lifetime(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (KUBERNETES_ROLE, JWT_ROLE):
+        return
+    limit = settings(args, VAULT_AUTH_ROLE_TOKEN_TTL.config_schema)["maxTokenTtlSeconds"]
+    props = plain(args.props)
+    ttl, max_ttl, explicit, period = (
+        _seconds(props, field) for field in ("tokenTtl", "tokenMaxTtl", "tokenExplicitMaxTtl", "tokenPeriod")
+    )
+    if None in (ttl, max_ttl, explicit, period):
+        return  # unknown during preview
+    fix = f"Set tokenMaxTtl (or tokenExplicitMaxTtl) to at most {limit:g} seconds, and no tokenPeriod"
+    if period and not (explicit and explicit <= limit):
+        report(
+            message(
+                "The auth role issues periodic tokens (tokenPeriod): they renew without end unless "
+                "tokenExplicitMaxTtl caps them",
+                fix,
+            ),
+            None,
+        )
+        return
+    caps = [value for value in (max_ttl, explicit) if value]
+    if not caps:
+        report(
+            message(
+                "The auth role sets no tokenMaxTtl or tokenExplicitMaxTtl: its tokens renew up to the mount's "
+                "or the system's maximum (32 days by default)",
+                fix,
+            ),
+            None,
+        )
+    elif min(caps) > limit or (ttl and ttl > limit):
+        report(
+            message(
+                f"The auth role's tokens live longer than maxTokenTtlSeconds ({limit:g} s) allows",
+                fix,
+            ),
+            None,
+        )
+
+
+# Source: Vault docs, "Tokens: token time-to-live, periodic tokens, and explicit max TTLs" (a token
+# renews up to its max TTL, the mount's or the system's 32 days when the role sets none; periodic
+# tokens renew indefinitely unless an explicit max TTL caps them) and the JWT and Kubernetes auth
+# methods' `token_max_ttl`, `token_explicit_max_ttl`, `token_period` parameters.
+VAULT_AUTH_ROLE_TOKEN_TTL = ResourceValidationPolicy(
+    name="vault-auth-role-token-ttl",
+    description="Vault auth roles must cap the lifetime of the tokens they issue at maxTokenTtlSeconds.",
+    validate=_token_lifetime,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        maxTokenTtlSeconds={
+            "type": "integer",
+            "minimum": 60,
+            "default": 86_400,
+            "description": "Longest a token issued by an auth role may live, renewals included (seconds).",
+        }
+    ),
+    remediation_steps="Set token_max_ttl (the platform sets it to vault.tokenTtlSeconds) and no token_period.",
+)
+
+
+POLICIES = [VAULT_POLICY_PATHS, VAULT_POLICY_CAPABILITIES, VAULT_AUTH_ROLE_BINDING, VAULT_AUTH_ROLE_TOKEN_TTL]

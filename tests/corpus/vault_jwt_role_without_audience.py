@@ -20,4 +20,5 @@ def program() -> None:
         bound_subject="system:serviceaccount:orders:*",
         token_policies=["orders-sync"],
         token_ttl=600,
+        token_max_ttl=600,
     )

@@ -19,4 +19,5 @@ def program() -> None:
         bound_service_account_namespaces=["*"],
         token_policies=["orders-sync"],
         token_ttl=600,
+        token_max_ttl=600,
     )

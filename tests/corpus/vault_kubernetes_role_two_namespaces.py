@@ -18,5 +18,6 @@ def program() -> None:
         bound_service_account_names=["orders-api-vault-sync"],
         bound_service_account_namespaces=["orders", "tools"],
         token_policies=["orders-sync"],
+        token_max_ttl=600,
         audience="vault",
     )

@@ -14,6 +14,7 @@ import pulumi_vault as vault
 from policies.audit import VAULT_AUDIT_DEVICE_HMAC, VAULT_AUDIT_DEVICE_PRESENT
 from policies.least_privilege.vault import (
     VAULT_AUTH_ROLE_BINDING,
+    VAULT_AUTH_ROLE_TOKEN_TTL,
     VAULT_POLICY_CAPABILITIES,
     VAULT_POLICY_PATHS,
     parse_policy,
@@ -125,6 +126,32 @@ def test_auth_roles_are_bound_to_one_service_account_of_one_namespace() -> None:
         _jwt_role("failed-7", bound_audiences=["*"])
 
     judge(VAULT_AUTH_ROLE_BINDING, body)
+
+
+def test_auth_roles_cap_the_lifetime_of_their_tokens() -> None:
+    def body() -> None:
+        _jwt_role("passed-1", token_max_ttl=900)  # as the platform declares it
+        _jwt_role("passed-2", token_ttl=300, token_explicit_max_ttl=3600)
+        _k8s_role("passed-3", token_ttl=600, token_max_ttl=86_400)
+        _jwt_role("passed-4", token_period=600, token_explicit_max_ttl=3600)  # periodic, hard-capped
+        _jwt_role("failed-1")  # a TTL but no max: renewals up to the system's 32 days
+        _k8s_role("failed-2")
+        _jwt_role("failed-3", token_max_ttl=7 * 86_400)
+        _jwt_role("failed-4", token_max_ttl=3600, token_explicit_max_ttl=0, token_ttl=200_000)
+        _jwt_role("failed-5", token_period=600, token_max_ttl=900)  # periodic tokens ignore the max TTL
+        _k8s_role("failed-6", token_period=600, token_explicit_max_ttl=7 * 86_400)
+
+    found = judge(VAULT_AUTH_ROLE_TOKEN_TTL, body)
+    assert "renew without end" in found["failed-5"][0]
+
+
+def test_the_token_lifetime_bound_comes_from_policy_config() -> None:
+    def body() -> None:
+        _jwt_role("passed-1", token_max_ttl=900)
+        _jwt_role("failed-1", token_max_ttl=3600)
+
+    found = judge(VAULT_AUTH_ROLE_TOKEN_TTL, body, {"maxTokenTtlSeconds": 1800})
+    assert "(1800 s)" in found["failed-1"][0]
 
 
 def _audit(name: str, **options: str) -> None:
