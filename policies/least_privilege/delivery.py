@@ -1,6 +1,7 @@
 """Secret delivery paths: External Secrets stores and the mobile CMS.
 
-External Secrets: stores are namespaced, so a namespace can only read through credentials it owns.
+External Secrets: stores are namespaced, so a namespace can only read through credentials it owns, and
+the operator runs without its cluster-wide and push kinds.
 Mobile delivery: the CMS writer Jobs write only secrets declared for mobile apps, and the CMS token
 that may write lives only in the CMS namespace, never where the BFF runs.
 """
@@ -87,6 +88,90 @@ KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN = ResourceValidationPolicy(
     config_schema=schema(),
     remediation_steps="Replace the ClusterSecretStore with a SecretStore per namespace and reference it with "
     "kind: SecretStore.",
+)
+
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+_UNINSTALLED_KIND = re.compile(
+    r"^kubernetes:external-secrets\.io/[^:]+:(ClusterExternalSecret|ClusterPushSecret|PushSecret)$"
+    r"|^kubernetes:generators\.external-secrets\.io/[^:]+:ClusterGenerator$"
+)
+OPERATOR_SWITCHES = (
+    ("crds", "createClusterSecretStore"),
+    ("crds", "createClusterExternalSecret"),
+    ("crds", "createClusterGenerator"),
+    ("crds", "createPushSecret"),
+    ("crds", "createClusterPushSecret"),
+    ("processClusterStore",),
+    ("processClusterExternalSecret",),
+    ("processClusterGenerator",),
+    ("processPushSecret",),
+    ("processClusterPushSecret",),
+    ("rbac", "serviceAccountTokenCreate"),
+)
+"""Values of the external-secrets chart that must be false: each defaults to true (chart 2.9.0
+values.yaml), and each opens a path across namespaces or out of the cluster."""
+
+
+def _off(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
+
+
+def _operator_scope(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if _UNINSTALLED_KIND.match(args.resource_type):
+        kind = args.resource_type.rsplit(":", 1)[-1]
+        report(
+            message(
+                f"A {kind} reaches beyond its namespace's own secrets: a cluster-scoped kind acts in every "
+                "namespace it selects, a PushSecret copies a cluster Secret out to a store",
+                "Declare a namespaced ExternalSecret (or SecretStore) per namespace instead; the platform "
+                "installs External Secrets without these kinds",
+            ),
+            None,
+        )
+        return
+    if args.resource_type != HELM_RELEASE:
+        return
+    props = plain(args.props)
+    chart = props.get("chart")
+    if not (isinstance(chart, str) and chart.rstrip("/").rsplit("/", 1)[-1] == "external-secrets"):
+        return
+    values = props.get("values")
+    if is_unknown(values):
+        return
+    values = values if isinstance(values, dict) else {}
+    left_on = [
+        ".".join(path)
+        for path in OPERATOR_SWITCHES
+        if not unknown_at(values, *path) and not _off(dig(values, *path))
+    ]
+    if left_on:
+        report(
+            message(
+                f"The External Secrets release leaves {len(left_on)} cluster-wide or push feature(s) on "
+                f"({', '.join(left_on)}): each defaults to true in the chart",
+                "Set each of them to false in the release's values",
+            ),
+            None,
+        )
+
+
+# Source: External Secrets docs, "Security Best Practices" 1. Namespace Isolation ("If cluster-wide
+# resources are not required, it is recommended to disable them") and "Deploying without
+# ClusterSecretStore and ClusterExternalSecret and ClusterPushSecret" (the crds.* and process* values);
+# chart values.yaml `rbac.serviceAccountTokenCreate` (the controller may mint a token for any
+# ServiceAccount, and so assume any workload identity).
+KUBERNETES_EXTERNALSECRETS_OPERATOR_SCOPE = ResourceValidationPolicy(
+    name="kubernetes-externalsecrets-operator-scope",
+    description="External Secrets must run without its cluster-wide and push kinds, and without minting "
+    "tokens for any ServiceAccount.",
+    validate=with_manifests(_operator_scope),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Set crds.create*, process* and rbac.serviceAccountTokenCreate to false in the "
+    "external-secrets release, and declare no ClusterExternalSecret, ClusterPushSecret, ClusterGenerator or "
+    "PushSecret.",
 )
 
 
@@ -252,6 +337,7 @@ KUBERNETES_JOB_CMS_PROVISIONER_SECRETS = StackValidationPolicy(
 
 POLICIES = [
     KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
+    KUBERNETES_EXTERNALSECRETS_OPERATOR_SCOPE,
     KUBERNETES_SECRET_CMS_WRITE_TOKEN,
     KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
     KUBERNETES_JOB_CMS_PROVISIONER_SECRETS,

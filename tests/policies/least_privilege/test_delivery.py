@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.external_secrets.operator import eso_values
 from policies.least_privilege import (
     KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN,
+    KUBERNETES_EXTERNALSECRETS_OPERATOR_SCOPE,
     KUBERNETES_JOB_CMS_PROVISIONER_SECRETS,
     KUBERNETES_JOB_CMS_WRITER_MOBILE_SECRETS,
     KUBERNETES_SECRET_CMS_WRITE_TOKEN,
@@ -66,6 +68,46 @@ def test_clustersecretstore_forbidden() -> None:
     found = judge(KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN, body)
     assert "spec.secretStoreRef" in found["failed-3"][0], found["failed-3"]
     assert "spec.data[0].sourceRef.storeRef" in found["failed-4"][0], found["failed-4"]
+
+
+def _eso_release(name: str, values: dict, chart: str = "external-secrets") -> None:
+    k8s.helm.v3.Release(
+        name,
+        chart=chart,
+        version="2.9.0",
+        namespace="external-secrets",
+        repository_opts={"repo": "https://charts.external-secrets.io"},
+        values=values,
+    )
+
+
+def test_externalsecrets_operator_runs_without_cluster_and_push_kinds() -> None:
+    platform = eso_values()
+
+    def body() -> None:
+        _eso_release("passed-1", platform)  # as the platform installs it
+        _external_secret("passed-2")
+        _eso_release("passed-3", {**platform, "replicaCount": 2}, chart="external-secrets/external-secrets")
+        _eso_release("failed-1", {})  # the chart's defaults: every kind on, token minting on
+        _eso_release("failed-2", {**platform, "crds": {**platform["crds"], "createPushSecret": True}})
+        _eso_release("failed-3", {**platform, "processClusterExternalSecret": "true"})
+        _eso_release("failed-4", {**platform, "rbac": {"serviceAccountTokenCreate": True}})
+        for i, (api_version, kind) in enumerate(
+            [
+                ("external-secrets.io/v1", "ClusterExternalSecret"),
+                ("external-secrets.io/v1alpha1", "PushSecret"),
+                ("external-secrets.io/v1alpha1", "ClusterPushSecret"),
+                ("generators.external-secrets.io/v1alpha1", "ClusterGenerator"),
+            ],
+            start=5,
+        ):
+            k8s.apiextensions.CustomResource(
+                f"failed-{i}", api_version=api_version, kind=kind, metadata={"name": "x"}, spec={}
+            )
+
+    found = judge(KUBERNETES_EXTERNALSECRETS_OPERATOR_SCOPE, body)
+    assert "11 cluster-wide or push feature(s)" in found["failed-1"][0]
+    assert "(crds.createPushSecret)" in found["failed-2"][0]
 
 
 def _secret(name: str, namespace: str, labels: dict[str, str], secret_name: str | None = None) -> None:
