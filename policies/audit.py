@@ -2,7 +2,8 @@
 and the cluster's KMS key version is recent.
 
 - AWS: the CloudTrail trail keeps logging and records management read events (GetSecretValue, Decrypt),
-  KMS events included.
+  KMS events included; an EKS cluster sends its API server's audit log (every read of a Secret) and its
+  authenticator's log (who that was) to CloudWatch.
 
 - Azure: a Key Vault without an `AuditEvent` diagnostic setting and an AKS cluster without `kube-audit`
   leave no record of who read a secret; the platform's alerts read those logs. AKS's KMS names one
@@ -44,6 +45,7 @@ from policies._support import (
 )
 
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
 KEY_VAULT = "azure-native:keyvault:Vault"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 KMS_KEY_VERSION_CREATED_TAG = "secrets-platform/kms-key-version-created"
@@ -357,8 +359,53 @@ VAULT_AUDIT_DEVICE_HMAC = ResourceValidationPolicy(
 )
 
 
+def _eks_control_plane_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != EKS_CLUSTER:
+        return
+    required = settings(args, AWS_EKS_CLUSTER_AUDIT_LOGGING.config_schema)["requiredLogTypes"]
+    props = plain(args.props)
+    enabled = props.get("enabledClusterLogTypes")
+    if is_unknown(enabled) or any(is_unknown(t) for t in as_list(enabled)):
+        return
+    missing = sorted(set(required) - {str(t) for t in as_list(enabled)})
+    if missing:
+        report(
+            message(
+                f"The cluster does not send its {', '.join(missing)} control-plane log(s) to CloudWatch: reads "
+                "of Secrets through the API server, and who made them, leave no record",
+                f"Add {', '.join(missing)} to enabled_cluster_log_types",
+            ),
+            None,
+        )
+
+
+# Source: CIS Amazon EKS Benchmark 2.1.1 ("Enable audit Logs"); EKS docs, "Send control plane logs to
+# CloudWatch Logs" (api, audit, authenticator, controllerManager, scheduler; all off by default);
+# checkov CKV_AWS_37.
+AWS_EKS_CLUSTER_AUDIT_LOGGING = ResourceValidationPolicy(
+    name="aws-eks-cluster-audit-logging",
+    description="EKS clusters must send their audit and authenticator control-plane logs to CloudWatch.",
+    validate=_eks_control_plane_logs,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        requiredLogTypes={
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+            },
+            "default": ["audit", "authenticator"],
+            "description": "Control-plane log types every EKS cluster must enable.",
+        }
+    ),
+    remediation_steps="Set enabled_cluster_log_types to include 'audit' and 'authenticator'.",
+)
+
+
 POLICIES = [
     AWS_CLOUDTRAIL_TRAIL_LOGGING,
+    AWS_EKS_CLUSTER_AUDIT_LOGGING,
     AZURE_AKS_CLUSTER_KMS_KEY_VERSION_AGE,
     AZURE_AUDIT_DIAGNOSTIC_SETTINGS,
     VAULT_AUDIT_DEVICE_PRESENT,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 
-from policies.audit import AWS_CLOUDTRAIL_TRAIL_LOGGING
+from components.aws.foundation import CLUSTER_LOG_TYPES
+from policies.audit import AWS_CLOUDTRAIL_TRAIL_LOGGING, AWS_EKS_CLUSTER_AUDIT_LOGGING
 from tests.policies.conftest import judge
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -49,3 +50,32 @@ def test_cloudtrail_trail_logging() -> None:
         )
 
     judge(AWS_CLOUDTRAIL_TRAIL_LOGGING, body)
+
+
+def _eks(name: str, log_types: list[str] | None) -> None:
+    aws.eks.Cluster(
+        name,
+        role_arn="arn:aws:iam::111122223333:role/eks",
+        vpc_config={"subnet_ids": ["subnet-1", "subnet-2"], "endpoint_public_access": False},
+        enabled_cluster_log_types=log_types,
+    )
+
+
+def test_eks_cluster_audit_logging() -> None:
+    def body() -> None:
+        _eks("passed-1", CLUSTER_LOG_TYPES)  # as the platform declares it
+        _eks("passed-2", ["audit", "authenticator", "scheduler"])
+        _eks("failed-1", None)  # EKS's default: no control-plane log at all
+        _eks("failed-2", ["api"])
+        _eks("failed-3", ["audit"])  # who made the reads is in the authenticator's log
+
+    found = judge(AWS_EKS_CLUSTER_AUDIT_LOGGING, body)
+    assert "audit, authenticator" in found["failed-1"][0] and "authenticator" in found["failed-3"][0]
+
+
+def test_eks_required_log_types_come_from_policy_config() -> None:
+    def body() -> None:
+        _eks("passed-1", ["audit"])
+        _eks("failed-1", ["authenticator"])
+
+    judge(AWS_EKS_CLUSTER_AUDIT_LOGGING, body, {"requiredLogTypes": ["audit"]})

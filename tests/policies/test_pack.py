@@ -226,6 +226,7 @@ UNKNOWN_INPUTS = {
         "boundServiceAccountNames",
         "boundServiceAccountNamespaces",
         "tokenTtl",
+        "enabledClusterLogTypes",
         "tokenMaxTtl",
         "tokenExplicitMaxTtl",
         "tokenPeriod",
