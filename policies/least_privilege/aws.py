@@ -4,8 +4,9 @@ IAM identity policies name each secret and key action and resource; roles are as
 principals they name (web identity pinned to one ServiceAccount); resource policies (keys, secrets,
 buckets, topics, queues, functions) never open to any principal; no AWS-managed administrator or
 broad-access policy is attached, and no cluster administrator access policy goes beyond the
-operations team; every S3 bucket blocks public access, all four ways. Documents are parsed as IAM
-reads them (`_iam.py`); messages name statements by index, never text of the document.
+operations team; every S3 bucket blocks public access, all four ways; no KMS grant hands a key's
+decrypt operations to a principal the key policy does not name. Documents are parsed as IAM reads
+them (`_iam.py`); messages name statements by index, never text of the document.
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ MANAGED_POLICY_INPUTS = {
 }
 EKS_ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 EKS_ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+KMS_GRANT = "aws:kms/grant:Grant"
+GRANT_DECRYPT_OPERATIONS = (
+    "Decrypt",
+    "ReEncryptFrom",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "CreateGrant",
+)
+"""Grant operations that read what the key protects, or pass that on (`CreateGrant`)."""
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 S3_BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
@@ -516,8 +528,49 @@ AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK = StackValidationPolicy(
 )
 
 
+def _kms_grant(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != KMS_GRANT:
+        return
+    allowed = settings(args, AWS_KMS_GRANT_GRANTEE.config_schema)["allowedGranteeArns"]
+    props = plain(args.props)
+    grantee, operations = props.get("granteePrincipal"), props.get("operations")
+    if is_unknown(grantee) or is_unknown(operations) or any(is_unknown(o) for o in as_list(operations)):
+        return
+    reading = sorted({str(o) for o in as_list(operations)} & set(GRANT_DECRYPT_OPERATIONS))
+    if not reading or (isinstance(grantee, str) and any(fnmatchcase(grantee, a) for a in allowed)):
+        return
+    report(
+        message(
+            f"The KMS grant gives {', '.join(reading)} to a principal outside allowedGranteeArns: a grant "
+            "uses the key without any statement of the key policy that a review reads",
+            "Grant the principal in the key policy instead, or add its ARN to allowedGranteeArns",
+        ),
+        None,
+    )
+
+
+# Source: AWS KMS Developer Guide, "Grants in AWS KMS" (a grant allows its grantee the operations it
+# lists "without changing the key policy"; grants are hard to track) and "Best practices for AWS KMS
+# grants" (least privilege, grant constraints).
+AWS_KMS_GRANT_GRANTEE = ResourceValidationPolicy(
+    name="aws-kms-grant-grantee",
+    description="KMS grants must not give decrypt operations to principals outside allowedGranteeArns.",
+    validate=_kms_grant,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        allowedGranteeArns=string_list(
+            [], "Principal ARNs (glob patterns) that may receive decrypt operations through a grant."
+        )
+    ),
+    remediation_steps="Remove the grant and name the principal in the key policy, or allow its ARN in "
+    "allowedGranteeArns.",
+)
+
+
 POLICIES = [
     AWS_IAM_POLICY_SECRETS_WILDCARDS,
+    AWS_KMS_GRANT_GRANTEE,
     AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
     AWS_IAM_ROLE_TRUST_PRINCIPAL,
     AWS_RESOURCE_POLICY_PUBLIC_PRINCIPAL,

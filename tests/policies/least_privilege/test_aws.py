@@ -13,6 +13,7 @@ from policies.least_privilege import (
     AWS_IAM_POLICY_SECRETS_WILDCARDS,
     AWS_IAM_ROLE_TRUST_PRINCIPAL,
     AWS_IAM_ROLE_WEB_IDENTITY_SUBJECT,
+    AWS_KMS_GRANT_GRANTEE,
     AWS_RESOURCE_POLICY_PUBLIC_PRINCIPAL,
     AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
 )
@@ -320,3 +321,27 @@ def test_s3_account_public_access_block_covers_every_bucket() -> None:
 
     assert violations(AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, run(covered)) == {}
     assert set(violations(AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, run(partial))) == {"failed-1"}
+
+
+def _grant(name: str, operations: list[str], grantee: str = "arn:aws:iam::111122223333:role/reports") -> None:
+    aws.kms.Grant(
+        name,
+        key_id="arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        grantee_principal=grantee,
+        operations=operations,
+    )
+
+
+def test_kms_grants_give_no_decrypt_outside_the_allow_list() -> None:
+    def body() -> None:
+        _grant("passed-1", ["Encrypt", "DescribeKey"])  # cannot read what the key protects
+        _grant("passed-2", ["Decrypt"], grantee="arn:aws:iam::111122223333:role/ebs-service")
+        _grant("failed-1", ["Decrypt"])
+        _grant("failed-2", ["Encrypt", "GenerateDataKey"])
+        _grant("failed-3", ["CreateGrant"])  # passes decrypt on to whoever it likes
+        _grant("failed-4", ["ReEncryptFrom", "DescribeKey"], grantee="arn:aws:iam::999999999999:root")
+
+    found = judge(
+        AWS_KMS_GRANT_GRANTEE, body, {"allowedGranteeArns": ["arn:aws:iam::111122223333:role/ebs-*"]}
+    )
+    assert "GenerateDataKey" in found["failed-2"][0] and "999999999999" not in found["failed-4"][0]
