@@ -229,6 +229,57 @@ AZURE_KEYVAULT_VAULT_RBAC = ResourceValidationPolicy(
 )
 
 
+PLATFORM_RETRIEVAL = {
+    "enabledForDeployment": "virtual machines retrieve certificates stored as secrets",
+    "enabledForTemplateDeployment": "Resource Manager retrieves secrets into template deployments",
+    "enabledForDiskEncryption": "Azure Disk Encryption retrieves secrets and unwraps keys",
+}
+"""Vault switches that let an Azure service read secrets outside the vault's role assignments
+(azure-native `VaultProperties`; each is false by default)."""
+
+
+def _keyvault_platform_retrieval(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != KEY_VAULT:
+        return
+    allowed = set(settings(args, AZURE_KEYVAULT_VAULT_PLATFORM_RETRIEVAL.config_schema)["allowedSwitches"])
+    props = plain(args.props)
+    for switch, what in PLATFORM_RETRIEVAL.items():
+        if switch in allowed or unknown_at(props, "properties", switch):
+            continue
+        if dig(props, "properties", switch) is True:
+            report(
+                message(
+                    f"properties.{switch} is on: {what}, for anyone who may deploy to or attach to the vault, "
+                    "outside its per-secret role assignments",
+                    f"Leave properties.{switch} unset (false)",
+                ),
+                None,
+            )
+
+
+# Source: Azure Key Vault REST reference, VaultProperties (enabledForDeployment, enabledForDiskEncryption,
+# enabledForTemplateDeployment: which Azure services may retrieve secrets); Azure docs, "Use Azure Key
+# Vault to pass secure parameter value during deployment" (template deployment reads any secret of the
+# vault for whoever holds Microsoft.KeyVault/vaults/deploy/action).
+AZURE_KEYVAULT_VAULT_PLATFORM_RETRIEVAL = ResourceValidationPolicy(
+    name="azure-keyvault-vault-platform-retrieval",
+    description="Key Vaults must not let Azure services retrieve their secrets outside role assignments.",
+    validate=_keyvault_platform_retrieval,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(
+        allowedSwitches={
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(PLATFORM_RETRIEVAL)},
+            "default": [],
+            "description": "Retrieval switches a stack documents as needed (none on the platform's vaults).",
+        }
+    ),
+    remediation_steps="Unset enabled_for_deployment, enabled_for_template_deployment and "
+    "enabled_for_disk_encryption.",
+)
+
+
 def _aks_props(args: ResourceValidationArgs) -> dict[str, Any] | None:
     return plain(args.props) if args.resource_type == AKS_CLUSTER else None
 
@@ -308,6 +359,7 @@ POLICIES = [
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_ROLE,
     AZURE_KEYVAULT_VAULT_RBAC,
+    AZURE_KEYVAULT_VAULT_PLATFORM_RETRIEVAL,
     AZURE_AKS_CLUSTER_LOCAL_ACCOUNTS,
     AZURE_AKS_CLUSTER_AZURE_RBAC,
 ]

@@ -10,6 +10,7 @@ from policies.least_privilege import (
     AZURE_AKS_CLUSTER_LOCAL_ACCOUNTS,
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_ROLE,
     AZURE_AUTHORIZATION_ROLE_ASSIGNMENT_SCOPE,
+    AZURE_KEYVAULT_VAULT_PLATFORM_RETRIEVAL,
     AZURE_KEYVAULT_VAULT_RBAC,
     role_assignment_scope_kind,
 )
@@ -185,3 +186,18 @@ def test_aks_cluster_azure_rbac() -> None:
         _cluster("failed-3", enable_rbac=False)
 
     judge(AZURE_AKS_CLUSTER_AZURE_RBAC, body)
+
+
+def test_keyvault_vault_platform_retrieval() -> None:
+    def body() -> None:
+        _vault("passed-1", enable_rbac_authorization=True)
+        _vault("passed-2", enable_rbac_authorization=True, enabled_for_deployment=False)
+        _vault("passed-3", enabled_for_disk_encryption=True)  # allowed by this test's config
+        _vault("failed-1", enabled_for_template_deployment=True)
+        _vault("failed-2", enabled_for_deployment=True)
+        _vault("failed-3", enabled_for_deployment=True, enabled_for_template_deployment=True)
+
+    found = judge(
+        AZURE_KEYVAULT_VAULT_PLATFORM_RETRIEVAL, body, {"allowedSwitches": ["enabledForDiskEncryption"]}
+    )
+    assert len(found["failed-3"]) == 2 and "enabledForTemplateDeployment" in found["failed-1"][0]
