@@ -53,6 +53,7 @@ from plan import (  # bench/plan.py, beside this file
     redacted,
     run_worker,
     spawn,
+    spy_on_capture,
     synthetic_project,
     synthetic_rows,
 )
@@ -143,15 +144,7 @@ def worker_plan(args: argparse.Namespace) -> dict[str, Any]:
     from offline.runtime import join
 
     project = Path(args.project)
-    captured: dict[str, Any] = {}
-    original = offline_plan.capture_stack
-
-    def spy(*a: Any, **k: Any) -> Any:
-        result = original(*a, **k)
-        captured["stack_input"], captured["capture"], _ = result
-        return result
-
-    offline_plan.capture_stack = spy
+    captured = spy_on_capture(offline_plan)
     offline_plan.make_plan(project, args.warmup_stack)  # untimed: loads the SDK modules once
     captured.clear()
     gc.collect()

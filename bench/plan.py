@@ -125,11 +125,9 @@ def _shape(value: Any, path: str, secret_paths: set[str], inside: bool, join) ->
     return out
 
 
-def worker_plan(args: argparse.Namespace) -> dict[str, Any]:
-    import offline.plan as offline_plan
-    from offline.runtime import join
-
-    project = Path(args.project)
+def spy_on_capture(offline_plan: Any) -> dict[str, Any]:
+    """Wrap `offline.plan.capture_stack` so a worker sees each run's stack input and capture (kept in
+    the returned dict, replaced by every run)."""
     captured: dict[str, Any] = {}
     original = offline_plan.capture_stack
 
@@ -139,6 +137,15 @@ def worker_plan(args: argparse.Namespace) -> dict[str, Any]:
         return result
 
     offline_plan.capture_stack = spy
+    return captured
+
+
+def worker_plan(args: argparse.Namespace) -> dict[str, Any]:
+    import offline.plan as offline_plan
+    from offline.runtime import join
+
+    project = Path(args.project)
+    captured = spy_on_capture(offline_plan)
     started = time.perf_counter()
     offline_plan.make_plan(project, args.warmup_stack)  # untimed: loads the SDK modules once
     warmup = time.perf_counter() - started
