@@ -1,7 +1,7 @@
 """`secrets-platform`: the offline commands. None needs credentials or decrypts a secret.
 
     secrets-platform plan   [-s STACK] [--out FILE|-] [--json] [--urns]
-    secrets-platform check  [-s STACK] [--out DIR] [--policy-config FILE] [--json]
+    secrets-platform check  [-s STACK] [--out DIR] [--policy-config FILE] [--json] [--pack-process]
     secrets-platform access [-s STACK] [--format markdown|json|mermaid|svg] [--secret NAME] [--json]
     secrets-platform diff   [-s STACK] --base REF [--out FILE|-] [--reports DIR] [--json]
     secrets-platform diff   --base-plan A.json --plan B.json [--base-violations A --violations B]
@@ -323,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--policy-config", metavar="FILE", help="policy pack config (default: policies/config/<stack>.json)"
+    )
+    check.add_argument(
+        "--pack-process",
+        action="store_true",
+        help="evaluate the pack in its own process over gRPC, as `pulumi preview --policy-pack` runs it "
+        "(slower; the same results)",
     )
     check.set_defaults(func=cmd_check)
 

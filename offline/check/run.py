@@ -240,6 +240,7 @@ def cmd_check(args: argparse.Namespace, project_dir: Path) -> int:
             config_path=Path(args.policy_config) if args.policy_config else None,
             progress=Progress(sys.stderr, args.stack),
             with_plan=bool(args.out),
+            in_process=not getattr(args, "pack_process", False),
         )
     except PlanError as exc:
         print(f"error: {Redactor()(str(exc))}", file=sys.stderr)

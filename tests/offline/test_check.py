@@ -529,6 +529,20 @@ def test_real_stack_check_finds_exactly_the_expected_violations(
         assert not CANARY.search(text), f"{stack}: a placeholder value reached the output"
 
 
+def test_pack_process_option_gives_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--pack-process` runs the pack in its own process over gRPC, as the engine does: same report."""
+    reports = {}
+    for option in ([], ["--pack-process"]):
+        out = tmp_path / ("process" if option else "in-process")
+        code = main(["--project-dir", str(ROOT), "check", "--stack", "dev", "--out", str(out), *option])
+        capsys.readouterr()
+        assert code == 0
+        reports[bool(option)] = (out / "violations.json").read_text(encoding="utf-8")
+    assert reports[True] == reports[False] and json.loads(reports[True])["violations"]
+
+
 # --- streaming: the pack analyzes while the program runs -----------------------------------------------
 
 
