@@ -4,7 +4,9 @@ An EKS or AKS API server reachable from any address is one leaked credential awa
 of the cluster; a Lambda function URL without auth runs for anyone who finds it. Networks are parsed,
 and a range wider than `minPrefixLength` bits counts as the world. Messages never repeat an address.
 An ingress-nginx snippet annotation turns whoever may write an Ingress into someone who configures the
-controller, which reads every Secret of the cluster.
+controller, which reads every Secret of the cluster. A NetworkPolicy rule that admits every peer on
+every port undoes the namespace's default deny: anything may then reach the pods that mount Secrets,
+or those pods may send what they read anywhere.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 SNIPPET_ANNOTATION = re.compile(r"^nginx\.ingress\.kubernetes\.io/[a-z0-9-]*snippet$")
 """ingress-nginx's snippet annotations (`configuration-snippet`, `server-snippet`, `auth-snippet`,
 `stream-snippet`, `modsecurity-snippet`, and any later `*-snippet`): raw NGINX configuration."""
@@ -227,9 +230,70 @@ KUBERNETES_INGRESS_SNIPPET_ANNOTATION = ResourceValidationPolicy(
 )
 
 
+def _every_peer(peers: list[Any], prefix: int) -> bool:
+    """No peer at all (every pod and address), or an ipBlock wider than `prefix` bits with no except."""
+    if not peers:
+        return True
+    for peer in peers:
+        block = dig(peer, "ipBlock")
+        if (
+            isinstance(block, dict)
+            and not as_list(block.get("except"))
+            and too_wide(block.get("cidr"), prefix)
+        ):
+            return True
+    return False
+
+
+def _networkpolicy_allow_all(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != NETWORK_POLICY:
+        return
+    prefix = settings(args, KUBERNETES_NETWORKPOLICY_ALLOW_ALL.config_schema)["minPrefixLength"]
+    spec = dig(plain(args.props), "spec")
+    if not isinstance(spec, dict):
+        return
+    for direction, peers_key, what in (
+        ("ingress", "from", "admits every pod and address, on every port"),
+        ("egress", "to", "lets the pods reach every pod and address, on every port"),
+    ):
+        rules = spec.get(direction)
+        if is_unknown(rules):
+            continue
+        for i, rule in enumerate(as_list(rules)):
+            if not isinstance(rule, dict) or unknown_at(rule, peers_key) or unknown_at(rule, "ports"):
+                continue
+            peers = as_list(rule.get(peers_key))
+            if as_list(rule.get("ports")) or any(is_unknown(p) for p in peers):
+                continue  # a rule scoped to ports (the ingress controller's 443 from anywhere) is deliberate
+            if _every_peer(peers, prefix):
+                report(
+                    message(
+                        f"spec.{direction}[{i}] {what}: it undoes the namespace's default deny",
+                        f"Name the peers ({peers_key}: podSelector, namespaceSelector or a narrow ipBlock) and the "
+                        "ports the rule is for",
+                    ),
+                    None,
+                )
+
+
+# Source: Kubernetes docs, "Network Policies" (an empty rule `{}` allows all traffic in that direction;
+# "default deny" plus explicit allows); NSA/CISA Kubernetes Hardening Guide, "Network separation and
+# hardening" (default-deny policies, then allow only the required traffic).
+KUBERNETES_NETWORKPOLICY_ALLOW_ALL = ResourceValidationPolicy(
+    name="kubernetes-networkpolicy-allow-all",
+    description="NetworkPolicy rules must name their peers or their ports, never allow all traffic.",
+    validate=with_manifests(_networkpolicy_allow_all),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(minPrefixLength=min_prefix(8)),
+    remediation_steps="Give every ingress rule a from and every egress rule a to (or ports); no empty rule.",
+)
+
+
 POLICIES = [
     AWS_EKS_CLUSTER_ENDPOINT_PUBLIC,
     AZURE_AKS_CLUSTER_API_SERVER_ACCESS,
     AWS_LAMBDA_FUNCTION_URL_AUTH,
     KUBERNETES_INGRESS_SNIPPET_ANNOTATION,
+    KUBERNETES_NETWORKPOLICY_ALLOW_ALL,
 ]

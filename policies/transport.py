@@ -3,7 +3,9 @@
 Every Ingress terminates TLS for every host it routes. The BFF ingress, the only way a mobile app
 gets a secret, also limits the request rate per client and the networks allowed to call it, and
 speaks TLS again to the pod. The CMS, where mobile secrets are kept, is exposed by no Service type
-or Ingress at all: operators reach it through the API server (`kubectl port-forward`).
+or Ingress at all: operators reach it through the API server (`kubectl port-forward`). The stores
+secrets come from are reached over verified TLS only: an External Secrets store's endpoints and the
+Vault provider's address are https, and the provider never skips certificate verification.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from policies._support import (
     string_list,
     too_wide,
     unknown_at,
+    walk,
 )
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -446,8 +449,71 @@ AZURE_KEYVAULT_VAULT_NETWORK_ACLS = ResourceValidationPolicy(
 )
 
 
+SECRET_STORE_KINDS = ("SecretStore", "ClusterSecretStore")
+ENDPOINT_KEYS = {"server", "url", "address", "endpoint", "host", "serverurl", "vaulturl", "keyvaulturl"}
+"""Keys under a store's `spec.provider` that name where the operator connects (Vault `server`, webhook
+`url`, Kubernetes `server.url`, Key Vault `vaultUrl`...), compared in lower case."""
+VAULT_PROVIDER = "pulumi:providers:vault"
+
+
+def _plain_http(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith("http://")
+
+
+def _store_endpoint_tls(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    fix = "Use the https:// address of the endpoint, with its CA (caBundle or caProvider) where it is private"
+    if args.resource_type == VAULT_PROVIDER:
+        props = plain(args.props)
+        if _plain_http(props.get("address")):
+            report(
+                message("The Vault provider's address is plain http: tokens and secrets cross in clear", fix),
+                None,
+            )
+        skip = props.get("skipTlsVerify")
+        if skip is True or (isinstance(skip, str) and skip.strip().lower() == "true"):
+            report(
+                message(
+                    "The Vault provider skips TLS verification (skipTlsVerify), so anyone on the path can "
+                    "answer as Vault",
+                    "Set skip_tls_verify=False and give the provider Vault's CA (ca_cert_file) if it is private",
+                ),
+                None,
+            )
+        return
+    if not (
+        args.resource_type.startswith("kubernetes:external-secrets.io/")
+        and args.resource_type.endswith(tuple(f":{kind}" for kind in SECRET_STORE_KINDS))
+    ):
+        return
+    provider = dig(plain(args.props), "spec", "provider")
+    for path, key, value in walk(provider, "spec.provider"):
+        if key.lower() in ENDPOINT_KEYS and _plain_http(value):
+            report(
+                message(
+                    f"{path} is a plain http address: the store's credentials and secrets cross in clear", fix
+                ),
+                None,
+            )
+
+
+# Source: External Secrets provider docs (Vault `server`, Webhook `url`, Kubernetes `server.url` take any
+# URL; "caBundle"/"caProvider" for private CAs); Terraform Vault provider docs, `skip_tls_verify` ("Set
+# this to true only if the target Vault server is an insecure development instance").
+KUBERNETES_SECRETSTORE_ENDPOINT_TLS = ResourceValidationPolicy(
+    name="kubernetes-secretstore-endpoint-tls",
+    description="Secret stores (External Secrets stores, the Vault provider) must be reached over verified TLS.",
+    validate=with_manifests(_store_endpoint_tls),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=schema(),
+    remediation_steps="Use https:// endpoints in every SecretStore provider and the Vault provider's address; "
+    "never skip TLS verification.",
+)
+
+
 POLICIES = [
     KUBERNETES_INGRESS_TLS,
+    KUBERNETES_SECRETSTORE_ENDPOINT_TLS,
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
     KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
     KUBERNETES_INGRESS_BFF_BACKEND_TLS,

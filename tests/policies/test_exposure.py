@@ -11,6 +11,7 @@ from policies.exposure import (
     AWS_LAMBDA_FUNCTION_URL_AUTH,
     AZURE_AKS_CLUSTER_API_SERVER_ACCESS,
     KUBERNETES_INGRESS_SNIPPET_ANNOTATION,
+    KUBERNETES_NETWORKPOLICY_ALLOW_ALL,
 )
 from tests.policies.conftest import judge
 
@@ -103,3 +104,29 @@ def test_ingress_snippet_annotation() -> None:
 
     found = judge(KUBERNETES_INGRESS_SNIPPET_ANNOTATION, body)
     assert "configuration-snippet" in found["failed-1"][0] and "more_set_headers" not in found["failed-1"][0]
+
+
+def _network_policy(name: str, **spec: object) -> None:
+    k8s.networking.v1.NetworkPolicy(
+        name, metadata={"namespace": "cms"}, spec={"pod_selector": {}, "policy_types": ["Ingress"], **spec}
+    )
+
+
+def test_networkpolicy_allow_all() -> None:
+    bff = {"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "bff"}}}
+
+    def body() -> None:
+        _network_policy("passed-1")  # the default deny itself: no rule
+        _network_policy("passed-2", ingress=[{"from": [bff], "ports": [{"port": 8443}]}])
+        _network_policy("passed-3", ingress=[{"ports": [{"port": 443}]}])  # any source, one port: deliberate
+        _network_policy("passed-4", egress=[{"to": [{"ip_block": {"cidr": "10.20.0.0/16"}}]}])
+        _network_policy("failed-1", ingress=[{}])
+        _network_policy("failed-2", egress=[{}], policy_types=["Egress"])
+        _network_policy(
+            "failed-3", ingress=[{"from": [bff]}, {"from": [{"ip_block": {"cidr": "0.0.0.0/0"}}]}]
+        )
+        _network_policy("failed-4", egress=[{"to": [{"ip_block": {"cidr": "::/0"}}]}])
+        _network_policy("failed-5", egress=[{"to": [{"ip_block": {"cidr": "0.0.0.0/1"}}]}])
+
+    found = judge(KUBERNETES_NETWORKPOLICY_ALLOW_ALL, body)
+    assert found["failed-3"][0].startswith("spec.ingress[1]")

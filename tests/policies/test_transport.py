@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
+import pulumi_vault as vault
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE
 
 from offline.runtime import Registration
@@ -14,6 +15,7 @@ from policies.transport import (
     KUBERNETES_INGRESS_BFF_RATE_LIMIT,
     KUBERNETES_INGRESS_BFF_SOURCE_RANGE,
     KUBERNETES_INGRESS_TLS,
+    KUBERNETES_SECRETSTORE_ENDPOINT_TLS,
     host_covered,
 )
 from tests.policies.conftest import judge, resource_args
@@ -244,3 +246,33 @@ def test_keyvault_vault_network_acls() -> None:
         _vault("failed-5", network_acls={**deny, "ip_rules": [{"value": "anywhere"}]})
 
     judge(AZURE_KEYVAULT_VAULT_NETWORK_ACLS, body)
+
+
+def _store(name: str, provider: dict, kind: str = "SecretStore") -> None:
+    k8s.apiextensions.CustomResource(
+        name,
+        api_version="external-secrets.io/v1",
+        kind=kind,
+        metadata={"name": name, "namespace": "orders"},
+        spec={"provider": provider},
+    )
+
+
+def test_secret_stores_are_reached_over_verified_tls() -> None:
+    jwt = {"jwt": {"path": "jwt", "role": "r"}}
+
+    def body() -> None:
+        _store("passed-1", {"vault": {"server": "https://vault.example.com", "path": "kv", "auth": jwt}})
+        _store("passed-2", {"aws": {"service": "SecretsManager", "region": "eu-west-1"}})
+        vault.Provider("passed-3", address="https://vault.example.com", skip_tls_verify=False)
+        _store("failed-1", {"vault": {"server": "http://vault.example.com:8200", "path": "kv", "auth": jwt}})
+        _store("failed-2", {"webhook": {"url": "HTTP://collector.example.com/{{ .remoteRef.key }}"}})
+        _store(
+            "failed-3", {"kubernetes": {"server": {"url": "http://10.0.0.1:6443"}}}, kind="ClusterSecretStore"
+        )
+        vault.Provider("failed-4", address="http://vault.example.com:8200")
+        vault.Provider("failed-5", address="https://vault.example.com", skip_tls_verify=True)
+
+    found = judge(KUBERNETES_SECRETSTORE_ENDPOINT_TLS, body)
+    assert "spec.provider.webhook.url" in found["failed-2"][0] and "collector" not in found["failed-2"][0]
+    assert "spec.provider.kubernetes.server.url" in found["failed-3"][0]
