@@ -173,6 +173,24 @@ def _log_group_kms(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 def _secretsmanager_secret_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
     _kms_key_id(args, report, SECRETSMANAGER_SECRET, "secret")
+    if args.resource_type != SECRETSMANAGER_SECRET:
+        return
+    replicas = plain(args.props).get("replicas")
+    if is_unknown(replicas):
+        return
+    for i, replica in enumerate(as_list(replicas)):
+        key = dig(replica, "kmsKeyId")
+        if is_unknown(key) or customer_key(key):
+            continue
+        # A replica without a key is encrypted with its region's aws/secretsmanager key (provider docs).
+        report(
+            message(
+                f"replicas[{i}] is not encrypted with a customer-managed KMS key: the copy in that region "
+                "falls back to aws/secretsmanager",
+                f"Set replicas[{i}].kms_key_id to a customer-managed key of the replica's region",
+            ),
+            None,
+        )
 
 
 # Source: checkov CKV_AWS_158 ("Ensure that CloudWatch Log Group is encrypted by KMS"); the audit log
@@ -187,10 +205,12 @@ AWS_CLOUDWATCH_LOG_GROUP_KMS = ResourceValidationPolicy(
     remediation_steps="Set kms_key_id to a customer-managed KMS key ARN.",
 )
 
-# Source: checkov CKV_AWS_149 ("Ensure that Secrets Manager secret is encrypted using KMS CMK").
+# Source: checkov CKV_AWS_149 ("Ensure that Secrets Manager secret is encrypted using KMS CMK"); Secrets
+# Manager docs, "Replicate secrets across Regions" (each replica is encrypted with the key given for its
+# Region, else that Region's aws/secretsmanager).
 AWS_SECRETSMANAGER_SECRET_KMS = ResourceValidationPolicy(
     name="aws-secretsmanager-secret-kms",
-    description="Secrets Manager secrets must be encrypted with a customer-managed KMS key.",
+    description="Secrets Manager secrets and their replicas must be encrypted with a customer-managed KMS key.",
     validate=_secretsmanager_secret_kms,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

@@ -83,8 +83,22 @@ def test_secretsmanager_secret_kms() -> None:
         aws.secretsmanager.Secret(
             "failed-3", kms_key_id="arn:aws:kms:eu-west-1:111122223333:alias/aws/secretsmanager"
         )
+        replica_key = "arn:aws:kms:eu-central-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
+        aws.secretsmanager.Secret(
+            "passed-2", kms_key_id=KEY_ARN, replicas=[{"region": "eu-central-1", "kms_key_id": replica_key}]
+        )
+        aws.secretsmanager.Secret("failed-4", kms_key_id=KEY_ARN, replicas=[{"region": "eu-central-1"}])
+        aws.secretsmanager.Secret(
+            "failed-5",
+            kms_key_id=KEY_ARN,
+            replicas=[
+                {"region": "eu-central-1", "kms_key_id": replica_key},
+                {"region": "us-east-1", "kms_key_id": "alias/aws/secretsmanager"},
+            ],
+        )
 
-    judge(AWS_SECRETSMANAGER_SECRET_KMS, body)
+    found = judge(AWS_SECRETSMANAGER_SECRET_KMS, body)
+    assert found["failed-5"][0].startswith("replicas[1]") and len(found["failed-5"]) == 1
 
 
 def _vault(name: str, protect: bool = True, **properties: object) -> None:

@@ -227,6 +227,7 @@ UNKNOWN_INPUTS = {
         "boundServiceAccountNames",
         "boundServiceAccountNamespaces",
         "tokenTtl",
+        "replicas",
         "granteePrincipal",
         "operations",
         "enabledClusterLogTypes",
