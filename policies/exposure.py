@@ -238,6 +238,7 @@ def _every_peer(peers: list[Any], prefix: int) -> bool:
         block = dig(peer, "ipBlock")
         if (
             isinstance(block, dict)
+            and not unknown_at(block, "cidr")
             and not as_list(block.get("except"))
             and too_wide(block.get("cidr"), prefix)
         ):

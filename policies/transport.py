@@ -450,9 +450,6 @@ AZURE_KEYVAULT_VAULT_NETWORK_ACLS = ResourceValidationPolicy(
 
 
 SECRET_STORE_KINDS = ("SecretStore", "ClusterSecretStore")
-ENDPOINT_KEYS = {"server", "url", "address", "endpoint", "host", "serverurl", "vaulturl", "keyvaulturl"}
-"""Keys under a store's `spec.provider` that name where the operator connects (Vault `server`, webhook
-`url`, Kubernetes `server.url`, Key Vault `vaultUrl`...), compared in lower case."""
 VAULT_PROVIDER = "pulumi:providers:vault"
 
 
@@ -485,9 +482,11 @@ def _store_endpoint_tls(args: ResourceValidationArgs, report: ReportViolation) -
         and args.resource_type.endswith(tuple(f":{kind}" for kind in SECRET_STORE_KINDS))
     ):
         return
+    # Every address under the provider, whatever the provider names it (Vault `server`, webhook `url`,
+    # Kubernetes `server.url`, 1Password `connectHost`...): a plain http one is a channel in clear.
     provider = dig(plain(args.props), "spec", "provider")
-    for path, key, value in walk(provider, "spec.provider"):
-        if key.lower() in ENDPOINT_KEYS and _plain_http(value):
+    for path, _key, value in walk(provider, "spec.provider"):
+        if _plain_http(value):
             report(
                 message(
                     f"{path} is a plain http address: the store's credentials and secrets cross in clear", fix

@@ -91,7 +91,9 @@ def build_graph(rows: list[dict[str, Any]]) -> Graph:
     def node(key: tuple[str, ...]) -> str:
         return ids.setdefault(key, f"n{len(ids)}")
 
-    seen: set[tuple[str, str, str]] = set()
+    index: dict[tuple[str, str, str], int] = {}
+    lost: set[int] = set()
+    kept: set[int] = set()
     for r in rows:
         if _covered(r["secret"], r["layer"], wildcards.get((r["reader"], r["through"]), set())):
             continue
@@ -109,11 +111,12 @@ def build_graph(rows: list[dict[str, Any]]) -> Graph:
         if change is not None:
             verbs = f"{'-' if change == 'loses' else '+'} {verbs}"
         for edge in ((reader, path, verbs), (path, secret, "")):
-            if edge not in seen:
-                seen.add(edge)
-                if change == "loses":
-                    graph.lost.add(len(graph.edges))
+            if edge not in index:
+                index[edge] = len(graph.edges)
                 graph.edges.append(edge)
+            (lost if change == "loses" else kept).add(index[edge])
+    # A path shared by a lost and a kept or gained reader still leads to its secret: solid.
+    graph.lost = lost - kept
     return graph
 
 

@@ -2,9 +2,9 @@
 offline checks, and the `check` command.
 
 The pack is loaded first; each registration is analyzed as the program makes it, `AnalyzeStack`
-follows the program. The plan's own checks (leaks,
-dropped inputs) then run on the same capture, and with `--out` the plan of that very run is written
-beside the reports, so `diff` never runs the program again for it.
+follows the program. The plan's own checks (leaks, dropped inputs) then run on the same capture, and
+with `--out` the plan of that very run is written beside the reports, so `diff` never runs the
+program again for it.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def run_check(
         raise PolicyConfigError(f"--policy-config {config_path}: no such file")
     path = config_path or policy_config_path(stack, pack_dir)
     project = read_project_name(project_dir)
-    # The pack starts first and analyzes each resource as the program registers it (second core).
+    # The pack is ready first and analyzes each resource as the program registers it.
     served = (
         InProcessPack(pack_dir, project=project, stack=stack)
         if in_process

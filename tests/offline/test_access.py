@@ -660,3 +660,11 @@ def test_the_diffs_access_changes_draw_as_they_are() -> None:
     assert '-->|"+ get"|' in text and 'subgraph kubernetes["Kubernetes Secrets"]' in text
     lost = render_mermaid([{**change, "change": "loses"}])
     assert '-.->|"- get"|' in lost and "-->" not in lost.replace("-.->", "")
+
+
+def test_a_path_kept_by_one_reader_and_lost_by_another_stays_solid() -> None:
+    lost = {"change": "loses", "secret": "ns/s-v1", "reader_kind": "workload", "reader": "ns/a",
+            "through": "RoleBinding ns/r", "verbs": ("get",)}  # fmt: skip
+    text = render_mermaid([lost, {**lost, "change": "gains", "reader": "ns/b"}])
+    assert "n0 -.->" in text and "n1 --> n2" in text and "n1 -.-> n2" not in text
+    assert "n1 -.-> n2" in render_mermaid([lost])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policies.exposure import (
     AWS_EKS_CLUSTER_ENDPOINT_PUBLIC,
@@ -12,6 +13,7 @@ from policies.exposure import (
     AZURE_AKS_CLUSTER_API_SERVER_ACCESS,
     KUBERNETES_INGRESS_SNIPPET_ANNOTATION,
     KUBERNETES_NETWORKPOLICY_ALLOW_ALL,
+    _every_peer,
 )
 from tests.policies.conftest import judge
 
@@ -130,3 +132,8 @@ def test_networkpolicy_allow_all() -> None:
 
     found = judge(KUBERNETES_NETWORKPOLICY_ALLOW_ALL, body)
     assert found["failed-3"][0].startswith("spec.ingress[1]")
+
+
+def test_an_ipblock_unknown_during_preview_is_not_judged() -> None:
+    assert not _every_peer([{"ipBlock": {"cidr": UNKNOWN_STRING_VALUE}}], 8)
+    assert _every_peer([{"ipBlock": {"cidr": "0.0.0.0/0"}}], 8)

@@ -276,3 +276,16 @@ def test_secret_stores_are_reached_over_verified_tls() -> None:
     found = judge(KUBERNETES_SECRETSTORE_ENDPOINT_TLS, body)
     assert "spec.provider.webhook.url" in found["failed-2"][0] and "collector" not in found["failed-2"][0]
     assert "spec.provider.kubernetes.server.url" in found["failed-3"][0]
+
+
+def test_any_plain_http_address_of_a_store_is_caught_whatever_the_provider_calls_it() -> None:
+    def body() -> None:
+        _store(
+            "passed-1", {"onepassword": {"connectHost": "https://connect.example.com", "vaults": {"ops": 1}}}
+        )
+        _store(
+            "failed-1", {"onepassword": {"connectHost": "http://connect.example.com", "vaults": {"ops": 1}}}
+        )
+
+    found = judge(KUBERNETES_SECRETSTORE_ENDPOINT_TLS, body)
+    assert "spec.provider.onepassword.connectHost" in found["failed-1"][0]
