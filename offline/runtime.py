@@ -15,7 +15,7 @@ import os
 import runpy
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,6 +285,73 @@ def _batched_output_wait():
         stack.wait_for_rpcs = original
 
 
+class InlineLoop(asyncio.SelectorEventLoop):
+    """An event loop that answers `run_in_executor(None, ...)` in the calling thread.
+
+    The SDK sends every monitor call (`RegisterResource`, `Invoke`, ...) to a thread pool because a
+    real engine answers over gRPC and blocks. The mock monitor answers at once, so the threads buy
+    nothing and cost a hand-off per call: each answer wakes the loop through its self-pipe and the
+    threads fight the loop for the interpreter lock (about 1 s of a 1,000-secret plan). The program
+    sees the same answers; only when a call returns differs, which no Pulumi program may depend on.
+    """
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future:
+        if executor is not None:
+            return super().run_in_executor(executor, func, *args)
+        done = self.create_future()
+        try:
+            done.set_result(func(*args))
+        except BaseException as error:  # handed to the awaiting coroutine, as the pool does
+            done.set_exception(error)
+        return done
+
+
+async def _resume(coroutine: Any, blocked_on: Any) -> Any:
+    """Go on with a coroutine that `_drive` started and that waits on `blocked_on`, as a task would."""
+    while True:
+        if blocked_on is None:
+            await asyncio.sleep(0)  # a bare `yield`: give the loop one turn
+        else:
+            blocked_on._asyncio_future_blocking = False  # taken over, as `Task.__step` does
+            with suppress(BaseException):  # the coroutine reads the outcome from the future itself
+                await blocked_on
+        try:
+            blocked_on = coroutine.send(None)
+        except StopIteration as done:
+            return done.value
+
+
+def _drive(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The mock monitor's `_sync_await`, for a monitor running in the loop's own thread.
+
+    The monitor serializes what the mocks return (plain values) with a coroutine that finishes
+    without waiting: it is run to the end at once. One that does wait (a mock returning an output or
+    a resource) goes on under the SDK's own `_sync_await`, which pumps the running loop until it ends.
+    """
+
+    def sync_await(awaitable: Any) -> Any:
+        if not asyncio.iscoroutine(awaitable):
+            return original(awaitable)
+        try:
+            blocked_on = awaitable.send(None)
+        except StopIteration as done:
+            return done.value
+        return original(_resume(awaitable, blocked_on))
+
+    return sync_await
+
+
+@contextmanager
+def _monitor_inline():
+    """Let the mock monitor's synchronous waits run in the loop's thread (see `InlineLoop`)."""
+    original = mocks._sync_await
+    mocks._sync_await = _drive(original)
+    try:
+        yield
+    finally:
+        mocks._sync_await = original
+
+
 @contextmanager
 def collector_paused(freeze: bool = False):
     """Full cyclic collections dominate large plans (7.5 s of 13.3 s at 5,000 resources); pause them during the run.
@@ -368,7 +435,7 @@ def run_program(
     else:
         body = program
 
-    loop = asyncio.new_event_loop()
+    loop = InlineLoop()
     asyncio.set_event_loop(loop)
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -377,6 +444,7 @@ def run_program(
             _watch_missing_reads(capture),
             _no_stack_traces(),
             _batched_output_wait(),
+            _monitor_inline(),
             _program_logs(capture),
             _sdk_debug_dropped(),
             redirect_stdout(out),

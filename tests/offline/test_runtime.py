@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+import pytest
 
 from offline.mocks import PlanMocks
 from offline.plan import find_dropped, find_leaks, mask, mask_outputs
@@ -232,3 +236,67 @@ def test_urns_are_the_engines_own_on_a_nested_component_tree() -> None:
         assert _by_name(capture, name).urn == expected, name
     assert not any("pulumi:pulumi:Stack$" in r.urn for r in capture.resources), "the root stack is left out"
     assert _by_name(capture, "key").parent == _by_name(capture, "inner").urn
+
+
+class _RecordingMocks(PlanMocks):
+    """PlanMocks that remember the thread of each answer, and can answer with a value still to come."""
+
+    def __init__(self, *, awaited: bool = False, failing: str = "") -> None:
+        super().__init__("eu-west-1", "feedbeef")
+        self.threads: set[int] = set()
+        self.awaited = awaited
+        self.failing = failing
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.threads.add(threading.get_ident())
+        if args.name == self.failing:
+            raise RuntimeError(f"the mock refuses {args.name}")
+        resource_id, state = super().new_resource(args)
+        if self.awaited:
+            # Serializing a pending awaitable makes the monitor wait on the running loop.
+            state = {**state, "later": asyncio.sleep(0, result="from-the-loop")}
+        return resource_id, state
+
+
+def _run_with(mocks: PlanMocks, body) -> Capture:
+    return run_program(body, project=PROJECT, stack="t", config={}, secret_keys=[], plan_mocks=mocks)
+
+
+def test_the_mock_monitor_answers_on_the_programs_thread() -> None:
+    mocks = _RecordingMocks()
+
+    def body() -> None:
+        parent = pulumi.ComponentResource("test:index:Group", "group")
+        for i in range(20):
+            random.RandomPassword(f"pw-{i}", length=16, opts=pulumi.ResourceOptions(parent=parent))
+
+    capture = _run_with(mocks, body)
+    assert len([r for r in capture.resources if r.type == "random:index/randomPassword:RandomPassword"]) == 20
+    assert mocks.threads == {threading.get_ident()}, "no monitor call went through a thread pool"
+
+
+def test_a_mock_answer_that_must_be_awaited_still_reaches_the_program() -> None:
+    mocks = _RecordingMocks(awaited=True)
+    seen: list[str] = []
+
+    def body() -> None:
+        first = pulumi.CustomResource("test:index:Thing", "first", {"later": None})
+        second = pulumi.CustomResource(
+            "test:index:Thing",
+            "second",
+            {"fromFirst": first.later, "later": None},  # type: ignore[attr-defined]
+        )
+        second.later.apply(seen.append)  # type: ignore[attr-defined]
+
+    capture = _run_with(mocks, body)
+    assert _by_name(capture, "second").inputs["fromFirst"] == "from-the-loop"
+    assert seen == ["from-the-loop"]
+
+
+def test_a_mock_that_raises_fails_the_run_with_its_error() -> None:
+    def body() -> None:
+        pulumi.CustomResource("test:index:Thing", "fine", {})
+        pulumi.CustomResource("test:index:Thing", "broken", {})
+
+    with pytest.raises(Exception, match="the mock refuses broken"):
+        _run_with(_RecordingMocks(failing="broken"), body)
