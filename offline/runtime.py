@@ -11,6 +11,7 @@ import asyncio
 import gc
 import io
 import logging
+import math
 import os
 import runpy
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.proto import resource_pb2
 
@@ -99,6 +100,33 @@ def decode(value: Any, path: str, secrets: list[str], unknowns: list[str]) -> An
     return value
 
 
+def struct_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """`json_format.MessageToDict` of a `Struct`, without its per-field descriptor dispatch.
+
+    The same dict (numbers as floats, nulls as None, keys in the Struct's order), and the same
+    `ValueError` on a number JSON cannot hold; tests/offline/test_runtime.py compares the two.
+    """
+    return {key: _value(value) for key, value in struct.fields.items()}
+
+
+def _value(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return {key: _value(item) for key, item in value.struct_value.fields.items()}
+    if kind == "list_value":
+        return [_value(item) for item in value.list_value.values]
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            raise ValueError(f"Fail to serialize {number} for Value.number_value")
+        return number
+    if kind == "bool_value":
+        return value.bool_value
+    return None
+
+
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -131,7 +159,7 @@ class CaptureMonitor(mocks.MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        raw = json_format.MessageToDict(request.object) if request.HasField("object") else {}
+        raw = struct_dict(request.object) if request.HasField("object") else {}
         secrets: list[str] = []
         unknowns: list[str] = []
         inputs = decode(raw, "", secrets, unknowns)
@@ -175,22 +203,26 @@ class CaptureMonitor(mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
-            raw = json_format.MessageToDict(request.outputs)
+            raw = struct_dict(request.outputs)
             secrets: list[str] = []
             self.capture.outputs = decode(raw, "", secrets, [])
             self.capture.output_secret_paths = secrets
         return super().RegisterResourceOutputs(request)
 
     def _mark_secret(self, response: Any, keys: list[str]) -> Any:
-        state = json_format.MessageToDict(response.object)
+        """Wrap the listed output properties in the secret signature, in the response itself."""
+        fields = response.object.fields
         for key in keys:
-            if key in state:
-                value = state[key]
-                if isinstance(value, str):
-                    self.capture.secret_outputs.add(value)
-                state[key] = {SIG_KEY: SECRET_SIG, "value": value}
-        obj = json_format.ParseDict(state, response.object.__class__())
-        return resource_pb2.RegisterResourceResponse(urn=response.urn, id=response.id, object=obj)
+            if key in fields:
+                value = struct_pb2.Value()
+                value.CopyFrom(fields[key])
+                if value.WhichOneof("kind") == "string_value":
+                    self.capture.secret_outputs.add(value.string_value)
+                wrapped = fields[key].struct_value  # replaces the value in the field's oneof
+                wrapped.Clear()
+                wrapped.fields[SIG_KEY].string_value = SECRET_SIG
+                wrapped.fields["value"].CopyFrom(value)
+        return response
 
 
 class _LogCollector(logging.Handler):

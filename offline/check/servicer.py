@@ -30,7 +30,6 @@ import runpy
 from inspect import isawaitable
 from typing import Any
 
-from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi_policy import policy as policy_module
 from pulumi_policy.deserialize import deserialize_properties
@@ -45,6 +44,8 @@ from pulumi_policy.policy import (
     _PolicyAnalyzerServicer,
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from offline.runtime import struct_dict
 
 PINNED_VERSION = "1.21.0"
 """The pulumi-policy release this subclass was written against (requirements/plan.in pins it)."""
@@ -152,6 +153,7 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
 
     _configured = False
     _skip: dict[tuple[str, str], bool] | None = None
+    _actions: dict[str, list[tuple[Any, Any]]] | None = None
 
     def _skips(self, policy: Any, resource_type: str) -> bool:
         if self._skip is None:
@@ -209,28 +211,49 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
 
     def _resource(self, request: Any) -> tuple[Any, Any, Any]:
         """Properties (behind the unknown-value proxy), options and provider: what every policy shares."""
-        props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
+        # `struct_dict` is `json_format.MessageToDict` for a Struct (the same dict, compared in the tests).
+        props = unknown_checking_proxy(deserialize_properties(struct_dict(request.properties)))
         return props, self._get_resource_options(request), self._get_provider_resource(request)
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        self._actions = {}  # enforcement levels come from the config
+        return super().Configure(request, context)
+
+    def _actions_for(self, resource_type: str) -> list[tuple[Any, Any]]:
+        """What `Analyze` does for a resource type, policy by policy in the pack's order, worked out
+        once per type: `(policy, level)` to call it, `(policy, None)` to answer not-applicable."""
+        if self._actions is None:
+            self._actions = {}
+        actions = self._actions.get(resource_type)
+        if actions is None:
+            actions = []
+            for policy in self._policies:
+                level = self._get_enforcement_level(policy)
+                if level == EnforcementLevel.DISABLED or not isinstance(policy, ResourceValidationPolicy):
+                    continue
+                if not policy.has_validation():
+                    actions.append((policy, None))
+                    continue
+                if level == EnforcementLevel.REMEDIATE:
+                    level = EnforcementLevel.MANDATORY
+                if self._skips(policy, resource_type):
+                    continue  # the base servicer would call it, and it would return at once
+                actions.append((policy, level))
+            self._actions[resource_type] = actions
+        return actions
 
     def Analyze(self, request: Any, _context: Any) -> proto.AnalyzeResponse:
         self._configure_once()
         response = proto.AnalyzeResponse()
         shared: tuple[Any, Any, Any] | None = None
         tags = self._PolicyAnalyzerServicer__stack_tags  # type: ignore[attr-defined]
-        for policy in self._policies:
-            level = self._get_enforcement_level(policy)
-            if level == EnforcementLevel.DISABLED or not isinstance(policy, ResourceValidationPolicy):
-                continue
-            if not policy.has_validation():
+        for policy, level in self._actions_for(request.type):
+            if level is None:
                 reason = "Policy does not implement validate"
                 response.not_applicable.append(
                     proto.PolicyNotApplicable(policy_name=policy.name, reason=reason)
                 )
                 continue
-            if level == EnforcementLevel.REMEDIATE:
-                level = EnforcementLevel.MANDATORY
-            if self._skips(policy, request.type):
-                continue  # the base servicer would call it, and it would return at once
             report = self._create_report_violation(
                 response, policy.name, policy.description, level, policy.severity
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 
 import pulumi
@@ -10,10 +11,13 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 import pytest
+from google.protobuf import json_format, struct_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from offline.mocks import PlanMocks
 from offline.plan import find_dropped, find_leaks, mask, mask_outputs
-from offline.runtime import Capture, run_program
+from offline.runtime import Capture, run_program, struct_dict
 
 PROJECT = "secrets-platform"
 CANARY = "spcanary-t-1-feedbeef"
@@ -300,3 +304,35 @@ def test_a_mock_that_raises_fails_the_run_with_its_error() -> None:
 
     with pytest.raises(Exception, match="the mock refuses broken"):
         _run_with(_RecordingMocks(failing="broken"), body)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.text(max_size=8)
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), _JSON, max_size=6))
+def test_struct_dict_is_message_to_dict(value: dict) -> None:
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    expected = json_format.MessageToDict(struct)
+    got = struct_dict(struct)
+    assert got == expected
+    assert repr(got) == repr(expected), "same types (floats) and the same key order"
+
+
+@pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan])
+def test_struct_dict_refuses_what_json_cannot_hold_as_message_to_dict_does(number: float) -> None:
+    struct = struct_pb2.Struct()
+    struct.update({"n": number})
+    with pytest.raises(ValueError):
+        json_format.MessageToDict(struct)
+    with pytest.raises(ValueError):
+        struct_dict(struct)
