@@ -9,8 +9,9 @@ CLI, checkov), each in its own subprocess:
 - plan: the whole `make_plan()` (after an untimed warm-up plan of dev);
 - floor: the same custom resources declared flat through the same runtime (bench/plan.py's floor);
 - check: the whole `secrets-platform check --out DIR` in-process (`offline.check.cmd_check`, after an
-  untimed warm-up check of dev, so the one-off imports are not counted), once with the pack in its
-  own process (`process`, as the engine runs it) and once evaluated in-process (`in-process`);
+  untimed warm-up check of dev, so the one-off imports are not counted), once for each place the pack
+  is evaluated: a child process fed over a pipe (`piped`, the default), the check's own process
+  (`in-process`), its own process over gRPC (`process`, as the engine runs it);
 - CLI: the same command as a fresh process (imports included), as the check runs by default;
 - checkov: `checkov -d DIR --framework kubernetes --skip-download --compact --quiet` on the plan's
   Kubernetes objects, one YAML file per object (apiVersion and kind from the type token, the
@@ -65,8 +66,9 @@ CHECKOV_VENV = ROOT / "bench" / ".venv-checkov"
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_ARGS = ["--framework", "kubernetes", "--skip-download", "--compact", "--quiet"]
 DEV_POLICY_CONFIG = ROOT / "policies" / "config" / "dev.json"
-MODES = ("process", "in-process")
-"""Where the pack is evaluated: its own process (as the engine runs it), or the check's."""
+MODES = ("piped", "in-process", "process")
+"""Where the pack is evaluated (`offline.check.run.EVALUATIONS`): a child process fed over a pipe (the
+default), the check's own process, or its own process over gRPC (as the engine runs it)."""
 AIM_CHECKOV = {100: 0.5, 1000: 1.0}
 """The warm check of N secrets takes at most this fraction of checkov's time on the same stack."""
 AIM_FLOOR = 1.3
@@ -82,7 +84,7 @@ STAGES = [
     ("program", "program under the mocks (Analyze alongside)"),
     ("analyze-tail", "answers left after the program + AnalyzeStack"),
     ("plan-checks", "leak and dropped-input checks"),
-    ("pack-start", "pack start (process, or loaded in-process)"),
+    ("pack-start", "pack start (child or process started, pack loaded)"),
     ("policy-config", "policy config (schema)"),
     ("configure", "Configure + ConfigureStack"),
     ("findings", "diagnostics, redaction, offline checks"),
@@ -189,7 +191,7 @@ def _timed(
 
 def _instrument(stages: dict[str, float], counts: dict[str, int]) -> None:
     """Time the stages of a check by wrapping the functions `offline.check.run` looks up by name."""
-    from offline.check import inprocess, pack, run
+    from offline.check import inprocess, pack, piped, run
 
     def violations(result: Any, *_: Any) -> None:
         counts["mandatory"] = len(result.mandatory)
@@ -199,13 +201,17 @@ def _instrument(stages: dict[str, float], counts: dict[str, int]) -> None:
     _timed(run, "verify", "plan-checks", stages)
     _timed(pack.PolicyPackProcess, "start", "pack-start", stages)
     _timed(inprocess.InProcessPack, "__enter__", "pack-start", stages)
+    _timed(piped.PipedPack, "__enter__", "pack-start", stages)
     _timed(run, "effective_config", "policy-config", stages)
     _timed(pack.PolicyPackProcess, "configure", "configure", stages)
     _timed(inprocess.InProcessPack, "configure", "configure", stages)
+    _timed(piped.PipedPack, "configure", "configure", stages)
     _timed(pack.AnalyzeStream, "finish", "analyze-tail", stages)
+    _timed(piped.PipedStream, "finish", "analyze-tail", stages)
     _timed(run, "check_capture", "findings", stages)
     _timed(run, "build_plan", "plan-doc", stages)
     _timed(pack.PolicyPackProcess, "close", "pack-stop", stages)
+    _timed(piped.PipedPack, "__exit__", "pack-stop", stages)
     _timed(run, "run_check", "run_check", stages, after=violations)
     _timed(run, "render", "render", stages)
     _timed(run, "write_reports", "reports", stages)
@@ -216,11 +222,10 @@ def worker_check(args: argparse.Namespace) -> dict[str, Any]:
 
     project = Path(args.project)
     scratch = Path(args.scratch)
-    in_process = args.mode == "in-process"
     original = check_run.run_check
 
     def run_check(*a: Any, **k: Any) -> Any:
-        return original(*a, **{**k, "in_process": in_process})
+        return original(*a, **{**k, "evaluation": args.mode})
 
     check_run.run_check = run_check
 
@@ -462,20 +467,22 @@ def print_report(
     print_rows(
         f"The check beside checkov, the plan beside its floor (median of {runs} run(s), in one run)",
         f"{'stack':<16}{'resources':>10}{'k8s objs':>9} │{'plan s':>8}{'floor s':>8}{'p/floor':>8} │"
-        f"{'process s':>10}{'in-proc s':>10}{'CLI s':>7} │{'checkov s':>10} │{'proc/ckv':>9}{'in-p/ckv':>9}",
+        f"{'piped s':>8}{'in-proc s':>10}{'process s':>10}{'CLI s':>7} │{'checkov s':>10} │"
+        f"{'pipe/ckv':>9}{'in-p/ckv':>9}{'proc/ckv':>9}",
         rows,
         lambda r: (
             f"{r['label']:<16}{r['resources']:>10,}{r['objects']:>9,} │{r['plan_s']:>8.2f}{r['floor_s']:>8.2f}"
-            f"{r['floor_ratio']:>7.2f}x │{r['check_s']['process']:>10.2f}{r['check_s']['in-process']:>10.2f}"
-            f"{r['cli_s']:>7.2f} │{r['checkov_s']:>10.2f} │{r['check_s']['process'] / r['checkov_s']:>8.2f}x"
-            f"{r['check_s']['in-process'] / r['checkov_s']:>8.2f}x"
+            f"{r['floor_ratio']:>7.2f}x │{r['check_s']['piped']:>8.2f}{r['check_s']['in-process']:>10.2f}"
+            f"{r['check_s']['process']:>10.2f}{r['cli_s']:>7.2f} │{r['checkov_s']:>10.2f} │"
+            + "".join(f"{r['check_s'][m] / r['checkov_s']:>8.2f}x" for m in MODES)
         ),
     )
     print(
         "  resources: every registration (components included); k8s objs: the manifests checkov reads.\n"
-        "  plan, floor and check: warm, in-process (imports not counted); process / in-proc: where the pack is\n"
-        "  evaluated; CLI: `secrets-platform check --out` as a fresh process (imports included, the default\n"
-        "  evaluation); checkov: wall time of its process, start-up included."
+        "  plan, floor and check: warm, in-process (imports not counted); piped / in-proc / process: where the\n"
+        "  pack is evaluated (a child fed over a pipe, the check's process, its own process over gRPC); CLI:\n"
+        "  `secrets-platform check --out` as a fresh process (imports included, piped); checkov: wall time of\n"
+        "  its process, start-up included."
     )
     print(
         f"checkov {CHECKOV_VERSION} start-up: `checkov --version` {startup['version_s']:.2f} s, "
@@ -531,8 +538,9 @@ def print_report(
         small, large = synthetic[1000], synthetic[max(synthetic)]
         for what, key in (
             ("plan", "plan_s"),
-            ("check, process", "process"),
+            ("check, piped", "piped"),
             ("check, in-process", "in-process"),
+            ("check, process", "process"),
         ):
             a = (large[key] if key in large else large["check_s"][key]) / large["resources"]
             b = (small[key] if key in small else small["check_s"][key]) / small["resources"]

@@ -56,24 +56,23 @@ def plain(props: Mapping[str, Any]) -> dict[str, Any]:
     the shapes properties have (proxies, dicts, lists, scalars) without its chain of `isinstance`
     checks against `typing.Mapping`, and hands anything else (assets, archives, secrets) to it.
 
-    The copy of the last properties proxy (what a server hands a policy) is kept and handed out again
-    for that same proxy: a server that shares one resource's properties among its policies (the
-    offline check's) copies them once. Policies read the copy and never change it
-    (tests/policies/test_plain.py). A plain mapping, which its owner may change, is copied each time.
+    The copy of a properties proxy (what a server hands a policy) is kept on the proxy and handed out
+    again for it: a server that shares one resource's properties among its policies (the offline
+    check's, for `Analyze` and then `AnalyzeStack`) copies them once. Policies read the copy and
+    never change it (tests/policies/test_plain.py). A plain mapping, which its owner may change, is
+    copied each time.
     """
-    global _last
-    if _last is not None and _last[0] is props:
-        return _last[1]
-    copied = dict(_plain(props))
     if type(props) is _DictProxy:
-        _last = (props, copied)
-    return copied
+        copied = getattr(props, _COPY, None)
+        if copied is None:
+            copied = dict(_plain(props))
+            setattr(props, _COPY, copied)
+        return copied
+    return dict(_plain(props))
 
 
-_last: tuple[Mapping[str, Any], dict[str, Any]] | None = None
-"""The last `plain()` call's properties object and its copy."""
-
-
+_COPY = "_secrets_platform_plain"
+"""The attribute of a properties proxy that holds its `plain()` copy."""
 _SCALARS = (str, float, bool, int, type(None))
 
 

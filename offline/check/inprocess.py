@@ -49,14 +49,22 @@ class _CapturingServicer(_InProcessServicer):
         raise _Captured(self)
 
 
+class _CapturingOwnServicer(servicer_module.SharedRequestServicer):
+    """The shared servicer as the pack's own process has it (the runtime configured), captured."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        raise _Captured(self)
+
+
 @contextmanager
-def _pack_environment(pack_dir: Path):
+def _pack_environment(pack_dir: Path, capturing: type):
     """The pack's working directory and `sys.path` as the engine gives them, restored afterwards."""
     previous_cwd, previous_path = os.getcwd(), list(sys.path)
     original = policy_module._PolicyAnalyzerServicer
     os.chdir(pack_dir)
     sys.path.insert(0, str(pack_dir))
-    policy_module._PolicyAnalyzerServicer = _CapturingServicer  # type: ignore[misc]
+    policy_module._PolicyAnalyzerServicer = capturing  # type: ignore[misc]
     try:
         yield
     finally:
@@ -65,10 +73,14 @@ def _pack_environment(pack_dir: Path):
         os.chdir(previous_cwd)
 
 
-def load_servicer(pack_dir: Path = PACK_DIR) -> Any:
-    """The servicer the pack's `__main__.py` builds, captured before it serves."""
+def load_servicer(pack_dir: Path = PACK_DIR, *, configure_runtime: bool = False) -> Any:
+    """The servicer the pack's `__main__.py` builds, captured before it serves.
+
+    `configure_runtime` keeps the servicer's own runtime configuration, for a process that runs
+    nothing but the pack (`offline.check.piped`'s child).
+    """
     servicer_module.check_servicer()
-    with _pack_environment(pack_dir):
+    with _pack_environment(pack_dir, _CapturingOwnServicer if configure_runtime else _CapturingServicer):
         try:
             runpy.run_path(str(pack_dir / "__main__.py"), run_name="__main__")
         except _Captured as captured:
@@ -108,15 +120,24 @@ class _DirectStub:
 class InProcessPack:
     """`PolicyPackProcess`'s interface, the pack evaluated in this process; use as a context manager."""
 
-    def __init__(self, pack_dir: Path = PACK_DIR, *, project: str = "", stack: str = "") -> None:
+    def __init__(
+        self,
+        pack_dir: Path = PACK_DIR,
+        *,
+        project: str = "",
+        stack: str = "",
+        configure_runtime: bool = False,
+    ) -> None:
         self.pack_dir = pack_dir.resolve()
         self.project = project
         self.stack = stack
+        self.configure_runtime = configure_runtime
+        """Let the servicer configure the runtime (in a process of its own, `offline.check.piped`)."""
         self.stub: _DirectStub | None = None
         self.info: analyzer_pb2.AnalyzerInfo | None = None
 
     def __enter__(self) -> InProcessPack:
-        self.stub = _DirectStub(load_servicer(self.pack_dir))
+        self.stub = _DirectStub(load_servicer(self.pack_dir, configure_runtime=self.configure_runtime))
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
         return self
 

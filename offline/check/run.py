@@ -21,6 +21,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from offline import exits
 from offline.check.inprocess import InProcessPack
 from offline.check.pack import PACK_DIR, PackError, PolicyPackProcess, pack_version
+from offline.check.piped import PipedPack
 from offline.check.policy_config import (
     Level,
     PolicyConfig,
@@ -155,6 +156,14 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+EVALUATIONS: dict[str, type[PipedPack | InProcessPack | PolicyPackProcess]] = {
+    "piped": PipedPack,
+    "in-process": InProcessPack,
+    "process": PolicyPackProcess,
+}
+"""Where the pack is evaluated (`run_check`'s `evaluation`)."""
+
+
 # --- running a check -------------------------------------------------------------------------
 
 
@@ -166,15 +175,16 @@ def run_check(
     config_path: Path | None = None,
     progress: Progress | None = None,
     with_plan: bool = False,
-    in_process: bool = True,
+    evaluation: str = "piped",
 ) -> CheckResult:
     """Plan a stack offline and check it against the pack; raises PlanError, PolicyConfigError, ConfigError.
 
     `with_plan` also builds the plan of the run (`CheckResult.plan`), for `check --out`.
-    `in_process` (the default) evaluates the pack in this process (`offline.check.inprocess`): the
-    same servicer answering the same requests, with the same diagnostics as the pack's own process
-    over the analyzer protocol (`in_process=False`), and faster at every size measured
-    (bench/check.py): no second process to start, nothing serialized, no core waiting on the other.
+    `evaluation` says where the pack runs (`EVALUATIONS`): `piped` (the default) in a child process
+    fed over a pipe while the program runs (`offline.check.piped`: the policies on the other core),
+    `in-process` in this process (`offline.check.inprocess`), `process` in its own process over the
+    analyzer protocol's gRPC, as the engine runs it. The same servicer answers the same requests in
+    each, with the same diagnostics (tests/offline/test_servicer.py); bench/check.py measures the three.
     """
     started = time.perf_counter()
     if config_path is not None and not config_path.is_file():
@@ -184,11 +194,7 @@ def run_check(
     path = config_path or policy_config_path(stack, pack_dir)
     project = read_project_name(project_dir)
     # The pack is ready first and analyzes each resource as the program registers it.
-    served = (
-        InProcessPack(pack_dir, project=project, stack=stack)
-        if in_process
-        else PolicyPackProcess(pack_dir, project=project, stack=stack)
-    )
+    served = EVALUATIONS[evaluation](pack_dir, project=project, stack=stack)
     with served as pack, collector_paused(freeze=True):
         config = effective_config(pack.policies(), load_policy_config(path), source=path.name)
         pack.configure(config)
@@ -240,7 +246,7 @@ def cmd_check(args: argparse.Namespace, project_dir: Path) -> int:
             config_path=Path(args.policy_config) if args.policy_config else None,
             progress=Progress(sys.stderr, args.stack),
             with_plan=bool(args.out),
-            in_process=not getattr(args, "pack_process", False),
+            evaluation="process" if getattr(args, "pack_process", False) else "piped",
         )
     except PlanError as exc:
         print(f"error: {Redactor()(str(exc))}", file=sys.stderr)

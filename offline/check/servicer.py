@@ -154,6 +154,7 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
     _configured = False
     _skip: dict[tuple[str, str], bool] | None = None
     _actions: dict[str, list[tuple[Any, Any]]] | None = None
+    _has_stack_policies: bool | None = None
 
     def _skips(self, policy: Any, resource_type: str) -> bool:
         if self._skip is None:
@@ -209,11 +210,18 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
                 proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
             )
 
-    def _resource(self, request: Any) -> tuple[Any, Any, Any]:
+    def _resource(self, request: Any, raw: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
         """Properties (behind the unknown-value proxy), options and provider: what every policy shares."""
         # `struct_dict` is `json_format.MessageToDict` for a Struct (the same dict, compared in the tests).
-        props = unknown_checking_proxy(deserialize_properties(struct_dict(request.properties)))
+        raw = struct_dict(request.properties) if raw is None else raw
+        props = unknown_checking_proxy(deserialize_properties(raw))
         return props, self._get_resource_options(request), self._get_provider_resource(request)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._analyzed: dict[str, tuple[Any, dict[str, Any], tuple[Any, Any, Any]]] = {}
+        """Each resource `Analyze` judged since the last `AnalyzeStack`: its request, its properties as
+        read from the request, and what its policies shared."""
 
     def Configure(self, request: Any, context: Any) -> Any:
         self._actions = {}  # enforcement levels come from the config
@@ -246,6 +254,7 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
         self._configure_once()
         response = proto.AnalyzeResponse()
         shared: tuple[Any, Any, Any] | None = None
+        raw: dict[str, Any] | None = None
         tags = self._PolicyAnalyzerServicer__stack_tags  # type: ignore[attr-defined]
         for policy, level in self._actions_for(request.type):
             if level is None:
@@ -258,14 +267,24 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
                 response, policy.name, policy.description, level, policy.severity
             )
             if shared is None:
-                shared = self._resource(request)
+                raw = struct_dict(request.properties)
+                shared = self._resource(request, raw)
             props, opts, provider = shared
             config = self._get_policy_config(policy.name)
             args = ResourceValidationArgs(
                 request.type, props, request.urn, request.name, opts, provider, config, tags
             )
             self._validate(policy, args, report, response)
+        if self._stack_policies():
+            # `AnalyzeStack` gets this resource again: what it shares is kept for it (`_stack_resources`).
+            raw = struct_dict(request.properties) if raw is None else raw
+            self._analyzed[request.urn] = (request, raw, shared or self._resource(request, raw))
         return response
+
+    def _stack_policies(self) -> bool:
+        if self._has_stack_policies is None:
+            self._has_stack_policies = any(isinstance(p, StackValidationPolicy) for p in self._policies)
+        return self._has_stack_policies
 
     def AnalyzeStack(self, request: Any, _context: Any) -> proto.AnalyzeResponse:
         self._configure_once()
@@ -291,8 +310,21 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
         """Every resource of `AnalyzeStack`, with parents and dependencies linked, as the base servicer builds them."""
         resources: list[PolicyResource] = []
         links: list[tuple[PolicyResource, Any]] = []
+        analyzed, self._analyzed = self._analyzed, {}
         for r in request.resources:
-            props, opts, provider = self._resource(r)
+            seen = analyzed.get(r.urn)
+            raw = struct_dict(r.properties)
+            # Dicts compare whatever the order of a Struct's map; protobuf's own `==` on Structs whose
+            # maps were copied in another order costs a deterministic serialization of both.
+            if (
+                seen is not None
+                and seen[1] == raw
+                and seen[0].options == r.options
+                and seen[0].provider == r.provider
+            ):
+                props, opts, provider = seen[2]  # deserialized when `Analyze` judged it
+            else:
+                props, opts, provider = self._resource(r, raw)
             resource = PolicyResource(r.type, props, r.urn, r.name, opts, provider, None, [], {})
             resources.append(resource)
             links.append((resource, r))

@@ -18,6 +18,7 @@ from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
 from offline.check import PolicyPackProcess, effective_config, load_policy_config, policy_config_path
 from offline.check.inprocess import InProcessPack
+from offline.check.piped import PipedPack
 from offline.check.servicer import (
     PINNED_VERSION,
     PRIVATE_ATTRIBUTES,
@@ -81,7 +82,9 @@ def packs() -> Iterator[tuple[PolicyPackProcess, PolicyPackProcess]]:
         yield engine, shared
 
 
-def _diagnostics(pack: PolicyPackProcess | InProcessPack, capture: Capture, stack: str) -> list[bytes]:
+def _diagnostics(
+    pack: PolicyPackProcess | InProcessPack | PipedPack, capture: Capture, stack: str
+) -> list[bytes]:
     policies = pack.policies()
     pack.configure(effective_config(policies, load_policy_config(policy_config_path(stack)), f"{stack}.json"))
     return [d.SerializeToString(deterministic=True) for d in pack.analyze(capture.resources)]
@@ -121,6 +124,27 @@ def test_in_process_diagnostics_are_those_of_the_unmodified_servicer(
     )
     capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
     assert _diagnostics(in_process, capture, stack) == _diagnostics(engine, capture, stack)
+
+
+@pytest.fixture(scope="module")
+def piped() -> Iterator[PipedPack]:
+    with PipedPack(project="secrets-platform", stack="t") as pack:
+        yield pack
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("appended", [False, True], ids=["stack", "stack+corpus"])
+def test_piped_diagnostics_are_those_of_the_unmodified_servicer(
+    packs: tuple[PolicyPackProcess, PolicyPackProcess], piped: PipedPack, stack: str, appended: bool
+) -> None:
+    """The check's default: the pack in a child process fed over a pipe. One child answers every
+    stack in turn here (a `Configure` and a stream each), as its answers must stay in order."""
+    engine, _ = packs
+    assert engine.info.SerializeToString(deterministic=True) == piped.info.SerializeToString(
+        deterministic=True
+    )
+    capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
+    assert _diagnostics(piped, capture, stack) == _diagnostics(engine, capture, stack)
 
 
 def test_a_policy_is_skipped_only_for_types_it_does_nothing_for() -> None:
