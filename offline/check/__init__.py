@@ -2,7 +2,7 @@
 
 A pull request runs this without credentials. The program runs under the mock runtime (as for the
 plan, with the plan's own leak and dropped-input checks); the pack starts as the engine starts it and
-is driven over the engine's analyzer protocol: `GetAnalyzerInfo`, `Configure` with the stack's
+is driven with the engine's analyzer requests: `GetAnalyzerInfo`, `Configure` with the stack's
 policy config (schema defaults first, then `policies/config/<stack>.json`), `ConfigureStack`,
 `Analyze` per resource with its options and provider, and `AnalyzeStack` with parents and
 dependencies. On top of the pack, the check runs what only the offline plan can see: which inputs
@@ -11,6 +11,8 @@ are Pulumi secrets (the `offline-*` checks of `offline/secret_flow.py`).
 The package, by concern:
 
 - `pack`: the pack's process and the analyzer protocol (`PolicyPackProcess`, `AnalyzeStream`);
+- `piped`: the pack in a child process fed over a pipe while the program runs (the default);
+- `inprocess`: the pack evaluated in the calling process (what the piped child runs);
 - `servicer`: the pack server the check starts (pulumi-policy's servicer, each request deserialized once);
 - `wire`: a registration as the engine marshals it for the analyzer;
 - `policy_config`: the policy config as the engine computes it for `Configure`;

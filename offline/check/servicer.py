@@ -148,7 +148,9 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
     It also skips a policy for a resource type when probing shows the policy does nothing for that
     type (`does_nothing_for`): the response is the same, without building the arguments and calling
     a validator that returns at once. Policies look at the type first (tests/policies/test_type_first.py),
-    so most are skipped for most types.
+    so most are skipped for most types; which policies to call is worked out once per type. What a
+    resource's policies shared in `Analyze` is kept for `AnalyzeStack`, which gets every resource
+    again, and reused when its properties, options and provider are the same.
     """
 
     _configured = False
