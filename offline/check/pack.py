@@ -61,6 +61,20 @@ def pack_python(pack_dir: Path) -> str:
     return sys.executable
 
 
+def pack_environment(project: str, stack: str, *, with_repository: bool) -> dict[str, str]:
+    """The environment the engine gives a pack's process; `with_repository` lets the pack's own
+    interpreter import a server module of this repository (`offline.check.servicer`, `.piped`)."""
+    env = {
+        **os.environ,
+        "PULUMI_PROJECT": project or "secrets-platform",
+        "PULUMI_STACK": stack or "check",
+        "PULUMI_DRY_RUN": "true",
+    }
+    if with_repository:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
+    return env
+
+
 class PolicyPackProcess:
     """A policy pack served by its own process, as the engine runs it; use as a context manager."""
 
@@ -105,17 +119,8 @@ class PolicyPackProcess:
         return self._info
 
     def start(self) -> None:
-        env = {
-            **os.environ,
-            "PULUMI_PROJECT": self.project or "secrets-platform",
-            "PULUMI_STACK": self.stack or "check",
-            "PULUMI_DRY_RUN": "true",
-        }
-        module = "pulumi.policy"
-        if not self.unmodified:
-            module = "offline.check.servicer"
-            # The pack's own interpreter imports the server module from this repository.
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
+        env = pack_environment(self.project, self.stack, with_repository=not self.unmodified)
+        module = "pulumi.policy" if self.unmodified else "offline.check.servicer"
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         command = [pack_python(self.pack_dir), "-u", "-m", module, ENGINE_ADDRESS, str(self.pack_dir)]
         self.process = subprocess.Popen(
@@ -231,6 +236,9 @@ class AnalyzeStream:
             self.by_urn[reg.urn] = reg
             self.resources.append(resource)
             self.pending.append((reg.urn, self.stub.Analyze.future(request)))
+
+    def send_finish(self) -> None:
+        """Nothing to start ahead here: `finish` waits for the answers, then asks `AnalyzeStack`."""
 
     def finish(self) -> list[analyzer_pb2.AnalyzeDiagnostic]:
         diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []

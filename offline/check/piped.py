@@ -31,7 +31,7 @@ from typing import IO, Any
 from pulumi.runtime.proto import analyzer_pb2
 
 from offline.check.inprocess import InProcessPack
-from offline.check.pack import PACK_DIR, REPOSITORY, PackError, pack_python
+from offline.check.pack import PACK_DIR, PackError, pack_environment, pack_python
 from offline.runtime import Registration
 
 HEADER = struct.Struct("!BI")
@@ -65,12 +65,19 @@ class PipedStream:
 
     def __init__(self, pack: PipedPack) -> None:
         self.pack = pack
+        self.finishing = False
 
     def submit(self, reg: Registration) -> None:
         self.pack._send(SUBMIT, json.dumps([getattr(reg, name) for name in FIELDS]).encode())
 
+    def send_finish(self) -> None:
+        """Ask for the answers and `AnalyzeStack` now; the child works on them while the caller goes on."""
+        if not self.finishing:
+            self.pack._send(FINISH, b"", flush=True)
+            self.finishing = True
+
     def finish(self) -> list[analyzer_pb2.AnalyzeDiagnostic]:
-        self.pack._send(FINISH, b"", flush=True)
+        self.send_finish()
         return list(analyzer_pb2.AnalyzeResponse.FromString(self.pack._answer()).diagnostics)
 
     def abandon(self) -> None:
@@ -91,14 +98,6 @@ class PipedPack:
         self._broken = False
 
     def __enter__(self) -> PipedPack:
-        env = {
-            **os.environ,
-            "PULUMI_PROJECT": self.project or "secrets-platform",
-            "PULUMI_STACK": self.stack or "check",
-            "PULUMI_DRY_RUN": "true",
-            # The pack's own interpreter imports this module from this repository.
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
-        }
         self._stderr = tempfile.TemporaryFile()  # closed by __exit__
         self.process = subprocess.Popen(
             [pack_python(self.pack_dir), "-m", "offline.check.piped", str(self.pack_dir)],
@@ -106,7 +105,7 @@ class PipedPack:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            env=env,
+            env=pack_environment(self.project, self.stack, with_repository=True),
             bufsize=BUFFER,
             pipesize=PIPE_SIZE,
         )
@@ -239,6 +238,10 @@ def main() -> None:
     )
     with pack:
         serve(frames_in, frames_out, pack)
+    frames_out.close()
+    sys.stderr.flush()
+    # Nothing is left to write or clean up: leave without tearing down every object the check made.
+    os._exit(0)
 
 
 if __name__ == "__main__":

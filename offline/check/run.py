@@ -207,16 +207,14 @@ def run_check(
             raise
         if progress:
             progress.done()
-        diagnostics = stream.finish()
+        # The piped pack analyzes the whole stack on its own core while the plan is verified here.
+        stream.send_finish()
         verify(capture, stack)
+        sources = stack_sources(project_dir, stack_input, capture)
+        plan = build_plan(project_dir, stack_input, capture, plan_mocks) if with_plan else None
+        diagnostics = stream.finish()
         planned = time.perf_counter()
-        violations = check_capture(
-            pack,
-            capture,
-            config,
-            diagnostics=diagnostics,
-            sources=stack_sources(project_dir, stack_input, capture),
-        )
+        violations = check_capture(pack, capture, config, diagnostics=diagnostics, sources=sources)
         result = CheckResult(
             project=stack_input.project,
             stack=stack,
@@ -231,8 +229,7 @@ def run_check(
             policies=describe_policies(pack, config),
             resource_count=len(capture.resources),
         )
-    if with_plan:
-        result.plan = build_plan(project_dir, stack_input, capture, plan_mocks)
+    result.plan = plan
     result.stats = {"planSeconds": planned - started, "checkSeconds": time.perf_counter() - planned}
     return result
 

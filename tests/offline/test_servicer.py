@@ -113,38 +113,31 @@ def in_process() -> Iterator[InProcessPack]:
         yield pack
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-@pytest.mark.parametrize("appended", [False, True], ids=["stack", "stack+corpus"])
-def test_in_process_diagnostics_are_those_of_the_unmodified_servicer(
-    packs: tuple[PolicyPackProcess, PolicyPackProcess], in_process: InProcessPack, stack: str, appended: bool
-) -> None:
-    engine, _ = packs
-    assert engine.info.SerializeToString(deterministic=True) == in_process.info.SerializeToString(
-        deterministic=True
-    )
-    capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
-    assert _diagnostics(in_process, capture, stack) == _diagnostics(engine, capture, stack)
-
-
 @pytest.fixture(scope="module")
 def piped() -> Iterator[PipedPack]:
     with PipedPack(project="secrets-platform", stack="t") as pack:
         yield pack
 
 
+@pytest.mark.parametrize("where", ["in_process", "piped"])
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 @pytest.mark.parametrize("appended", [False, True], ids=["stack", "stack+corpus"])
-def test_piped_diagnostics_are_those_of_the_unmodified_servicer(
-    packs: tuple[PolicyPackProcess, PolicyPackProcess], piped: PipedPack, stack: str, appended: bool
+def test_diagnostics_where_the_check_evaluates_the_pack_are_those_of_the_unmodified_servicer(
+    packs: tuple[PolicyPackProcess, PolicyPackProcess],
+    request: pytest.FixtureRequest,
+    where: str,
+    stack: str,
+    appended: bool,
 ) -> None:
-    """The check's default: the pack in a child process fed over a pipe. One child answers every
-    stack in turn here (a `Configure` and a stream each), as its answers must stay in order."""
+    """In the check's process, and in the child fed over a pipe (the check's default). One child
+    answers every stack in turn here (a `Configure` and a stream each): its answers stay in order."""
     engine, _ = packs
-    assert engine.info.SerializeToString(deterministic=True) == piped.info.SerializeToString(
+    pack: InProcessPack | PipedPack = request.getfixturevalue(where)
+    assert engine.info.SerializeToString(deterministic=True) == pack.info.SerializeToString(
         deterministic=True
     )
     capture = _appended_capture(stack)[1] if appended else capture_stack(ROOT, stack)[1]
-    assert _diagnostics(piped, capture, stack) == _diagnostics(engine, capture, stack)
+    assert _diagnostics(pack, capture, stack) == _diagnostics(engine, capture, stack)
 
 
 def test_a_policy_is_skipped_only_for_types_it_does_nothing_for() -> None:
