@@ -226,6 +226,7 @@ def main() -> None:
     frames_in = os.fdopen(os.dup(0), "rb", buffering=BUFFER)
     frames_out = os.fdopen(os.dup(1), "wb", buffering=BUFFER)
     os.dup2(2, 1)  # whatever the pack prints goes to stderr, never into a frame
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # and nothing it reads comes out of one
     # A process that lives for one check: what it allocates goes with it. Cyclic collections over
     # everything the requests allocated (the pack keeps each resource for `AnalyzeStack`) would cost
     # more than the policies.
