@@ -292,6 +292,7 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
         self._configure_once()
         response = proto.AnalyzeResponse()
         resources: list[PolicyResource] | None = None
+        analyzed, self._analyzed = self._analyzed, {}  # what the next `Analyze` calls keep is theirs
         tags = self._PolicyAnalyzerServicer__stack_tags  # type: ignore[attr-defined]
         for policy in self._policies:
             level = self._get_enforcement_level(policy)
@@ -303,16 +304,18 @@ class SharedRequestServicer(_PolicyAnalyzerServicer):
                 response, policy.name, policy.description, level, policy.severity
             )
             if resources is None:
-                resources = self._stack_resources(request)
+                resources = self._stack_resources(request, analyzed)
             config = self._get_policy_config(policy.name)
             self._validate(policy, StackValidationArgs(resources, config, tags), report, response)
         return response
 
-    def _stack_resources(self, request: Any) -> list[PolicyResource]:
-        """Every resource of `AnalyzeStack`, with parents and dependencies linked, as the base servicer builds them."""
+    def _stack_resources(
+        self, request: Any, analyzed: dict[str, tuple[Any, dict[str, Any], tuple[Any, Any, Any]]]
+    ) -> list[PolicyResource]:
+        """Every resource of `AnalyzeStack`, with parents and dependencies linked, as the base servicer
+        builds them; `analyzed` is what `Analyze` kept of each resource (`Analyze`'s `_analyzed`)."""
         resources: list[PolicyResource] = []
         links: list[tuple[PolicyResource, Any]] = []
-        analyzed, self._analyzed = self._analyzed, {}
         for r in request.resources:
             seen = analyzed.get(r.urn)
             raw = struct_dict(r.properties)

@@ -195,3 +195,49 @@ def test_the_servicer_calls_a_policy_only_for_types_it_may_judge() -> None:
         assert len(response.diagnostics) == (resource_type == "kubernetes:core/v1:Secret")
     # One probe per type, then only the type it judges: three KMS keys cost one call.
     assert calls == ["aws:kms/key:Key", "kubernetes:core/v1:Secret"] + ["kubernetes:core/v1:Secret"] * 2
+
+
+def test_analyze_stack_reuses_what_analyze_read_only_for_the_same_resource() -> None:
+    """`AnalyzeStack` gets every resource again: what `Analyze` deserialized is reused when the
+    properties, options and provider are the same, and read afresh when they are not."""
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import StackValidationPolicy
+
+    analyzed: dict[str, Any] = {}
+    stacked: dict[str, Any] = {}
+
+    def resource(args: Any, report: Any) -> None:
+        analyzed[args.name] = args.props
+        if args.props.get("v") == "bad":
+            report("bad")
+
+    def stack(args: Any, report: Any) -> None:
+        for r in args.resources:
+            stacked[r.name] = r.props
+
+    servicer = SharedRequestServicer(
+        "p",
+        "1",
+        [ResourceValidationPolicy("r", "R.", resource), StackValidationPolicy("s", "S.", stack)],
+        EnforcementLevel.MANDATORY,
+    )
+    servicer._configured = True  # no runtime to configure in a test
+    entries = []
+    for name, first, then in [("same", "ok", "ok"), ("changed", "ok", "bad"), ("new", None, "ok")]:
+        urn = f"urn:pulumi:s::p::t:index:T::{name}"
+        if first is not None:
+            request = analyzer_pb2.AnalyzeRequest(type="t:index:T", urn=urn, name=name)
+            request.properties.update({"v": first})
+            servicer.Analyze(request, None)
+        entry = analyzer_pb2.AnalyzerResource(type="t:index:T", urn=urn, name=name)
+        entry.properties.update({"v": then})
+        entries.append(entry)
+    servicer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=entries), None)
+    assert {name: props["v"] for name, props in stacked.items()} == {
+        "same": "ok",
+        "changed": "bad",
+        "new": "ok",
+    }
+    assert stacked["same"] is analyzed["same"], "read once, by Analyze"
+    assert stacked["changed"] is not analyzed["changed"]
+    assert servicer._analyzed == {}, "nothing kept past AnalyzeStack"
