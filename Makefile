@@ -110,6 +110,7 @@ lock:
 bench: $(STAMP) directus
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/sdk_cost.py
 	$(BIN)/python bench/bff.py
 	$(BIN)/python bench/package.py
 
