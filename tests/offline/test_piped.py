@@ -109,14 +109,17 @@ def test_a_child_that_cannot_load_the_pack_is_reported_with_its_error(tmp_path: 
     pack_dir = tmp_path / "pack"
     pack_dir.mkdir()
     (pack_dir / "PulumiPolicy.yaml").write_text("runtime: python\n", encoding="utf-8")
-    # The check's process loads the pack too (for its policy list); only the child, which the check
-    # starts with PULUMI_DRY_RUN set as the engine does, fails here.
+    # The check's process loads the pack too (for its policy list); only the child, started with the
+    # stack in PULUMI_STACK as the engine starts a pack, fails here.
     (pack_dir / "__main__.py").write_text(
         PACK_MAIN.replace(
             "import sys\n",
-            "import os, sys\nif os.environ.get('PULUMI_DRY_RUN') == 'true':\n    raise SystemExit('no pack here')\n",
+            "import os, sys\nif os.environ.get('PULUMI_STACK') == 'child-fails':\n    raise SystemExit('no pack here')\n",
         ),
         encoding="utf-8",
     )
-    with PipedPack(pack_dir, project="p", stack="t") as pack, pytest.raises(PackError, match="no pack here"):
+    with (
+        PipedPack(pack_dir, project="p", stack="child-fails") as pack,
+        pytest.raises(PackError, match="no pack here"),
+    ):
         _configured(pack).analyze([_registration("r")])
