@@ -37,12 +37,14 @@ from policies._support import (
     allowed,
     as_list,
     dig,
+    is_unknown,
     key_file_name,
     key_material,
     message,
     plain,
     plaintext_secret,
     schema,
+    secret_like_key,
     settings,
     walk,
 )
@@ -50,6 +52,7 @@ from policies._support import (
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 _ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?([A-Za-z0-9_.\-]+)\s*[:=]\s*["']?([^"'\s#]+)["']?\s*$""")
 """`KEY=value`, `key: value`, `key = "value"`: one setting per line of a config file."""
@@ -384,6 +387,46 @@ AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET = ResourceValidationPolicy(
 )
 
 
+def _ssm_parameter(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != SSM_PARAMETER:
+        return
+    cfg = settings(args, AWS_SSM_PARAMETER_PLAINTEXT_SECRET.config_schema)
+    props = plain(args.props)
+    kind = props.get("type")
+    if kind == "SecureString" or not isinstance(kind, str) or is_unknown(kind):
+        return  # encrypted with KMS; or a type not known until the update, judged then
+    name = props.get("name")
+    # The parameter's own name is its key: `/payments/db-password` names a password.
+    key = name.rstrip("/").rsplit("/", 1)[-1] if isinstance(name, str) and not is_unknown(name) else ""
+    if key and (allowed(key, cfg["allowList"]) or allowed(name, cfg["allowList"])):
+        return  # delivered here on purpose (allowList: the parameter's name or its last segment)
+    fix = "Make it a SecureString encrypted with a customer-managed KMS key, or keep it in Secrets Manager"
+    if key and secret_like_key(key):
+        # Named as a secret: whatever the value turns out to be (a generated one is unknown in a preview).
+        report(message("The parameter is named as a secret but is not a SecureString", fix), None)
+        return
+    entries: list[tuple[str, str, Any]] = []
+    for field in ("value", "insecureValue"):
+        value = props.get(field)
+        items = value.split(",") if kind == "StringList" and isinstance(value, str) else [value]
+        entries.extend((field, key, item) for item in items)
+    _report_plaintext(report, cfg, entries, "The parameter's", fix)
+
+
+# Source: AWS Systems Manager user guide, "Working with parameters: SecureString" (only SecureString
+# values are encrypted with KMS; String and StringList values are readable by any ssm:GetParameter,
+# and `insecureValue` is shown in every preview).
+AWS_SSM_PARAMETER_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="aws-ssm-parameter-plaintext-secret",
+    description="Parameter Store parameters that hold secrets must be SecureStrings.",
+    validate=_ssm_parameter,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(),
+    remediation_steps="Make the parameter a SecureString with a customer-managed key, or keep the secret in Secrets Manager.",
+)
+
+
 POLICIES = [
     KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET,
     KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET,
@@ -392,4 +435,5 @@ POLICIES = [
     AWS_RESOURCE_TAGS_PLAINTEXT_SECRET,
     AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET,
     AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET,
+    AWS_SSM_PARAMETER_PLAINTEXT_SECRET,
 ]

@@ -9,12 +9,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 import pytest
 
 from policies._support import plaintext_secret, secret_like_key, secret_like_value, shannon_entropy
 from policies.hygiene import (
     AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET,
     AWS_RESOURCE_TAGS_PLAINTEXT_SECRET,
+    AWS_SSM_PARAMETER_PLAINTEXT_SECRET,
     AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET,
     KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET,
     KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET,
@@ -243,6 +245,43 @@ def test_lambda_function_environment_plaintext_secret() -> None:
         _function("failed-1", {"DB_PASSWORD": "hunter22"})
 
     judge(AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET, body)
+
+
+def test_ssm_parameter_plaintext_secret() -> None:
+    def body() -> None:
+        password = random.RandomPassword("db", length=32)
+        aws.ssm.Parameter(
+            "passed-1", name="/payments/db-password", type="SecureString", value=password.result
+        )
+        aws.ssm.Parameter("passed-2", name="/payments/log-level", type="String", value="info")
+        aws.ssm.Parameter(
+            "passed-3",
+            name="/payments/db-password-secret-arn",
+            type="String",
+            value="arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf",
+        )
+        aws.ssm.Parameter(
+            "passed-4", name="/payments/regions", type="StringList", value="eu-west-1,eu-central-1"
+        )
+        # Named as a secret: caught whatever the value, a generated one (unknown in a preview) too.
+        aws.ssm.Parameter("failed-1", name="/payments/db-password", type="String", value=password.result)
+        aws.ssm.Parameter("failed-2", name="/payments/api-key", type="String", insecure_value="k-1234567890")
+        # An innocent name, a value shaped like a secret: by the value, in a list item too.
+        aws.ssm.Parameter("failed-3", name="/payments/settings", type="String", value=RANDOM_TOKEN)
+        aws.ssm.Parameter("failed-4", name="/payments/upstreams", type="StringList", value=f"eu-west-1,{JWT}")
+        aws.ssm.Parameter(
+            "failed-5", name="/payments/dsn", type="String", value="postgres://app:hunter22@db:5432/app"
+        )
+
+    judge(AWS_SSM_PARAMETER_PLAINTEXT_SECRET, body)
+
+
+def test_ssm_parameter_plaintext_secret_allow_list_names_a_delivered_parameter() -> None:
+    def body() -> None:
+        aws.ssm.Parameter("passed-1", name="/bootstrap/initial-token", type="String", value="one-time-join")
+        aws.ssm.Parameter("failed-1", name="/bootstrap/admin-password", type="String", value="letmein-1")
+
+    judge(AWS_SSM_PARAMETER_PLAINTEXT_SECRET, body, {"allowList": ["initial-token"]})
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ TYPES = sorted(
         "aws:iam/policy:Policy",
         "aws:iam/rolePolicy:RolePolicy",
         "aws:lambda/function:Function",
+        "aws:ssm/parameter:Parameter",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:secretsmanager/secret:Secret",
         "aws:secretsmanager/secretRotation:SecretRotation",
@@ -258,6 +259,9 @@ UNKNOWN_INPUTS = {
         "number",
         "special",
         "overrideSpecial",
+        "name",
+        "value",
+        "insecureValue",
     )
 }
 
