@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import shlex
 from typing import Any
@@ -53,6 +54,12 @@ CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+EC2_USER_DATA = {
+    "aws:ec2/instance:Instance": (("userData", False), ("userDataBase64", True)),
+    "aws:ec2/launchTemplate:LaunchTemplate": (("userData", True),),
+}
+"""Where EC2 keeps a user-data script, and whether the input is base64 (a launch template's always is)."""
 
 _ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?([A-Za-z0-9_.\-]+)\s*[:=]\s*["']?([^"'\s#]+)["']?\s*$""")
 """`KEY=value`, `key: value`, `key = "value"`: one setting per line of a config file."""
@@ -427,6 +434,103 @@ AWS_SSM_PARAMETER_PLAINTEXT_SECRET = ResourceValidationPolicy(
 )
 
 
+def _ecs_task_definition(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ECS_TASK_DEFINITION:
+        return
+    cfg = settings(args, AWS_ECS_TASK_DEFINITION_PLAINTEXT_SECRET.config_schema)
+    text = plain(args.props).get("containerDefinitions")
+    if not isinstance(text, str) or is_unknown(text):
+        return
+    try:
+        definitions = json.loads(text)
+    except ValueError:
+        return  # the provider refuses it
+    entries: list[tuple[str, str, Any]] = []
+    for i, container in enumerate(as_list(definitions)):
+        if not isinstance(container, dict):
+            continue
+        where = f"containerDefinitions[{i}]"
+        for j, env in enumerate(as_list(container.get("environment"))):
+            if isinstance(env, dict):
+                entries.append((f"{where}.environment[{j}]", str(env.get("name", "")), env.get("value")))
+        for field in ("command", "entryPoint"):
+            entries += argument_entries(f"{where}.{field}", as_list(container.get(field)))
+        labels = container.get("dockerLabels")
+        if isinstance(labels, dict):
+            entries += [(f"{where}.dockerLabels.{k}", str(k), v) for k, v in labels.items()]
+    _report_plaintext(
+        report,
+        cfg,
+        entries,
+        "The task definition's",
+        "Reference the secret in the container's `secrets` (valueFrom a Secrets Manager secret or a "
+        "SecureString parameter) instead",
+    )
+
+
+# Source: Amazon ECS developer guide, "Pass sensitive data to an Amazon ECS container" (environment
+# values are visible to anyone who can describe the task definition; use `secrets` with valueFrom).
+AWS_ECS_TASK_DEFINITION_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="aws-ecs-task-definition-plaintext-secret",
+    description="ECS container definitions must not hold secrets in plain text.",
+    validate=_ecs_task_definition,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(),
+    remediation_steps="Pass secrets through the container definition's `secrets` (valueFrom), never its environment.",
+)
+
+
+def _user_data_entries(path: str, text: str) -> list[tuple[str, str, Any]]:
+    """Each line of a user-data script as a setting (`KEY=value`) and as a command line."""
+    entries = file_settings(path, text if "\n" in text else text + "\n")
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            words = line.split()
+        entries += [(f"{path}:{number}", key, value) for _, key, value in argument_entries("", words, 0)]
+    return entries
+
+
+def _ec2_user_data(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    fields = EC2_USER_DATA.get(args.resource_type)
+    if fields is None:
+        return
+    cfg = settings(args, AWS_EC2_USER_DATA_PLAINTEXT_SECRET.config_schema)
+    props = plain(args.props)
+    fix = "Have the instance read the secret from Secrets Manager at boot, with its instance role"
+    entries: list[tuple[str, str, Any]] = []
+    for field, encoded in fields:
+        raw = props.get(field)
+        if not isinstance(raw, str) or is_unknown(raw) or allowed(field, cfg["allowList"]):
+            continue
+        text = _decoded(raw) if encoded else raw
+        if text is None:
+            continue
+        if key_material(text):
+            report(
+                message(f"The instance's {field} holds key material (a private key, a JWT or the like)", fix),
+                None,
+            )
+            continue
+        entries += _user_data_entries(field, text)
+    _report_plaintext(report, cfg, entries, "The instance's user data", fix)
+
+
+# Source: Amazon EC2 user guide, "Run commands when you launch an EC2 instance with user data input"
+# ("user data is not protected by cryptographic methods ... do not store sensitive data in user data").
+AWS_EC2_USER_DATA_PLAINTEXT_SECRET = ResourceValidationPolicy(
+    name="aws-ec2-user-data-plaintext-secret",
+    description="EC2 user data (instances and launch templates) must not hold secrets.",
+    validate=_ec2_user_data,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    config_schema=_schema(),
+    remediation_steps="Read secrets from Secrets Manager at boot with the instance role; keep user data free of them.",
+)
+
+
 POLICIES = [
     KUBERNETES_CONTAINER_ENV_PLAINTEXT_SECRET,
     KUBERNETES_CONFIGMAP_PLAINTEXT_SECRET,
@@ -436,4 +540,6 @@ POLICIES = [
     AZURE_RESOURCE_TAGS_PLAINTEXT_SECRET,
     AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET,
     AWS_SSM_PARAMETER_PLAINTEXT_SECRET,
+    AWS_ECS_TASK_DEFINITION_PLAINTEXT_SECRET,
+    AWS_EC2_USER_DATA_PLAINTEXT_SECRET,
 ]

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from tests.corpus._safe import token
 
-EXPECTED = {"offline-secret-in-plaintext-field"}
+EXPECTED = {"offline-secret-in-plaintext-field", "aws-ecs-task-definition-plaintext-secret"}
 
 
 def program() -> None:

@@ -14,6 +14,8 @@ import pytest
 
 from policies._support import plaintext_secret, secret_like_key, secret_like_value, shannon_entropy
 from policies.hygiene import (
+    AWS_EC2_USER_DATA_PLAINTEXT_SECRET,
+    AWS_ECS_TASK_DEFINITION_PLAINTEXT_SECRET,
     AWS_LAMBDA_FUNCTION_ENVIRONMENT_PLAINTEXT_SECRET,
     AWS_RESOURCE_TAGS_PLAINTEXT_SECRET,
     AWS_SSM_PARAMETER_PLAINTEXT_SECRET,
@@ -282,6 +284,69 @@ def test_ssm_parameter_plaintext_secret_allow_list_names_a_delivered_parameter()
         aws.ssm.Parameter("failed-1", name="/bootstrap/admin-password", type="String", value="letmein-1")
 
     judge(AWS_SSM_PARAMETER_PLAINTEXT_SECRET, body, {"allowList": ["initial-token"]})
+
+
+def _task(name: str, **container: object) -> None:
+    aws.ecs.TaskDefinition(
+        name,
+        family=name,
+        container_definitions=json.dumps([{"name": "app", "image": "example/app:1", **container}]),
+    )
+
+
+def test_ecs_task_definition_plaintext_secret() -> None:
+    def body() -> None:
+        _task(
+            "passed-1",
+            environment=[{"name": "LOG_LEVEL", "value": "info"}],
+            secrets=[
+                {
+                    "name": "DB_PASSWORD",
+                    "valueFrom": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db",
+                }
+            ],
+        )
+        _task("passed-2", command=["serve", "--port", "8080"], dockerLabels={"team": "payments"})
+        _task("failed-1", environment=[{"name": "DB_PASSWORD", "value": "hunter22"}])
+        _task("failed-2", environment=[{"name": "UPSTREAM", "value": RANDOM_TOKEN}])
+        _task("failed-3", command=["sh", "-c", "app --api-key k-1234567890 serve"])
+        _task("failed-4", entryPoint=["app", f"--token={JWT}"])
+        _task("failed-5", dockerLabels={"oauthClientSecret": "s3cr3t-value"})
+
+    judge(AWS_ECS_TASK_DEFINITION_PLAINTEXT_SECRET, body)
+
+
+SCRIPT = "#!/bin/bash\nset -eu\nexport REGION=eu-west-1\nyum install -y app\n"
+
+
+def test_ec2_user_data_plaintext_secret() -> None:
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    def body() -> None:
+        aws.ec2.Instance("passed-1", ami="ami-0123456789abcdef0", instance_type="t3.micro", user_data=SCRIPT)
+        aws.ec2.LaunchTemplate("passed-2", user_data=b64(SCRIPT + "app --config /etc/app.yaml\n"))
+        aws.ec2.Instance(
+            "failed-1",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            user_data=SCRIPT + "export DB_PASSWORD=hunter22\n",
+        )
+        aws.ec2.Instance(
+            "failed-2",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            user_data_base64=b64(SCRIPT + "app --api-key k-1234567890 serve\n"),
+        )
+        aws.ec2.LaunchTemplate("failed-3", user_data=b64(SCRIPT + f"echo {RANDOM_TOKEN} > /etc/app/token\n"))
+        aws.ec2.LaunchTemplate(
+            "failed-4",
+            user_data=b64(
+                SCRIPT + "cat > /root/.ssh/id_rsa <<EOF\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\nEOF\n"
+            ),
+        )
+
+    judge(AWS_EC2_USER_DATA_PLAINTEXT_SECRET, body)
 
 
 @pytest.mark.parametrize(

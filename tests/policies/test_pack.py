@@ -40,6 +40,9 @@ TYPES = sorted(
         "aws:iam/rolePolicy:RolePolicy",
         "aws:lambda/function:Function",
         "aws:ssm/parameter:Parameter",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:ec2/instance:Instance",
+        "aws:ec2/launchTemplate:LaunchTemplate",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:secretsmanager/secret:Secret",
         "aws:secretsmanager/secretRotation:SecretRotation",
@@ -262,6 +265,9 @@ UNKNOWN_INPUTS = {
         "name",
         "value",
         "insecureValue",
+        "containerDefinitions",
+        "userData",
+        "userDataBase64",
     )
 }
 
