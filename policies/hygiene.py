@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import json
 import re
 import shlex
@@ -57,6 +58,8 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 EC2_USER_DATA = {
     "aws:ec2/instance:Instance": (("userData", False), ("userDataBase64", True)),
+    "aws:ec2/spotInstanceRequest:SpotInstanceRequest": (("userData", False), ("userDataBase64", True)),
+    "aws:ec2/launchConfiguration:LaunchConfiguration": (("userData", False), ("userDataBase64", True)),
     "aws:ec2/launchTemplate:LaunchTemplate": (("userData", True),),
 }
 """Where EC2 keeps a user-data script, and whether the input is base64 (a launch template's always is)."""
@@ -402,7 +405,8 @@ def _ssm_parameter(args: ResourceValidationArgs, report: ReportViolation) -> Non
     kind = props.get("type")
     if kind == "SecureString" or not isinstance(kind, str) or is_unknown(kind):
         return  # encrypted with KMS; or a type not known until the update, judged then
-    name = props.get("name")
+    # Without `name` the provider names the parameter after the resource (auto-naming).
+    name = props.get("name") if props.get("name") is not None else args.name
     # The parameter's own name is its key: `/payments/db-password` names a password.
     key = name.rstrip("/").rsplit("/", 1)[-1] if isinstance(name, str) and not is_unknown(name) else ""
     if key and (allowed(key, cfg["allowList"]) or allowed(name, cfg["allowList"])):
@@ -481,6 +485,17 @@ AWS_ECS_TASK_DEFINITION_PLAINTEXT_SECRET = ResourceValidationPolicy(
 )
 
 
+def _user_data_text(raw: str) -> str | None:
+    """Base64 user data as text, gunzipped when it is gzip (as `userDataBase64` allows)."""
+    try:
+        data = base64.b64decode(raw, validate=True)
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        return data.decode("utf-8")
+    except (binascii.Error, ValueError, OSError, EOFError, UnicodeDecodeError):
+        return None
+
+
 def _user_data_entries(path: str, text: str) -> list[tuple[str, str, Any]]:
     """Each line of a user-data script as a setting (`KEY=value`) and as a command line."""
     entries = file_settings(path, text if "\n" in text else text + "\n")
@@ -505,7 +520,7 @@ def _ec2_user_data(args: ResourceValidationArgs, report: ReportViolation) -> Non
         raw = props.get(field)
         if not isinstance(raw, str) or is_unknown(raw) or allowed(field, cfg["allowList"]):
             continue
-        text = _decoded(raw) if encoded else raw
+        text = _user_data_text(raw) if encoded else raw
         if text is None:
             continue
         if key_material(text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 import pulumi
@@ -274,6 +275,9 @@ def test_ssm_parameter_plaintext_secret() -> None:
         aws.ssm.Parameter(
             "failed-5", name="/payments/dsn", type="String", value="postgres://app:hunter22@db:5432/app"
         )
+        aws.ssm.Parameter("passed-5", type="String", value="info")  # auto-named after the resource
+        # Without a name the provider names the parameter after the resource: `failed-6-db-password`.
+        aws.ssm.Parameter("failed-6-db-password", type="String", value="correct-horse-9")
 
     judge(AWS_SSM_PARAMETER_PLAINTEXT_SECRET, body)
 
@@ -327,6 +331,12 @@ def test_ec2_user_data_plaintext_secret() -> None:
         aws.ec2.Instance("passed-1", ami="ami-0123456789abcdef0", instance_type="t3.micro", user_data=SCRIPT)
         aws.ec2.LaunchTemplate("passed-2", user_data=b64(SCRIPT + "app --config /etc/app.yaml\n"))
         aws.ec2.Instance(
+            "passed-3",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            user_data_base64=base64.b64encode(gzip.compress(SCRIPT.encode())).decode(),
+        )
+        aws.ec2.Instance(
             "failed-1",
             ami="ami-0123456789abcdef0",
             instance_type="t3.micro",
@@ -339,6 +349,18 @@ def test_ec2_user_data_plaintext_secret() -> None:
             user_data_base64=b64(SCRIPT + "app --api-key k-1234567890 serve\n"),
         )
         aws.ec2.LaunchTemplate("failed-3", user_data=b64(SCRIPT + f"echo {RANDOM_TOKEN} > /etc/app/token\n"))
+        aws.ec2.LaunchConfiguration(
+            "failed-5",
+            image_id="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            user_data=SCRIPT + "export API_TOKEN=tok-1234567890\n",
+        )
+        aws.ec2.SpotInstanceRequest(
+            "failed-6",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            user_data_base64=base64.b64encode(gzip.compress(b"export DB_PASSWORD=hunter22\n")).decode(),
+        )
         aws.ec2.LaunchTemplate(
             "failed-4",
             user_data=b64(

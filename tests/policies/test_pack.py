@@ -43,6 +43,8 @@ TYPES = sorted(
         "aws:ecs/taskDefinition:TaskDefinition",
         "aws:ec2/instance:Instance",
         "aws:ec2/launchTemplate:LaunchTemplate",
+        "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
+        "aws:ec2/launchConfiguration:LaunchConfiguration",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:secretsmanager/secret:Secret",
         "aws:secretsmanager/secretRotation:SecretRotation",
