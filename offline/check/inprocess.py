@@ -25,7 +25,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as policy_module
 
 from offline.check import servicer as servicer_module
-from offline.check.pack import PACK_DIR, AnalyzeStream, PackError, configure_requests
+from offline.check.pack import PACK_DIR, AnalyzeStream, PackError, analyze_all, configure_requests
 
 
 class _Captured(Exception):
@@ -160,10 +160,7 @@ class InProcessPack:
         self._stub().ConfigureStack(stack)
 
     def analyze(self, registrations: list[Any]) -> list[analyzer_pb2.AnalyzeDiagnostic]:
-        stream = self.stream()
-        for reg in registrations:
-            stream.submit(reg)
-        return stream.finish()
+        return analyze_all(self.stream(), registrations)
 
     def stream(self) -> AnalyzeStream:
         return AnalyzeStream(self._stub())

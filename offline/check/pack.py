@@ -185,15 +185,19 @@ class PolicyPackProcess:
         self.stub.ConfigureStack(stack)
 
     def analyze(self, registrations: list[Registration]) -> list[analyzer_pb2.AnalyzeDiagnostic]:
-        """`Analyze` every resource, then `AnalyzeStack` once, as the engine does in a preview."""
-        stream = self.stream()
-        for reg in registrations:
-            stream.submit(reg)
-        return stream.finish()
+        return analyze_all(self.stream(), registrations)
 
     def stream(self) -> AnalyzeStream:
         """Analyze resources as they are registered, while the program still runs."""
         return AnalyzeStream(self.stub)
+
+
+def analyze_all(stream: Any, registrations: list[Registration]) -> list[analyzer_pb2.AnalyzeDiagnostic]:
+    """`Analyze` every resource through a pack's stream, then `AnalyzeStack` once, as the engine does
+    in a preview (each pack's `analyze`)."""
+    for reg in registrations:
+        stream.submit(reg)
+    return stream.finish()
 
 
 def configure_requests(

@@ -31,7 +31,7 @@ from typing import IO, Any
 from pulumi.runtime.proto import analyzer_pb2
 
 from offline.check.inprocess import InProcessPack
-from offline.check.pack import PACK_DIR, PackError, pack_environment, pack_python
+from offline.check.pack import PACK_DIR, PackError, analyze_all, pack_environment, pack_python
 from offline.runtime import Registration
 
 HEADER = struct.Struct("!BI")
@@ -177,10 +177,7 @@ class PipedPack:
         self._send(CONFIGURE, json.dumps(config).encode())
 
     def analyze(self, registrations: list[Registration]) -> list[analyzer_pb2.AnalyzeDiagnostic]:
-        stream = self.stream()
-        for reg in registrations:
-            stream.submit(reg)
-        return stream.finish()
+        return analyze_all(self.stream(), registrations)
 
     def stream(self) -> PipedStream:
         return PipedStream(self)

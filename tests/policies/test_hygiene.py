@@ -323,49 +323,38 @@ def test_ecs_task_definition_plaintext_secret() -> None:
 SCRIPT = "#!/bin/bash\nset -eu\nexport REGION=eu-west-1\nyum install -y app\n"
 
 
+def _instance(kind: type, name: str, **user_data: str) -> None:
+    machine = {"image_id" if kind is aws.ec2.LaunchConfiguration else "ami": "ami-0123456789abcdef0"}
+    kind(name, instance_type="t3.micro", **machine, **user_data)
+
+
 def test_ec2_user_data_plaintext_secret() -> None:
-    def b64(text: str) -> str:
-        return base64.b64encode(text.encode()).decode()
+    def b64(text: str, *, gzipped: bool = False) -> str:
+        data = gzip.compress(text.encode()) if gzipped else text.encode()
+        return base64.b64encode(data).decode()
 
     def body() -> None:
-        aws.ec2.Instance("passed-1", ami="ami-0123456789abcdef0", instance_type="t3.micro", user_data=SCRIPT)
+        _instance(aws.ec2.Instance, "passed-1", user_data=SCRIPT)
         aws.ec2.LaunchTemplate("passed-2", user_data=b64(SCRIPT + "app --config /etc/app.yaml\n"))
-        aws.ec2.Instance(
-            "passed-3",
-            ami="ami-0123456789abcdef0",
-            instance_type="t3.micro",
-            user_data_base64=base64.b64encode(gzip.compress(SCRIPT.encode())).decode(),
-        )
-        aws.ec2.Instance(
-            "failed-1",
-            ami="ami-0123456789abcdef0",
-            instance_type="t3.micro",
-            user_data=SCRIPT + "export DB_PASSWORD=hunter22\n",
-        )
-        aws.ec2.Instance(
-            "failed-2",
-            ami="ami-0123456789abcdef0",
-            instance_type="t3.micro",
-            user_data_base64=b64(SCRIPT + "app --api-key k-1234567890 serve\n"),
+        _instance(aws.ec2.Instance, "passed-3", user_data_base64=b64(SCRIPT, gzipped=True))
+        _instance(aws.ec2.Instance, "failed-1", user_data=SCRIPT + "export DB_PASSWORD=hunter22\n")
+        _instance(
+            aws.ec2.Instance, "failed-2", user_data_base64=b64(SCRIPT + "app --api-key k-1234567890 serve\n")
         )
         aws.ec2.LaunchTemplate("failed-3", user_data=b64(SCRIPT + f"echo {RANDOM_TOKEN} > /etc/app/token\n"))
-        aws.ec2.LaunchConfiguration(
-            "failed-5",
-            image_id="ami-0123456789abcdef0",
-            instance_type="t3.micro",
-            user_data=SCRIPT + "export API_TOKEN=tok-1234567890\n",
-        )
-        aws.ec2.SpotInstanceRequest(
-            "failed-6",
-            ami="ami-0123456789abcdef0",
-            instance_type="t3.micro",
-            user_data_base64=base64.b64encode(gzip.compress(b"export DB_PASSWORD=hunter22\n")).decode(),
-        )
         aws.ec2.LaunchTemplate(
             "failed-4",
             user_data=b64(
                 SCRIPT + "cat > /root/.ssh/id_rsa <<EOF\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\nEOF\n"
             ),
+        )
+        _instance(
+            aws.ec2.LaunchConfiguration, "failed-5", user_data=SCRIPT + "export API_TOKEN=tok-1234567890\n"
+        )
+        _instance(
+            aws.ec2.SpotInstanceRequest,
+            "failed-6",
+            user_data_base64=b64("export DB_PASSWORD=hunter22\n", gzipped=True),
         )
 
     judge(AWS_EC2_USER_DATA_PLAINTEXT_SECRET, body)
