@@ -15,6 +15,25 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs
 
 from policies._support import as_list, dig, is_unknown, plain, unknown_at
 
+# --- Helm releases ----------------------------------------------------------------------------
+
+HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
+"""The two ways pulumi-kubernetes installs a chart; both take `chart` and `values`."""
+_CHART_VERSION = re.compile(r"-v?\d+\.\d+\.\d+[0-9A-Za-z.+-]*$")
+
+
+def chart_name(chart: Any) -> str:
+    """The chart a release installs, by the chart's own name: `repo/name`, `oci://host/path/name`, a
+    local `./charts/name` and a packaged `name-1.2.3.tgz` all give `name`; "" when unknown."""
+    if not isinstance(chart, str) or is_unknown(chart):
+        return ""
+    name = chart.rstrip("/").rsplit("/", 1)[-1]
+    for suffix in (".tgz", ".tar.gz"):
+        if name.endswith(suffix):
+            return _CHART_VERSION.sub("", name.removesuffix(suffix))
+    return name
+
+
 # --- pod-bearing kinds -----------------------------------------------------------------------
 
 POD_TEMPLATE_PATHS = {

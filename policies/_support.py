@@ -93,6 +93,12 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, str) and value in UNKNOWNS
 
 
+def true_flag(value: Any) -> bool:
+    """A switch that is on: `true`, or the string "true" in any case (chart values and YAML often
+    carry booleans as strings)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def known(value: Any) -> bool:
     """True when a value is present and known (not None, not an unknown sentinel)."""
     return value is not None and not is_unknown(value)

@@ -22,14 +22,24 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies._kubernetes import with_manifests
-from policies._support import as_list, dig, is_unknown, message, plain, schema, settings, too_wide, unknown_at
+from policies._kubernetes import HELM_RELEASES, chart_name, with_manifests
+from policies._support import (
+    as_list,
+    dig,
+    is_unknown,
+    message,
+    plain,
+    schema,
+    settings,
+    too_wide,
+    true_flag,
+    unknown_at,
+)
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 SNIPPET_ANNOTATION = re.compile(r"^nginx\.ingress\.kubernetes\.io/[a-z0-9-]*snippet$")
 """ingress-nginx's snippet annotations (`configuration-snippet`, `server-snippet`, `auth-snippet`,
@@ -182,15 +192,13 @@ def _snippets_allowed(values: Any) -> bool:
         dig(values, "controller", "allowSnippetAnnotations"),
         dig(values, "controller", "config", "allow-snippet-annotations"),
     )
-    return any(flag is True or (isinstance(flag, str) and flag.strip().lower() == "true") for flag in flags)
+    return any(true_flag(flag) for flag in flags)
 
 
 def _ingress_snippets(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == HELM_RELEASE:
+    if args.resource_type in HELM_RELEASES:
         props = plain(args.props)
-        chart = props.get("chart")
-        chart_name = chart.rstrip("/").rsplit("/", 1)[-1] if isinstance(chart, str) else ""
-        if chart_name == "ingress-nginx" and _snippets_allowed(props.get("values")):
+        if chart_name(props.get("chart")) == "ingress-nginx" and _snippets_allowed(props.get("values")):
             report(
                 message(
                     "The ingress-nginx release allows snippet annotations: any Ingress may then inject NGINX "

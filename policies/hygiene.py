@@ -28,6 +28,7 @@ from pulumi_policy import (
 )
 
 from policies._kubernetes import (
+    HELM_RELEASES,
     containers,
     pod_spec,
     pod_spec_path,
@@ -52,7 +53,6 @@ from policies._support import (
 )
 
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
-HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"

@@ -20,10 +20,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies._kubernetes import containers, pod_spec, pod_spec_path, with_manifests
+from policies._kubernetes import HELM_RELEASES, containers, pod_spec, pod_spec_path, with_manifests
 from policies._support import is_unknown, message, plain, schema, settings, string_list
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 """An image reference pinned by content (OCI distribution spec: `<name>@<algorithm>:<hex>`)."""
 
@@ -47,12 +46,12 @@ def _release_images(values: Any, path: str = "values") -> list[tuple[str, dict[s
 
 
 def _image_digest(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != HELM_RELEASE and pod_spec_path(args.resource_type) is None:
+    if args.resource_type not in HELM_RELEASES and pod_spec_path(args.resource_type) is None:
         return  # runs no image: its properties are not copied
     cfg = settings(args, KUBERNETES_CONTAINER_IMAGE_DIGEST.config_schema)
     fix = "Reference the image by digest (name@sha256:...), the digest `docker push` or the registry prints"
     props = plain(args.props)
-    if args.resource_type == HELM_RELEASE:
+    if args.resource_type in HELM_RELEASES:
         for where, image in _release_images(props.get("values")):
             if any(is_unknown(image.get(k)) for k in ("repository", "tag", "digest")):
                 continue

@@ -34,6 +34,7 @@ from policies._support import (
     settings,
     string_list,
     too_wide,
+    true_flag,
     unknown_at,
     walk,
 )
@@ -466,8 +467,7 @@ def _store_endpoint_tls(args: ResourceValidationArgs, report: ReportViolation) -
                 message("The Vault provider's address is plain http: tokens and secrets cross in clear", fix),
                 None,
             )
-        skip = props.get("skipTlsVerify")
-        if skip is True or (isinstance(skip, str) and skip.strip().lower() == "true"):
+        if true_flag(props.get("skipTlsVerify")):
             report(
                 message(
                     "The Vault provider skips TLS verification (skipTlsVerify), so anyone on the path can "

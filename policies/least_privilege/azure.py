@@ -28,6 +28,7 @@ from policies._support import (
     schema,
     settings,
     string_list,
+    true_flag,
     unknown_at,
 )
 from policies.least_privilege._arm import parse_arm_id, role_definition_guid
@@ -246,7 +247,7 @@ def _keyvault_platform_retrieval(args: ResourceValidationArgs, report: ReportVio
     for switch, what in PLATFORM_RETRIEVAL.items():
         if switch in allowed or unknown_at(props, "properties", switch):
             continue
-        if dig(props, "properties", switch) is True:
+        if true_flag(dig(props, "properties", switch)):
             report(
                 message(
                     f"properties.{switch} is on: {what}, for anyone who may deploy to or attach to the vault, "

@@ -21,7 +21,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies._kubernetes import with_manifests
+from policies._kubernetes import HELM_RELEASES, chart_name, with_manifests
 from policies._support import (
     as_list,
     dig,
@@ -91,7 +91,6 @@ KUBERNETES_CLUSTERSECRETSTORE_FORBIDDEN = ResourceValidationPolicy(
 )
 
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 _UNINSTALLED_KIND = re.compile(
     r"^kubernetes:external-secrets\.io/[^:]+:(ClusterExternalSecret|ClusterPushSecret|PushSecret)$"
     r"|^kubernetes:generators\.external-secrets\.io/[^:]+:ClusterGenerator$"
@@ -130,11 +129,10 @@ def _operator_scope(args: ResourceValidationArgs, report: ReportViolation) -> No
             None,
         )
         return
-    if args.resource_type != HELM_RELEASE:
+    if args.resource_type not in HELM_RELEASES:
         return
     props = plain(args.props)
-    chart = props.get("chart")
-    if not (isinstance(chart, str) and chart.rstrip("/").rsplit("/", 1)[-1] == "external-secrets"):
+    if chart_name(props.get("chart")) != "external-secrets":
         return
     values = props.get("values")
     if is_unknown(values):

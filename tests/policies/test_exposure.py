@@ -5,8 +5,10 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
+import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
+from policies._kubernetes import chart_name
 from policies.exposure import (
     AWS_EKS_CLUSTER_ENDPOINT_PUBLIC,
     AWS_LAMBDA_FUNCTION_URL_AUTH,
@@ -103,9 +105,38 @@ def test_ingress_snippet_annotation() -> None:
             chart="ingress-nginx/ingress-nginx",
             values={"controller": {"allowSnippetAnnotations": "True"}},
         )
+        # The same chart through Helm v4's Chart, or as a packaged archive, is the same controller.
+        k8s.helm.v4.Chart(
+            "failed-7",
+            chart="oci://ghcr.io/example/charts/ingress-nginx",
+            values={"controller": {"allowSnippetAnnotations": True}},
+        )
+        k8s.helm.v3.Release(
+            "failed-8",
+            chart="./vendor/ingress-nginx-4.12.1.tgz",
+            values={"controller": {"allowSnippetAnnotations": True}},
+        )
 
     found = judge(KUBERNETES_INGRESS_SNIPPET_ANNOTATION, body)
     assert "configuration-snippet" in found["failed-1"][0] and "more_set_headers" not in found["failed-1"][0]
+
+
+@pytest.mark.parametrize(
+    ("chart", "name"),
+    [
+        ("ingress-nginx", "ingress-nginx"),
+        ("ingress-nginx/ingress-nginx", "ingress-nginx"),
+        ("oci://ghcr.io/example/charts/ingress-nginx", "ingress-nginx"),
+        ("./charts/ingress-nginx/", "ingress-nginx"),
+        ("./vendor/ingress-nginx-4.12.1.tgz", "ingress-nginx"),
+        ("ingress-nginx-v4.12.1-rc.1.tar.gz", "ingress-nginx"),
+        ("ingress-nginx-4", "ingress-nginx-4"),  # a directory, not an archive: its name as given
+        (UNKNOWN_STRING_VALUE, ""),
+        (None, ""),
+    ],
+)
+def test_chart_name(chart: object, name: str) -> None:
+    assert chart_name(chart) == name
 
 
 def _network_policy(name: str, **spec: object) -> None:

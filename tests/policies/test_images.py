@@ -49,6 +49,19 @@ def test_images_by_digest_pass_and_by_tag_fail() -> None:
     assert found["failed-3"][0].startswith("The release's values.image names its image by tag")
 
 
+def test_a_helm_v4_chart_names_its_images_by_digest_too() -> None:
+    def program() -> None:
+        digest = "sha256:" + "a" * 64
+        k8s.helm.v4.Chart(
+            "passed-1", chart="./charts/bff", values={"image": {"repository": "x", "digest": digest}}
+        )
+        k8s.helm.v4.Chart(
+            "failed-1", chart="./charts/bff", values={"image": {"repository": "x", "tag": "1.0"}}
+        )
+
+    judge(KUBERNETES_CONTAINER_IMAGE_DIGEST, program)
+
+
 def test_an_exempt_image_passes_by_tag() -> None:
     def program() -> None:
         _deployment("passed-1", containers=[container(image="registry.k8s.io/pause:3.10")])

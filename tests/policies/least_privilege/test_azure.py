@@ -196,6 +196,7 @@ def test_keyvault_vault_platform_retrieval() -> None:
         _vault("failed-1", enabled_for_template_deployment=True)
         _vault("failed-2", enabled_for_deployment=True)
         _vault("failed-3", enabled_for_deployment=True, enabled_for_template_deployment=True)
+        _vault("failed-4", enabled_for_template_deployment="True")  # a string from raw config is on too
 
     found = judge(
         AZURE_KEYVAULT_VAULT_PLATFORM_RETRIEVAL, body, {"allowedSwitches": ["enabledForDiskEncryption"]}

@@ -104,6 +104,10 @@ def test_externalsecrets_operator_runs_without_cluster_and_push_kinds() -> None:
             k8s.apiextensions.CustomResource(
                 f"failed-{i}", api_version=api_version, kind=kind, metadata={"name": "x"}, spec={}
             )
+        # Helm v4's Chart installs the same chart with the same values.
+        k8s.helm.v4.Chart(
+            "failed-9", chart="oci://ghcr.io/external-secrets/charts/external-secrets", values={}
+        )
 
     found = judge(KUBERNETES_EXTERNALSECRETS_OPERATOR_SCOPE, body)
     assert "11 cluster-wide or push feature(s)" in found["failed-1"][0]
