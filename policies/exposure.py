@@ -238,17 +238,39 @@ KUBERNETES_INGRESS_SNIPPET_ANNOTATION = ResourceValidationPolicy(
 )
 
 
+def _selects_all(selector: Any) -> bool:
+    """A label selector that selects everything: `{}`, with no matchLabels and no matchExpressions."""
+    return (
+        isinstance(selector, dict)
+        and not selector.get("matchLabels")
+        and not selector.get("matchExpressions")
+    )
+
+
 def _every_peer(peers: list[Any], prefix: int) -> bool:
-    """No peer at all (every pod and address), or an ipBlock wider than `prefix` bits with no except."""
+    """No peer at all (every pod and address), an ipBlock wider than `prefix` bits with no except, or
+    `namespaceSelector: {}` with no narrower podSelector (every pod of every namespace)."""
     if not peers:
         return True
     for peer in peers:
-        block = dig(peer, "ipBlock")
+        if not isinstance(peer, dict) or any(is_unknown(v) for v in peer.values()):
+            continue
+        block = peer.get("ipBlock")
         if (
             isinstance(block, dict)
             and not unknown_at(block, "cidr")
             and not as_list(block.get("except"))
             and too_wide(block.get("cidr"), prefix)
+        ):
+            return True
+        namespaces = peer.get("namespaceSelector")
+        if (
+            _selects_all(namespaces)
+            and not any(unknown_at(namespaces, k) for k in ("matchLabels", "matchExpressions"))
+            and ("podSelector" not in peer or _selects_all(peer.get("podSelector")))
+            and not any(
+                unknown_at(peer.get("podSelector") or {}, k) for k in ("matchLabels", "matchExpressions")
+            )
         ):
             return True
     return False
@@ -262,8 +284,8 @@ def _networkpolicy_allow_all(args: ResourceValidationArgs, report: ReportViolati
     if not isinstance(spec, dict):
         return
     for direction, peers_key, what in (
-        ("ingress", "from", "admits every pod and address, on every port"),
-        ("egress", "to", "lets the pods reach every pod and address, on every port"),
+        ("ingress", "from", "admits every pod (and, without peers, every address), on every port"),
+        ("egress", "to", "lets the pods reach every pod (and, without peers, every address), on every port"),
     ):
         rules = spec.get(direction)
         if is_unknown(rules):

@@ -160,6 +160,16 @@ def test_networkpolicy_allow_all() -> None:
         )
         _network_policy("failed-4", egress=[{"to": [{"ip_block": {"cidr": "::/0"}}]}])
         _network_policy("failed-5", egress=[{"to": [{"ip_block": {"cidr": "0.0.0.0/1"}}]}])
+        # Every namespace, every pod: the whole cluster may connect.
+        _network_policy("failed-6", ingress=[{"from": [{"namespace_selector": {}}]}])
+        _network_policy("failed-7", ingress=[{"from": [{"namespace_selector": {}, "pod_selector": {}}]}])
+        _network_policy(
+            "passed-5",
+            ingress=[
+                {"from": [{"namespace_selector": {}, "pod_selector": {"match_labels": {"app": "bff"}}}]}
+            ],
+        )
+        _network_policy("passed-6", ingress=[{"from": [{"pod_selector": {}}]}])  # its own namespace only
 
     found = judge(KUBERNETES_NETWORKPOLICY_ALLOW_ALL, body)
     assert found["failed-3"][0].startswith("spec.ingress[1]")
@@ -167,4 +177,6 @@ def test_networkpolicy_allow_all() -> None:
 
 def test_an_ipblock_unknown_during_preview_is_not_judged() -> None:
     assert not _every_peer([{"ipBlock": {"cidr": UNKNOWN_STRING_VALUE}}], 8)
+    assert not _every_peer([{"namespaceSelector": {"matchLabels": UNKNOWN_STRING_VALUE}}], 8)
+    assert not _every_peer([{"namespaceSelector": UNKNOWN_STRING_VALUE}], 8)
     assert _every_peer([{"ipBlock": {"cidr": "0.0.0.0/0"}}], 8)
