@@ -23,7 +23,7 @@ def cmd_report(
 ) -> int:
     """The `report` subcommand (registered in offline/cli.py)."""
     from offline.catalogue import load_catalogue
-    from offline.check import PackError, PolicyConfigError
+    from offline.check import PackError, PolicyConfigError, Redactor
     from offline.cli import envelope
     from offline.plan import PlanError
     from offline.report.data import build
@@ -47,7 +47,8 @@ def cmd_report(
     try:
         body = build(project_dir, args.stack, as_of=as_of, within_days=args.within, stores=stores)
     except (PlanError, PackError, PolicyConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # A policy's error may quote what it read: placeholders and canaries are masked, as `check` does.
+        print(f"error: {Redactor()(str(exc))}", file=sys.stderr)
         return exits.PLAN_FAILED
     except HistoryError as exc:
         print(f"error: Pulumi.{args.stack}.yaml: {exc}", file=sys.stderr)

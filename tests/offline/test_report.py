@@ -133,3 +133,22 @@ def test_the_page_renders_every_section_as_a_person_sees_it(
 def test_a_missing_out_folder_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code = main(["report", "-C", str(ROOT), "-s", "dev", "--out", str(tmp_path / "no" / "such")])
     assert code == exits.BAD_INPUT and capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_failed_check_is_one_line_without_what_the_policy_quoted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A policy that raises may quote what it read (a placeholder); the report says so masked."""
+    from offline.check import PackError
+    from offline.report import data
+
+    canary = "spcanary-dev-1-0a1b2c3d"
+
+    def failing(*_: Any, **__: Any) -> Any:
+        raise PackError(f"the policy pack failed: ValueError: unexpected value {canary}")
+
+    monkeypatch.setattr(data, "run_check", failing)
+    code = main(["report", "-C", str(ROOT), "-s", "dev", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == exits.PLAN_FAILED and err.count("\n") == 1 and "the policy pack failed" in err
+    assert not LeakScanner().found_in(err)
